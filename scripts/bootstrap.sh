@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the toolchain and dependencies from nothing but Node 20 + npm. Source it to get $PNPM.
+# pnpm comes from npm into ./.tools (no root, no corepack: Node 20's corepack cannot fetch pnpm).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PNPM_VERSION="$(node -p 'require(process.argv[1]).packageManager.split("@")[1]' "$ROOT/package.json")"
+
+if command -v pnpm >/dev/null 2>&1 && [ "$(pnpm --version 2>/dev/null | tail -1)" = "$PNPM_VERSION" ]; then
+  PNPM="pnpm"
+else
+  PNPM="$ROOT/.tools/node_modules/.bin/pnpm"
+  if [ ! -x "$PNPM" ] || [ "$("$PNPM" --version 2>/dev/null | tail -1)" != "$PNPM_VERSION" ]; then
+    echo "bootstrap: installing pnpm@$PNPM_VERSION into .tools/ with npm" >&2
+    npm install --prefix "$ROOT/.tools" --no-audit --no-fund --no-save "pnpm@$PNPM_VERSION" >&2
+  fi
+fi
+export PNPM
+
+if [ ! -f "$ROOT/node_modules/.modules.yaml" ] || [ "$ROOT/pnpm-lock.yaml" -nt "$ROOT/node_modules/.modules.yaml" ]; then
+  echo "bootstrap: $PNPM install --frozen-lockfile" >&2
+  (cd "$ROOT" && "$PNPM" install --frozen-lockfile >&2)
+fi
