@@ -1,0 +1,208 @@
+import { createReadStream } from "node:fs";
+import type { Readable } from "node:stream";
+import { Command, Option } from "@commander-js/extra-typings";
+import { CommanderError } from "commander";
+import { type AboutFormat, renderAbout } from "./about.js";
+import { type Catalog, parseCatalog } from "./catalog.js";
+import { envVarName, loadConfig, readJsonObjectFile, type SettingsSchema } from "./config.js";
+import { describeUnknown, InterruptedError, SingerError } from "./errors.js";
+import type { ProcessIo } from "./io.js";
+import type { JsonObject } from "./json.js";
+import { Logger, parseLogLevel } from "./log.js";
+import { MessageWriter } from "./write-messages.js";
+
+/** What a plugin is: shown by `--about`, used for env var names and log lines. */
+export interface PluginSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly version: string;
+  readonly capabilities: readonly string[];
+  readonly settings: SettingsSchema;
+}
+
+/** Handed to a plugin's run function: validated config, a redacting logger, an abort signal. */
+export interface RunContext<C> {
+  readonly config: C;
+  readonly log: Logger;
+  readonly io: ProcessIo;
+  /** The only writer of stdout. */
+  readonly output: MessageWriter;
+  /** Aborted on SIGINT/SIGTERM; long loops check it and stop at a safe point. */
+  readonly signal: AbortSignal;
+}
+
+export interface TapHandlers<C> {
+  discover(ctx: RunContext<C>): Promise<Catalog>;
+  sync(
+    ctx: RunContext<C>,
+    input: { state?: JsonObject; catalog?: Catalog; test: boolean },
+  ): Promise<void>;
+}
+
+/** Options every Singer plugin takes. */
+function baseCommand(spec: PluginSpec) {
+  return new Command(spec.name)
+    .description(spec.description)
+    .version(spec.version, "--version")
+    .option(
+      "-c, --config <path...>",
+      `config JSON file(s), later files win; env ${envVarName(spec.name, "<SETTING>")} overrides`,
+    )
+    .option("--about", "print name, version, capabilities and settings, then exit")
+    .addOption(
+      new Option("--format <format>", "format of --about").choices([
+        "text",
+        "json",
+        "markdown",
+      ] as const),
+    );
+}
+
+/** Builds a tap's CLI: `--config`, `--state`, `--catalog`/`--properties`, `--discover`, `--about`, `--test`. */
+export function tapProgram<C>(spec: PluginSpec, io: ProcessIo, handlers: TapHandlers<C>) {
+  const program = baseCommand(spec)
+    .option(
+      "-s, --state <path>",
+      "STATE from a previous run (the last state line a target printed)",
+    )
+    .option("--catalog <path>", "catalog selecting streams and fields")
+    .option("-p, --properties <path>", "legacy name of --catalog")
+    .option("-d, --discover", "print the catalog and exit")
+    .option("--test", "connection test: sync one record per stream, then exit");
+  program.action(async (options) => {
+    if (options.about === true) return printAbout(spec, io, options.format);
+    await withContext<C>(spec, io, options.config, async (ctx) => {
+      if (options.discover === true) {
+        await ctx.output.writeLine(JSON.stringify(await handlers.discover(ctx)));
+        return;
+      }
+      const catalogPath = options.catalog ?? options.properties;
+      const catalog =
+        catalogPath === undefined
+          ? undefined
+          : parseCatalog(await readJsonObjectFile(catalogPath, "catalog"), catalogPath);
+      const state =
+        options.state === undefined ? undefined : await readJsonObjectFile(options.state, "state");
+      await handlers.sync(ctx, {
+        ...(state === undefined ? {} : { state }),
+        ...(catalog === undefined ? {} : { catalog }),
+        test: options.test === true,
+      });
+    });
+  });
+  return program;
+}
+
+/** Builds a target's CLI: `--config`, `--input FILE` (default stdin), `--about`. */
+export function targetProgram<C>(
+  spec: PluginSpec,
+  io: ProcessIo,
+  run: (ctx: RunContext<C>, input: Readable) => Promise<void>,
+) {
+  const program = baseCommand(spec).option(
+    "--input <path>",
+    "read Singer messages from a file instead of stdin",
+  );
+  program.action(async (options) => {
+    if (options.about === true) return printAbout(spec, io, options.format);
+    await withContext<C>(spec, io, options.config, (ctx) =>
+      run(ctx, options.input === undefined ? io.stdin : createReadStream(options.input)),
+    );
+  });
+  return program;
+}
+
+async function printAbout(
+  spec: PluginSpec,
+  io: ProcessIo,
+  format: AboutFormat | undefined,
+): Promise<void> {
+  const writer = new MessageWriter(io.stdout);
+  await writer.writeLine(renderAbout(spec, format ?? "text").trimEnd());
+  await writer.close();
+}
+
+/** Loads config, builds the logger, wires signals, runs, and always drains stdout. */
+async function withContext<C>(
+  spec: PluginSpec,
+  io: ProcessIo,
+  files: readonly string[] | undefined,
+  run: (ctx: RunContext<C>) => Promise<void>,
+): Promise<void> {
+  const log = loggerFor(spec.name, io);
+  const { config, secrets } = await loadConfig<C>({
+    plugin: spec.name,
+    settings: spec.settings,
+    files: files ?? [],
+    env: io.env,
+  });
+  log.addSecrets(secrets);
+  const configured = parseLogLevel(
+    typeof (config as { log_level?: unknown }).log_level === "string"
+      ? String((config as { log_level?: unknown }).log_level)
+      : undefined,
+  );
+  if (configured !== undefined) log.setLevel(configured);
+  const output = new MessageWriter(io.stdout);
+  const controller = new AbortController();
+  const unsubscribe = io.onSignal((signal) => {
+    log.warn(`received ${signal}: stopping at the next safe point`);
+    controller.abort(new InterruptedError(signal));
+  });
+  try {
+    await run({ config, log, io, output, signal: controller.signal });
+    if (controller.signal.aborted) throw controller.signal.reason;
+  } finally {
+    unsubscribe();
+    await output.close().catch(() => undefined); // an EPIPE here was already reported by run
+  }
+}
+
+// The logger of a run, so runCli's final FATAL line redacts the secrets that run loaded.
+const loggers = new WeakMap<ProcessIo, Logger>();
+
+function loggerFor(name: string, io: ProcessIo): Logger {
+  const existing = loggers.get(io);
+  if (existing !== undefined) return existing;
+  const level = parseLogLevel(io.env[envVarName(name, "LOGLEVEL")] ?? io.env.LOGLEVEL) ?? "info";
+  const log = new Logger({ name, level, out: io.stderr, now: io.now });
+  loggers.set(io, log);
+  return log;
+}
+
+/** What runCli needs of a commander program (any option types). */
+export interface CliProgram {
+  name(): string;
+  exitOverride(): unknown;
+  configureOutput(output: { writeOut(text: string): void; writeErr(text: string): void }): unknown;
+  parseAsync(argv: readonly string[]): Promise<unknown>;
+}
+
+/**
+ * Parses argv and runs the program. The only place where failures become exit codes; it never
+ * calls process.exit(): the caller sets process.exitCode, so stdout drains and the final STATE
+ * line is not cut off. Every failure ends with one FATAL line on stderr.
+ */
+export async function runCli(program: CliProgram, io: ProcessIo): Promise<number> {
+  program.exitOverride();
+  program.configureOutput({
+    writeOut: (text) => io.stdout.write(text),
+    writeErr: (text) => io.stderr.write(text),
+  });
+  try {
+    await program.parseAsync([...io.argv]);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode; // commander already printed why
+    const log = loggerFor(program.name(), io);
+    if (error instanceof SingerError) {
+      log.fatal(error.describe());
+      if (log.isEnabled("debug") && error.cause instanceof Error)
+        log.debug(error.cause.stack ?? String(error.cause));
+      return error.exitCode;
+    }
+    log.fatal(`internal error (a bug, please report it): ${describeUnknown(error)}`);
+    if (error instanceof Error && error.stack !== undefined) log.error(error.stack);
+    return 70; // EX_SOFTWARE
+  }
+}

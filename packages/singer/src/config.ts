@@ -1,0 +1,199 @@
+import { readFile } from "node:fs/promises";
+import { Ajv, type ErrorObject } from "ajv";
+import addFormatsImport from "ajv-formats";
+import { ConfigError } from "./errors.js";
+import { isJsonObject, type JsonObject, type JsonValue } from "./json.js";
+import type { JsonSchema } from "./schema.js";
+
+/** One setting of a tap or target: a JSON Schema plus `secret` (redacted everywhere). */
+export type SettingSchema = JsonSchema & {
+  readonly description: string;
+  readonly secret?: boolean;
+  readonly title?: string;
+  readonly examples?: readonly JsonValue[];
+};
+
+/** The settings of a plugin, as `--about` shows them and config is validated against. */
+export interface SettingsSchema {
+  readonly type: "object";
+  readonly properties: { readonly [name: string]: SettingSchema };
+  readonly required?: readonly string[];
+}
+
+export interface LoadConfigOptions {
+  /** Plugin name, e.g. `tap-secoda`; env vars are `TAP_SECODA_<SETTING>`. */
+  readonly plugin: string;
+  readonly settings: SettingsSchema;
+  /** Config files in order; later files override earlier ones. `ENV` is accepted and ignored. */
+  readonly files?: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+  /** Read `<PLUGIN>_<SETTING>` variables (they override files). Default true. */
+  readonly useEnv?: boolean;
+}
+
+export interface LoadedConfig<C> {
+  readonly config: C;
+  /** Values of every secret setting that is set, for by-value redaction. */
+  readonly secrets: readonly string[];
+}
+
+// ajv-formats is CommonJS; under NodeNext its default export arrives as the module object.
+const addFormats = addFormatsImport as unknown as typeof addFormatsImport.default;
+
+/** The env var prefix of a plugin: `tap-secoda` → `TAP_SECODA_`. */
+export function envPrefix(plugin: string): string {
+  return `${plugin.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_`;
+}
+
+/** The env var for one setting: `TAP_SECODA_API_KEY`. */
+export function envVarName(plugin: string, setting: string): string {
+  return envPrefix(plugin) + setting.toUpperCase().replace(/[^A-Z0-9]/g, "_");
+}
+
+/**
+ * Loads config: files in order (later wins, key by key), then `<PLUGIN>_<SETTING>` env vars cast
+ * by the setting's type, then defaults; validates against the settings schema and reports every
+ * problem at once. Secret values never appear in the errors.
+ */
+export async function loadConfig<C>(options: LoadConfigOptions): Promise<LoadedConfig<C>> {
+  const merged: JsonObject = {};
+  for (const file of options.files ?? []) {
+    if (file === "ENV") continue; // Meltano SDK's `--config=ENV`: env is always read here
+    Object.assign(merged, await readJsonObjectFile(file, "config"));
+  }
+  if (options.useEnv ?? true)
+    Object.assign(
+      merged,
+      configFromEnv(options.plugin, options.settings, options.env ?? process.env),
+    );
+  const config = withDefaults(merged, options.settings);
+  validateConfig(config, options.settings);
+  const secrets = Object.entries(options.settings.properties)
+    .filter(
+      ([name, spec]) => spec.secret === true && config[name] !== undefined && config[name] !== null,
+    )
+    .map(([name]) => String(config[name]))
+    .filter((value) => value.length > 0);
+  return { config: config as C, secrets }; // validated against the settings schema just above
+}
+
+/** Reads a JSON file that must hold an object; errors name the file and the problem. */
+export async function readJsonObjectFile(path: string, what: string): Promise<JsonObject> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code; // fs errors carry a code
+    throw new ConfigError(
+      `cannot read ${what} file ${path}${code === undefined ? "" : ` (${code})`}`,
+      { cause },
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text.replace(/^\uFEFF/, ""));
+  } catch (cause) {
+    throw new ConfigError(`${what} file ${path} is not valid JSON: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+  if (!isJsonObject(value)) throw new ConfigError(`${what} file ${path} must hold a JSON object`);
+  return value;
+}
+
+/** Settings given as env vars, cast by their JSON Schema type. */
+export function configFromEnv(
+  plugin: string,
+  settings: SettingsSchema,
+  env: NodeJS.ProcessEnv,
+): JsonObject {
+  const out: JsonObject = {};
+  for (const [name, spec] of Object.entries(settings.properties)) {
+    const variable = envVarName(plugin, name);
+    const raw = env[variable];
+    if (raw === undefined) continue;
+    out[name] = castEnv(raw, spec, variable);
+  }
+  return out;
+}
+
+const TRUE = new Set(["true", "1", "yes", "on", "y", "t"]);
+const FALSE = new Set(["false", "0", "no", "off", "n", "f", ""]);
+
+function castEnv(raw: string, spec: SettingSchema, variable: string): JsonValue {
+  const types =
+    spec.type === undefined ? ["string"] : typeof spec.type === "string" ? [spec.type] : spec.type;
+  const fail = (expected: string) =>
+    new ConfigError(
+      `${variable} must be ${expected}, got ${spec.secret === true ? "(secret)" : JSON.stringify(raw)}`,
+    );
+  if (types.includes("integer") && !types.includes("string")) {
+    if (!/^[+-]?\d+$/.test(raw.trim())) throw fail("an integer");
+    return Number(raw);
+  }
+  if (types.includes("number") && !types.includes("string")) {
+    const value = Number(raw);
+    if (raw.trim() === "" || Number.isNaN(value)) throw fail("a number");
+    return value;
+  }
+  if (types.includes("boolean")) {
+    const lower = raw.trim().toLowerCase();
+    if (TRUE.has(lower)) return true;
+    if (FALSE.has(lower)) return false;
+    throw fail("a boolean (true/false, 1/0, yes/no, on/off)");
+  }
+  if (types.includes("array") || types.includes("object")) {
+    const trimmed = raw.trim();
+    if (types.includes("array") && !trimmed.startsWith("[")) {
+      return trimmed === "" ? [] : trimmed.split(",").map((item) => item.trim()); // SDK's a,b,c fallback
+    }
+    try {
+      return JSON.parse(trimmed) as JsonValue; // JSON.parse output is JSON
+    } catch {
+      throw fail(`JSON (${types.join(" or ")})`);
+    }
+  }
+  return raw;
+}
+
+function withDefaults(config: JsonObject, settings: SettingsSchema): JsonObject {
+  const out: JsonObject = { ...config };
+  for (const [name, spec] of Object.entries(settings.properties)) {
+    if (out[name] === undefined && spec.default !== undefined)
+      out[name] = structuredClone(spec.default);
+  }
+  return out;
+}
+
+let validatorAjv: Ajv | undefined;
+
+/** Validates a config object; one ConfigError listing every problem, secrets shown as (secret). */
+export function validateConfig(config: JsonObject, settings: SettingsSchema): void {
+  validatorAjv ??= (() => {
+    const ajv = new Ajv({ strict: false, allErrors: true, allowUnionTypes: true });
+    addFormats(ajv);
+    ajv.addKeyword("secret");
+    return ajv;
+  })();
+  const validate = validatorAjv.compile(settings);
+  if (validate(config)) return;
+  const problems = (validate.errors ?? []).map((error) =>
+    describeConfigError(error, config, settings),
+  );
+  throw new ConfigError(`invalid config: ${[...new Set(problems)].join("; ")}`);
+}
+
+function describeConfigError(
+  error: ErrorObject,
+  config: JsonObject,
+  settings: SettingsSchema,
+): string {
+  if (error.keyword === "required") {
+    const name = (error.params as { missingProperty: string }).missingProperty;
+    return `"${name}" is required`;
+  }
+  const name = error.instancePath.split("/")[1] ?? "";
+  const spec = settings.properties[name];
+  const value = spec?.secret === true ? "(secret)" : JSON.stringify(config[name]);
+  return `"${error.instancePath.slice(1).replaceAll("/", ".")}" ${error.message ?? "is invalid"} (got ${value})`;
+}

@@ -1,0 +1,163 @@
+import type { Writable } from "node:stream";
+import type { JsonObject } from "./json.js";
+
+export const LOG_LEVELS = ["debug", "info", "warn", "error", "fatal"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, fatal: 50 };
+const LABEL: Record<LogLevel, string> = {
+  debug: "DEBUG",
+  info: "INFO ",
+  warn: "WARN ",
+  error: "ERROR",
+  fatal: "FATAL",
+};
+
+export interface LoggerOptions {
+  /** Name shown on every line, e.g. `tap-secoda`. */
+  readonly name: string;
+  readonly level?: LogLevel;
+  readonly out: Writable;
+  readonly now?: () => Date;
+}
+
+/** A Singer metric: `METRIC: {"type":"counter","metric":"record_count","value":1,"tags":{...}}`. */
+export interface Metric {
+  readonly type: "counter" | "timer";
+  readonly metric: string;
+  readonly value: number;
+  readonly tags: JsonObject;
+}
+
+/**
+ * Writes one line per event to stderr:
+ * `2026-11-22T10:00:00.123Z INFO  tap-secoda  fetched collections page 3`.
+ * Secrets are redacted by value (also URL-encoded), wherever they appear in the text, so a key
+ * inside a URL or a driver's error message is caught too.
+ */
+export class Logger {
+  readonly name: string;
+  #level: LogLevel;
+  readonly #out: Writable;
+  readonly #now: () => Date;
+  #secrets: string[] = [];
+
+  constructor(options: LoggerOptions) {
+    this.name = options.name;
+    this.#level = options.level ?? "info";
+    this.#out = options.out;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  get level(): LogLevel {
+    return this.#level;
+  }
+
+  setLevel(level: LogLevel): void {
+    this.#level = level;
+  }
+
+  /** Adds secret values to redact from every later line (and from `redact()`). */
+  addSecrets(values: Iterable<string>): void {
+    for (const value of values) {
+      if (value.length < 3) continue; // too short to redact without mangling ordinary text
+      for (const form of new Set([
+        value,
+        encodeURIComponent(value),
+        JSON.stringify(value).slice(1, -1),
+      ])) {
+        if (!this.#secrets.includes(form)) this.#secrets.push(form);
+      }
+    }
+    this.#secrets.sort((a, b) => b.length - a.length); // longest first: no partial leftovers
+  }
+
+  /** The text with every known secret replaced by `***`. */
+  redact(text: string): string {
+    let out = text;
+    for (const secret of this.#secrets) out = out.replaceAll(secret, "***");
+    return out;
+  }
+
+  isEnabled(level: LogLevel): boolean {
+    return RANK[level] >= RANK[this.#level];
+  }
+
+  debug(message: string): void {
+    this.log("debug", message);
+  }
+  info(message: string): void {
+    this.log("info", message);
+  }
+  warn(message: string): void {
+    this.log("warn", message);
+  }
+  error(message: string): void {
+    this.log("error", message);
+  }
+  fatal(message: string): void {
+    this.log("fatal", message);
+  }
+
+  /** Logs a Singer metric line at INFO. */
+  metric(metric: Metric): void {
+    this.log("info", `METRIC: ${JSON.stringify(metric)}`);
+  }
+
+  log(level: LogLevel, message: string): void {
+    if (!this.isEnabled(level)) return;
+    const line = `${this.#now().toISOString()} ${LABEL[level]} ${this.name}  ${this.redact(message)}\n`;
+    this.#out.write(line);
+  }
+}
+
+/** Parses a log level name (case-insensitive; `warning`/`critical` as Python spells them). */
+export function parseLogLevel(text: string | undefined): LogLevel | undefined {
+  if (text === undefined) return undefined;
+  const lower = text.trim().toLowerCase();
+  if (lower === "warning") return "warn";
+  if (lower === "critical") return "fatal";
+  return (LOG_LEVELS as readonly string[]).includes(lower) ? (lower as LogLevel) : undefined; // checked by includes
+}
+
+/**
+ * Counts per tag set and logs `counter` metrics at most every `intervalMs` (SDK cadence: 60 s)
+ * and once more at `flush()`. Counting is a map update; logging is rare.
+ */
+export class MetricCounter {
+  readonly #log: Logger;
+  readonly #metric: string;
+  readonly #intervalMs: number;
+  readonly #now: () => number;
+  readonly #counts = new Map<string, { tags: JsonObject; value: number }>();
+  #lastLogged: number;
+
+  constructor(
+    log: Logger,
+    metric: string,
+    options: { intervalMs?: number; now?: () => number } = {},
+  ) {
+    this.#log = log;
+    this.#metric = metric;
+    this.#intervalMs = options.intervalMs ?? 60_000;
+    this.#now = options.now ?? Date.now;
+    this.#lastLogged = this.#now();
+  }
+
+  increment(tags: JsonObject, by = 1): void {
+    const key = JSON.stringify(tags);
+    const entry = this.#counts.get(key);
+    if (entry === undefined) this.#counts.set(key, { tags, value: by });
+    else entry.value += by;
+    if (this.#now() - this.#lastLogged >= this.#intervalMs) this.flush();
+  }
+
+  /** Logs every non-zero count since the last flush and resets them. */
+  flush(): void {
+    this.#lastLogged = this.#now();
+    for (const { tags, value } of this.#counts.values()) {
+      if (value > 0) this.#log.metric({ type: "counter", metric: this.#metric, value, tags });
+    }
+    this.#counts.clear();
+  }
+}

@@ -1,0 +1,111 @@
+import type { Writable } from "node:stream";
+import { OutputClosedError } from "./errors.js";
+import type { SingerMessage } from "./messages.js";
+
+export interface MessageWriterOptions {
+  /**
+   * Serialised messages are gathered up to this many bytes before one `write()` call (stdout to
+   * a pipe is a syscall per write on Linux). The gathered text is also written whenever the event
+   * loop turns, so output is never held back while we wait for I/O. Default 64 KiB.
+   */
+  readonly chunkBytes?: number;
+}
+
+/**
+ * The only thing that writes Singer messages to stdout: compact JSON, one message per line.
+ * `write()` resolves once the text is handed to the stream; when the stream is full it waits for
+ * `drain`, so memory stays bounded however slow the reader is. When the reader goes away (EPIPE)
+ * every pending and later write rejects with an OutputClosedError instead of an unhandled error.
+ */
+export class MessageWriter {
+  readonly #out: Writable;
+  readonly #chunkBytes: number;
+  #buffer = "";
+  #scheduled = false;
+  #closed: OutputClosedError | undefined;
+  #drained: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+
+  constructor(out: Writable, options: MessageWriterOptions = {}) {
+    this.#out = out;
+    this.#chunkBytes = options.chunkBytes ?? 64 * 1024;
+    out.on("error", (error: NodeJS.ErrnoException) => this.#fail(error));
+  }
+
+  /** Queues one message; awaits only when the stream asked us to slow down. */
+  write(message: SingerMessage): Promise<void> | undefined {
+    return this.writeLine(JSON.stringify(message));
+  }
+
+  /** Queues one already-serialised line (no newline). */
+  writeLine(text: string): Promise<void> | undefined {
+    if (this.#closed !== undefined) return Promise.reject(this.#closed);
+    this.#buffer += `${text}\n`;
+    if (this.#buffer.length >= this.#chunkBytes) return this.#push();
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => {
+        this.#scheduled = false;
+        // A failure here surfaces on the next write() or flush(); nothing else may throw.
+        this.#push()?.catch(() => undefined);
+      });
+    }
+    return this.#drained;
+  }
+
+  /** Hands everything queued to the stream and waits until it has room again. */
+  async flush(): Promise<void> {
+    await this.#push();
+    if (this.#closed !== undefined) throw this.#closed;
+  }
+
+  /** Flushes and waits until the stream has taken every byte (end of run). */
+  async close(): Promise<void> {
+    await this.flush();
+    const out = this.#out;
+    if (out.writableNeedDrain) await this.#waitDrain();
+    if (this.#closed !== undefined) throw this.#closed;
+  }
+
+  #push(): Promise<void> | undefined {
+    if (this.#closed !== undefined) return Promise.reject(this.#closed);
+    if (this.#buffer.length === 0) return this.#drained;
+    const text = this.#buffer;
+    this.#buffer = "";
+    const hasRoom = this.#out.write(text);
+    if (!hasRoom && this.#drained === undefined) this.#drained = this.#waitDrain();
+    return this.#drained;
+  }
+
+  #waitDrain(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const done = () => {
+        this.#out.off("drain", done);
+        this.#out.off("close", done);
+        this.#drained = undefined;
+        this.#wake = undefined;
+        if (this.#closed === undefined) resolve();
+        else reject(this.#closed);
+      };
+      this.#wake = done;
+      this.#out.on("drain", done);
+      this.#out.on("close", done);
+    });
+  }
+
+  #fail(error: NodeJS.ErrnoException): void {
+    if (this.#closed !== undefined) return;
+    const why =
+      error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED"
+        ? "the process reading our output closed the pipe (EPIPE); stopping"
+        : `could not write output: ${error.message}`;
+    this.#closed = new OutputClosedError(why, { cause: error });
+    this.#buffer = "";
+    this.#wake?.();
+  }
+
+  /** True once the reader went away; producers should stop. */
+  get isClosed(): boolean {
+    return this.#closed !== undefined;
+  }
+}
