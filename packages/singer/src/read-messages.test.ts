@@ -1,0 +1,152 @@
+import { Readable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { InputError } from "./errors.js";
+import { readLines, readMessages } from "./read-messages.js";
+
+const record = (id: number) => `{"type":"RECORD","stream":"s","record":{"id":${id}}}`;
+
+async function collect(
+  chunks: (string | Buffer)[],
+  options: Parameters<typeof readMessages>[1] = {},
+) {
+  const out: { line: number; type: string; id?: unknown }[] = [];
+  for await (const { line, message } of readMessages(Readable.from(chunks), options)) {
+    out.push({
+      line,
+      type: message.type,
+      ...(message.type === "RECORD" ? { id: message.record.id } : {}),
+    });
+  }
+  return out;
+}
+
+async function failure(
+  chunks: (string | Buffer)[],
+  options: Parameters<typeof readMessages>[1] = {},
+) {
+  try {
+    await collect(chunks, options);
+  } catch (error) {
+    if (error instanceof InputError) return error.describe();
+    throw error;
+  }
+  throw new Error("expected the read to fail");
+}
+
+describe("readMessages", () => {
+  it("numbers lines from 1, counting and skipping blank lines", async () => {
+    expect(await collect([`${record(1)}\n\n   \n${record(2)}\n`])).toEqual([
+      { line: 1, type: "RECORD", id: 1 },
+      { line: 4, type: "RECORD", id: 2 },
+    ]);
+  });
+
+  it("handles CRLF line endings", async () => {
+    expect(await collect([`${record(1)}\r\n${record(2)}\r\n`])).toEqual([
+      { line: 1, type: "RECORD", id: 1 },
+      { line: 2, type: "RECORD", id: 2 },
+    ]);
+  });
+
+  it("reads a last line without a newline", async () => {
+    expect(await collect([`${record(1)}\n${record(2)}`])).toEqual([
+      { line: 1, type: "RECORD", id: 1 },
+      { line: 2, type: "RECORD", id: 2 },
+    ]);
+  });
+
+  it("strips a UTF-8 byte order mark", async () => {
+    expect(
+      await collect([
+        Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${record(1)}\n`)]),
+      ]),
+    ).toEqual([{ line: 1, type: "RECORD", id: 1 }]);
+  });
+
+  it("joins lines and multi-byte characters split across chunks", async () => {
+    const text = '{"type":"RECORD","stream":"s","record":{"id":"héllo ✓ 🚀"}}\n';
+    const bytes = Buffer.from(text, "utf8");
+    const chunks = [...bytes].map((byte) => Buffer.from([byte])); // one byte per chunk
+    expect(await collect(chunks)).toEqual([{ line: 1, type: "RECORD", id: "héllo ✓ 🚀" }]);
+  });
+
+  it("names the line of invalid JSON and shows a snippet", async () => {
+    expect(await failure([`${record(1)}\n{"type":"RECORD","stream":"s","record":{\n`])).toMatch(
+      /^line 2: invalid JSON \(.+\): \{"type":"RECORD","stream":"s","record":\{$/,
+    );
+  });
+
+  it("names the line of a truncated last line", async () => {
+    expect(await failure([`${record(1)}\n${record(2).slice(0, 20)}`])).toMatch(
+      /^line 2: invalid JSON/,
+    );
+  });
+
+  it("warns and skips unknown types by default", async () => {
+    const warnings: string[] = [];
+    const out = await collect([`{"type":"HEARTBEAT"}\n${record(1)}\n`], {
+      onWarning: (line, text) => warnings.push(`${line}: ${text}`),
+    });
+    expect(out).toEqual([{ line: 2, type: "RECORD", id: 1 }]);
+    expect(warnings).toEqual(['1: unknown message type "HEARTBEAT", skipped']);
+  });
+
+  it("fails on unknown types when asked", async () => {
+    expect(await failure([`${record(1)}\n{"type":"HEARTBEAT"}\n`], { unknownTypes: "fail" })).toBe(
+      'line 2: unknown message type "HEARTBEAT"',
+    );
+  });
+
+  it("fails on a line over the limit without buffering the rest of it", async () => {
+    let pulled = 0;
+    async function* endless() {
+      yield `${record(1)}\n`;
+      for (;;) {
+        pulled += 1;
+        yield "x".repeat(1024);
+      }
+    }
+    let message = "";
+    try {
+      for await (const _ of readMessages(endless(), { maxLineBytes: 10_000 })) {
+        // consume
+      }
+    } catch (error) {
+      message = (error as InputError).describe();
+    }
+    expect(message).toBe(
+      "line 2: line is longer than the limit of 10000 bytes (max_line_bytes); is the input NDJSON?",
+    );
+    expect(pulled).toBeLessThan(12);
+  });
+
+  it("accepts a line exactly at the limit", async () => {
+    const line = record(1);
+    expect(await collect([`${line}\r\n`], { maxLineBytes: Buffer.byteLength(line) })).toHaveLength(
+      1,
+    );
+  });
+
+  it("reads a 20 MB line in linear time (many small chunks)", async () => {
+    const big = "y".repeat(20 * 1024 * 1024);
+    const text = `{"type":"RECORD","stream":"s","record":{"id":"${big}"}}\n`;
+    const chunks: string[] = [];
+    for (let i = 0; i < text.length; i += 65536) chunks.push(text.slice(i, i + 65536));
+    let length = 0;
+    for await (const { message } of readMessages(Readable.from(chunks))) {
+      if (message.type === "RECORD") length = String(message.record.id).length;
+    }
+    expect(length).toBe(big.length);
+  });
+});
+
+describe("readLines", () => {
+  it("reports each line's byte size without its line ending", async () => {
+    const out = [];
+    for await (const line of readLines(Readable.from(["é\r\nab\n"]))) out.push(line);
+    expect(out).toEqual([
+      { line: 1, text: "é", bytes: 2 },
+      { line: 2, text: "ab", bytes: 2 },
+    ]);
+  });
+});
