@@ -24,60 +24,89 @@ export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
 const NEWLINE = 0x0a;
 const CR = 0x0d;
 
+interface Line {
+  readonly line: number;
+  readonly text: string;
+  readonly bytes: number;
+}
+
 /**
- * Splits a byte stream into lines, numbering each from 1. Handles CRLF, a last line without a
+ * Cuts a byte stream into lines, numbering each from 1. Handles CRLF, a last line without a
  * newline and a UTF-8 BOM. Lines are cut on bytes, so a multi-byte character split across chunks
  * is decoded whole. A partial line is kept as a list of chunks (linear in its size, also for a
  * 100 MB line), and a line longer than `maxLineBytes` fails as soon as it passes the limit.
+ * Synchronous per chunk, so the reader's generator yields once per message, not twice.
  * See docs/decisions.md "Reader: own byte splitter".
  */
-export async function* readLines(
-  input: AsyncIterable<Buffer | string>,
-  maxLineBytes = DEFAULT_MAX_LINE_BYTES,
-): AsyncGenerator<{ readonly line: number; readonly text: string; readonly bytes: number }> {
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let line = 0;
-  let first = true;
-  for await (const piece of input) {
+class LineSplitter {
+  readonly #max: number;
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  #line = 0;
+  #first = true;
+
+  constructor(maxLineBytes: number) {
+    this.#max = maxLineBytes;
+  }
+
+  /** The complete lines in this chunk (with any carried-over start). */
+  push(piece: Buffer | string): Line[] {
     let chunk = typeof piece === "string" ? Buffer.from(piece, "utf8") : piece;
-    if (first && chunk.length > 0) {
-      first = false;
+    if (this.#first && chunk.length > 0) {
+      this.#first = false;
       if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
     }
+    const lines: Line[] = [];
     let start = 0;
     let end = chunk.indexOf(NEWLINE, start);
     while (end !== -1) {
-      line += 1;
       let bytes: Buffer;
-      if (pendingBytes === 0) {
+      if (this.#pendingBytes === 0) {
         bytes = chunk.subarray(start, end);
       } else {
-        pending.push(chunk.subarray(start, end));
-        bytes = Buffer.concat(pending, pendingBytes + end - start);
-        pending = [];
-        pendingBytes = 0;
+        this.#pending.push(chunk.subarray(start, end));
+        bytes = Buffer.concat(this.#pending, this.#pendingBytes + end - start);
+        this.#pending = [];
+        this.#pendingBytes = 0;
       }
-      const length =
-        bytes.length > 0 && bytes[bytes.length - 1] === CR ? bytes.length - 1 : bytes.length;
-      if (length > maxLineBytes) throw tooLong(line, maxLineBytes);
-      yield { line, text: bytes.toString("utf8", 0, length), bytes: length };
+      lines.push(this.#take(bytes));
       start = end + 1;
       end = chunk.indexOf(NEWLINE, start);
     }
     if (start < chunk.length) {
-      pending.push(chunk.subarray(start));
-      pendingBytes += chunk.length - start;
-      if (pendingBytes > maxLineBytes + 1) throw tooLong(line + 1, maxLineBytes);
+      this.#pending.push(chunk.subarray(start));
+      this.#pendingBytes += chunk.length - start;
+      if (this.#pendingBytes > this.#max + 1) throw tooLong(this.#line + 1, this.#max);
     }
+    return lines;
   }
-  if (pendingBytes > 0) {
-    line += 1;
-    const bytes = Buffer.concat(pending, pendingBytes);
-    const length = bytes[bytes.length - 1] === CR ? bytes.length - 1 : bytes.length;
-    if (length > maxLineBytes) throw tooLong(line, maxLineBytes);
-    yield { line, text: bytes.toString("utf8", 0, length), bytes: length };
+
+  /** The last line when the input did not end with a newline. */
+  end(): Line | undefined {
+    if (this.#pendingBytes === 0) return undefined;
+    const bytes = Buffer.concat(this.#pending, this.#pendingBytes);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    return this.#take(bytes);
   }
+
+  #take(bytes: Buffer): Line {
+    this.#line += 1;
+    const length = bytes.length > 0 && bytes[bytes.length - 1] === CR ? bytes.length - 1 : bytes.length;
+    if (length > this.#max) throw tooLong(this.#line, this.#max);
+    return { line: this.#line, text: bytes.toString("utf8", 0, length), bytes: length };
+  }
+}
+
+/** Lines of a byte stream (see LineSplitter), for callers that want raw lines. */
+export async function* readLines(
+  input: AsyncIterable<Buffer | string>,
+  maxLineBytes = DEFAULT_MAX_LINE_BYTES,
+): AsyncGenerator<Line> {
+  const splitter = new LineSplitter(maxLineBytes);
+  for await (const piece of input) yield* splitter.push(piece);
+  const last = splitter.end();
+  if (last !== undefined) yield last;
 }
 
 function tooLong(line: number, max: number): InputError {
@@ -96,18 +125,26 @@ export async function* readMessages(
   input: Readable | AsyncIterable<Buffer | string>,
   options: ReadOptions = {},
 ): AsyncGenerator<InputLine> {
-  const unknown = options.unknownTypes ?? "warn";
-  for await (const { line, text, bytes } of readLines(input, options.maxLineBytes)) {
-    if (isBlank(text)) continue;
-    const message = parseMessage(text, line, options.onWarning);
-    if (message === undefined) {
-      const type = typeOf(text);
-      if (unknown === "fail") throw new InputError(`unknown message type ${type}`, { line });
-      options.onWarning?.(line, `unknown message type ${type}, skipped`);
-      continue;
+  const splitter = new LineSplitter(options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+  for await (const piece of input) {
+    for (const line of splitter.push(piece)) {
+      const parsed = toInputLine(line, options);
+      if (parsed !== undefined) yield parsed;
     }
-    yield { line, message, bytes };
   }
+  const last = splitter.end();
+  const parsed = last === undefined ? undefined : toInputLine(last, options);
+  if (parsed !== undefined) yield parsed;
+}
+
+function toInputLine({ line, text, bytes }: Line, options: ReadOptions): InputLine | undefined {
+  if (isBlank(text)) return undefined;
+  const message = parseMessage(text, line, options.onWarning);
+  if (message !== undefined) return { line, message, bytes };
+  const type = typeOf(text);
+  if (options.unknownTypes === "fail") throw new InputError(`unknown message type ${type}`, { line });
+  options.onWarning?.(line, `unknown message type ${type}, skipped`);
+  return undefined;
 }
 
 function isBlank(text: string): boolean {
