@@ -127,6 +127,21 @@ describe("tapProgram + runCli", () => {
     expect(run.stderr()).not.toContain("very-secret-key");
   });
 
+  it.each([
+    [{ TAP_DEMO_LOGLEVEL: "debug" }, true],
+    [{ LOGLEVEL: "DEBUG" }, true],
+    [{ LOGLEVEL: "debug", TAP_DEMO_LOGLEVEL: "warning" }, false],
+    [{}, false],
+  ])("takes the log level from %j", async (env, debugShown) => {
+    const run = fakeIo([], { TAP_DEMO_API_KEY: "key-abcdef", ...env });
+    const program = tapProgram(spec, run.io, {
+      ...syncHandlers,
+      sync: async (ctx) => ctx.log.debug("a debug line"),
+    });
+    expect(await runCli(program, run.io)).toBe(0);
+    expect(run.stderr().includes("DEBUG tap-demo  a debug line")).toBe(debugShown);
+  });
+
   it("prints the discovered catalog", async () => {
     const run = fakeIo(["--discover"], { TAP_DEMO_API_KEY: "k-123456" });
     expect(await runCli(tapProgram(spec, run.io, syncHandlers), run.io)).toBe(0);

@@ -92,7 +92,8 @@ class LineSplitter {
 
   #take(bytes: Buffer): Line {
     this.#line += 1;
-    const length = bytes.length > 0 && bytes[bytes.length - 1] === CR ? bytes.length - 1 : bytes.length;
+    const length =
+      bytes.length > 0 && bytes[bytes.length - 1] === CR ? bytes.length - 1 : bytes.length;
     if (length > this.#max) throw tooLong(this.#line, this.#max);
     return { line: this.#line, text: bytes.toString("utf8", 0, length), bytes: length };
   }
@@ -142,7 +143,8 @@ function toInputLine({ line, text, bytes }: Line, options: ReadOptions): InputLi
   const message = parseMessage(text, line, options.onWarning);
   if (message !== undefined) return { line, message, bytes };
   const type = typeOf(text);
-  if (options.unknownTypes === "fail") throw new InputError(`unknown message type ${type}`, { line });
+  if (options.unknownTypes === "fail")
+    throw new InputError(`unknown message type ${type}`, { line });
   options.onWarning?.(line, `unknown message type ${type}, skipped`);
   return undefined;
 }
