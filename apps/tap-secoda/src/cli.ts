@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+import { createProcessIo, packageVersion, runCli } from "@repo/singer";
+import { tapCli } from "./run-tap.js";
+
+const io = createProcessIo();
+process.exitCode = await runCli(tapCli(io, packageVersion(import.meta.url)), io);

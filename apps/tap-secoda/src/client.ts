@@ -1,0 +1,305 @@
+import {
+  isJsonObject,
+  type JsonObject,
+  type Logger,
+  MetricCounter,
+  SourceError,
+} from "@repo/singer";
+import { Semaphore } from "./limit.js";
+import { type Clock, Pacer, systemClock } from "./pacer.js";
+import { type Page, type RequestLabel, readList, retryAfterMs, statusError } from "./responses.js";
+
+export type { Page } from "./responses.js";
+
+/** The subset of `fetch` the client uses; tests inject their own. */
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+export interface ClientOptions {
+  /** API root from config.apiRoot(base_url); table paths (`/api/v1/…`) are appended to it. */
+  readonly root: string;
+  readonly apiKey: string;
+  readonly userAgent: string;
+  readonly timeoutMs: number;
+  readonly maxRetries: number;
+  readonly backoffInitialMs: number;
+  readonly backoffMaxMs: number;
+  readonly pageSize?: number;
+  /** Requests in flight at once, over the whole run. */
+  readonly maxConcurrency: number;
+  readonly requestsPerMinute?: number;
+  readonly log: Logger;
+  /** The run's signal: aborting it stops waits and in-flight requests. */
+  readonly signal: AbortSignal;
+  readonly fetch?: FetchLike;
+  readonly clock?: Clock;
+  /** Uniform [0, 1) for backoff jitter. */
+  readonly random?: () => number;
+}
+
+/** A list request for one stream or one partition of it. */
+export interface ListQuery {
+  readonly stream: string;
+  readonly path: string;
+  readonly list: "paged" | "array";
+  /** Query parameters besides `page`/`page_size` (filter and sort already JSON-encoded). */
+  readonly params: { readonly [name: string]: string };
+}
+
+/**
+ * The only code that talks HTTP: auth, timeouts, retries with backoff, 429 pacing, paging and
+ * request metrics. Errors are SourceErrors naming the stream and the URL path (never the query
+ * string, never the key).
+ */
+export class SecodaClient {
+  readonly #options: ClientOptions;
+  readonly #fetch: FetchLike;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  readonly #pacer: Pacer;
+  readonly #slots: Semaphore;
+  readonly #requests: MetricCounter;
+
+  constructor(options: ClientOptions) {
+    this.#options = options;
+    this.#fetch = options.fetch ?? ((url, init) => fetch(url, init));
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? Math.random;
+    this.#pacer = new Pacer(this.#clock, options.requestsPerMinute);
+    this.#slots = new Semaphore(options.maxConcurrency);
+    this.#requests = new MetricCounter(options.log, "http_request_count", {
+      now: () => this.#clock.now(),
+    });
+  }
+
+  /** Pages of a list from `startPage`, one request ahead when asked to prefetch. */
+  list(query: ListQuery, startPage = 1): ListCursor {
+    return new ListCursor((page, signal) => this.fetchPage(query, page, signal), startPage);
+  }
+
+  /** One page of a list. */
+  async fetchPage(query: ListQuery, page: number, signal?: AbortSignal): Promise<Page> {
+    const params = new URLSearchParams(query.params);
+    if (query.list === "paged") {
+      params.set("page", String(page));
+      if (this.#options.pageSize !== undefined)
+        params.set("page_size", String(this.#options.pageSize));
+    }
+    const label = { stream: query.stream, endpoint: query.path };
+    return this.#retrying(label, `${query.path}?${params}`, signal, (body, receivedAt) => {
+      const result = readList(body, page, receivedAt, label);
+      return query.list === "array" ? { ...result, nextPage: undefined } : result;
+    });
+  }
+
+  /** A detail object (`{id}` in `template` replaced), or undefined when Secoda says 404. */
+  async detail(stream: string, template: string, id: string): Promise<JsonObject | undefined> {
+    const label = { stream, endpoint: template };
+    const path = template.replace("{id}", encodeURIComponent(id));
+    try {
+      return await this.#retrying(label, path, undefined, (body) => {
+        if (isJsonObject(body)) return body;
+        throw new SourceError(
+          `Secoda answered ${template} with 200 but not an object`,
+          { status: 200, endpoint: template, retryable: true },
+          { stream },
+        );
+      });
+    } catch (error) {
+      if (error instanceof SourceError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** Logs the request counters (also done every 60 s while counting). */
+  flushMetrics(): void {
+    this.#requests.flush();
+  }
+
+  /**
+   * GETs `pathAndQuery` until `read` accepts the body or the failure is final. 429s have their
+   * own budget (pacing makes them rare); everything else retryable gets max_retries.
+   */
+  async #retrying<T>(
+    label: RequestLabel,
+    pathAndQuery: string,
+    signal: AbortSignal | undefined,
+    read: (body: unknown, receivedAt: Date) => T,
+  ): Promise<T> {
+    const { maxRetries, log } = this.#options;
+    const rateLimitBudget = Math.max(10, maxRetries * 3);
+    let failures = 0;
+    let rateLimits = 0;
+    for (;;) {
+      const stop = this.#stopSignal(signal);
+      let outcome: { value: T } | { error: SourceError };
+      try {
+        outcome = await this.#slots.use(async () => {
+          await this.#pacer.wait(stop);
+          return this.#attempt(label, pathAndQuery, stop, read);
+        });
+      } catch (error) {
+        throw stop.aborted ? stop.reason : error; // an interrupt, not a Secoda failure
+      }
+      if ("value" in outcome) {
+        this.#pacer.onSuccess();
+        return outcome.value;
+      }
+      const error = outcome.error;
+      if (!error.retryable) throw error;
+      let delay: number;
+      if (error.status === 429) {
+        rateLimits += 1;
+        const wait = error.retryAfter === undefined ? undefined : error.retryAfter * 1000;
+        this.#pacer.onRateLimited(wait);
+        if (rateLimits > rateLimitBudget) throw giveUp(error, label, rateLimits);
+        delay = wait ?? this.#backoff(rateLimits);
+      } else {
+        failures += 1;
+        if (failures > maxRetries) throw giveUp(error, label, failures);
+        delay = this.#backoff(failures);
+      }
+      log.warn(
+        `stream ${label.stream}: ${error.message}; retry in ${(delay / 1000).toFixed(1)} s (${failures + rateLimits} so far)`,
+      );
+      await this.#clock.sleep(delay, stop);
+    }
+  }
+
+  /** One HTTP exchange; never throws for Secoda's failures, only for interrupts. */
+  async #attempt<T>(
+    label: RequestLabel,
+    pathAndQuery: string,
+    stop: AbortSignal,
+    read: (body: unknown, receivedAt: Date) => T,
+  ): Promise<{ value: T } | { error: SourceError }> {
+    const started = this.#clock.now();
+    let status = 0;
+    let result: { value: T } | { error: SourceError };
+    try {
+      const response = await this.#fetch(`${this.#options.root}${pathAndQuery}`, {
+        headers: {
+          authorization: `Bearer ${this.#options.apiKey}`,
+          accept: "application/json",
+          "user-agent": this.#options.userAgent,
+        },
+        signal: AbortSignal.any([stop, AbortSignal.timeout(this.#options.timeoutMs)]),
+      });
+      status = response.status;
+      if (status < 200 || status > 299) {
+        await response.body?.cancel().catch(() => undefined);
+        const after = retryAfterMs(response.headers.get("retry-after"), this.#clock.now());
+        result = { error: statusError(status, label, after) };
+      } else {
+        const text = await response.text();
+        result = { value: read(parseBody(text, label), new Date(this.#clock.now())) };
+      }
+    } catch (error) {
+      if (stop.aborted) throw stop.reason;
+      result = { error: asSourceError(error, label, this.#options.timeoutMs) };
+    }
+    this.#measure(label, status, started, "value" in result);
+    return result;
+  }
+
+  #measure(label: RequestLabel, status: number, started: number, ok: boolean): void {
+    const tags = { endpoint: label.endpoint, stream: label.stream };
+    this.#options.log.metric({
+      type: "timer",
+      metric: "http_request_duration",
+      value: (this.#clock.now() - started) / 1000,
+      tags: { ...tags, http_status_code: status, status: ok ? "succeeded" : "failed" },
+    });
+    this.#requests.increment(tags);
+  }
+
+  #backoff(attempt: number): number {
+    const { backoffInitialMs, backoffMaxMs } = this.#options;
+    const ceiling = Math.min(backoffMaxMs, backoffInitialMs * 2 ** (attempt - 1));
+    return ceiling * (0.5 + this.#random() / 2); // jitter: spread retries of parallel streams
+  }
+
+  #stopSignal(extra: AbortSignal | undefined): AbortSignal {
+    return extra === undefined
+      ? this.#options.signal
+      : AbortSignal.any([this.#options.signal, extra]);
+  }
+}
+
+function parseBody(text: string, label: RequestLabel): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new SourceError(
+      `Secoda sent a truncated or invalid JSON body for ${label.endpoint} (${text.length} characters)`,
+      { status: 200, endpoint: label.endpoint, retryable: true },
+      { stream: label.stream, cause },
+    );
+  }
+}
+
+/** Network failures (reset, refused, timeout, body cut off) are retryable SourceErrors. */
+function asSourceError(error: unknown, label: RequestLabel, timeoutMs: number): SourceError {
+  if (error instanceof SourceError) return error;
+  const name = error instanceof Error ? error.name : "";
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
+  const why =
+    name === "TimeoutError"
+      ? `no complete response within ${timeoutMs / 1000} s`
+      : `${error instanceof Error ? error.message : String(error)}${cause === undefined ? "" : ` (${(cause as NodeJS.ErrnoException).code ?? cause.message})`}`;
+  return new SourceError(
+    `request to ${label.endpoint} failed: ${why}`,
+    { endpoint: label.endpoint, retryable: true },
+    { stream: label.stream, cause: error },
+  );
+}
+
+function giveUp(error: SourceError, label: RequestLabel, attempts: number): SourceError {
+  return new SourceError(
+    `${error.message}; gave up after ${attempts} retries`,
+    {
+      endpoint: label.endpoint,
+      retryable: false,
+      ...(error.status === undefined ? {} : { status: error.status }),
+    },
+    { stream: label.stream, cause: error },
+  );
+}
+
+/**
+ * Walks a list page by page. `prefetch()` starts the next request while the caller is still
+ * writing the current page's records (at most one page ahead, so memory stays at two pages).
+ */
+export class ListCursor {
+  readonly #fetchPage: (page: number, signal: AbortSignal) => Promise<Page>;
+  readonly #controller = new AbortController();
+  #nextPage: number | undefined;
+  #pending: Promise<Page> | undefined;
+
+  constructor(fetchPage: (page: number, signal: AbortSignal) => Promise<Page>, startPage: number) {
+    this.#fetchPage = fetchPage;
+    this.#nextPage = startPage;
+  }
+
+  /** Starts fetching the next page, if there is one and it is not on its way already. */
+  prefetch(): void {
+    if (this.#pending !== undefined || this.#nextPage === undefined) return;
+    this.#pending = this.#fetchPage(this.#nextPage, this.#controller.signal);
+    this.#pending.catch(() => undefined); // observed by next(); this only avoids an unhandled rejection
+  }
+
+  /** The next page, or undefined after the last. */
+  async next(): Promise<Page | undefined> {
+    this.prefetch();
+    const pending = this.#pending;
+    if (pending === undefined) return undefined;
+    const page = await pending;
+    this.#pending = undefined;
+    this.#nextPage = page.nextPage;
+    return page;
+  }
+
+  /** Abandons a prefetched request (early stop, partition split, failure elsewhere). */
+  close(): void {
+    this.#controller.abort(new Error("list cursor closed"));
+  }
+}

@@ -1,0 +1,80 @@
+/** Time as the HTTP client sees it; tests inject one that does not really sleep. */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Resolves after `ms`; rejects with the signal's reason when it aborts first. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** The real clock. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted === true) {
+        reject(signal.reason);
+        return;
+      }
+      const timer = setTimeout(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+    }),
+};
+
+// After a 429 the gap between requests doubles (at least MIN_GAP); every success shrinks it by
+// RECOVERY, so the rate creeps back up (~35 successes halve the gap) and settles just under
+// the server's limit with few 429s (decisions-tap.md "Pacing").
+const MIN_GAP_MS = 200;
+const MAX_GAP_MS = 60_000;
+const RECOVERY = 0.98;
+
+/**
+ * Spaces request starts across the whole run (every stream shares one pacer): a fixed gap from
+ * `requests_per_minute`, an adaptive gap learned from 429s, and a pause when the server sent
+ * Retry-After, which holds every request, not only the one that got the 429.
+ */
+export class Pacer {
+  readonly #clock: Clock;
+  readonly #fixedGap: number;
+  #adaptiveGap = 0;
+  #nextAt = 0;
+  #pausedUntil = 0;
+
+  constructor(clock: Clock, requestsPerMinute?: number) {
+    this.#clock = clock;
+    this.#fixedGap = requestsPerMinute === undefined ? 0 : 60_000 / requestsPerMinute;
+  }
+
+  /** Waits for this request's turn. */
+  async wait(signal?: AbortSignal): Promise<void> {
+    const now = this.#clock.now();
+    const at = Math.max(now, this.#nextAt, this.#pausedUntil);
+    this.#nextAt = at + Math.max(this.#fixedGap, this.#adaptiveGap);
+    if (at > now) await this.#clock.sleep(at - now, signal);
+  }
+
+  onSuccess(): void {
+    if (this.#adaptiveGap === 0) return;
+    this.#adaptiveGap *= RECOVERY;
+    if (this.#adaptiveGap < 1) this.#adaptiveGap = 0;
+  }
+
+  /** A 429: slow down; with Retry-After, also hold every request until then. */
+  onRateLimited(retryAfterMs: number | undefined): void {
+    this.#adaptiveGap = Math.min(MAX_GAP_MS, Math.max(MIN_GAP_MS, this.#adaptiveGap * 2));
+    if (retryAfterMs !== undefined) {
+      this.#pausedUntil = Math.max(this.#pausedUntil, this.#clock.now() + retryAfterMs);
+    }
+  }
+
+  /** Current gap between request starts, in ms (for logs and tests). */
+  get gapMs(): number {
+    return Math.max(this.#fixedGap, this.#adaptiveGap);
+  }
+}

@@ -1,0 +1,176 @@
+import {
+  type Catalog,
+  catalogEntry,
+  type JsonObject,
+  MetricCounter,
+  type PluginSpec,
+  type ProcessIo,
+  type RunContext,
+  tapProgram,
+} from "@repo/singer";
+import { type FetchLike, SecodaClient } from "./client.js";
+import { apiRoot, SETTINGS, type TapConfig } from "./config.js";
+import type { Clock } from "./pacer.js";
+import { planStreams, type StreamPlan } from "./plan.js";
+import { StateTracker } from "./state.js";
+import { STREAM_DEFS } from "./streams.js";
+import { type SyncContext, syncStream } from "./sync-stream.js";
+
+/** Test seams: the real CLI passes nothing. */
+export interface TapDeps {
+  readonly fetch?: FetchLike;
+  readonly clock?: Clock;
+  readonly random?: () => number;
+}
+
+export function tapSpec(version: string): PluginSpec {
+  return {
+    name: "tap-secoda",
+    description: "Singer tap for the Secoda API (data catalog, governance and Q&A metadata).",
+    version,
+    capabilities: [
+      "catalog",
+      "discover",
+      "state",
+      "test",
+      "about",
+      "activate-version",
+      "properties",
+    ],
+    settings: SETTINGS,
+  };
+}
+
+/** The tap's commander program: @repo/singer's tap CLI wired to discover and sync. */
+export function tapCli(io: ProcessIo, version: string, deps: TapDeps = {}) {
+  return tapProgram<TapConfig>(tapSpec(version), io, {
+    discover: async () => discover(),
+    sync: (ctx, input) => sync(ctx, input, version, deps),
+  });
+}
+
+/** The catalog: every stream with standard Singer metadata. */
+export function discover(): Catalog {
+  return {
+    streams: STREAM_DEFS.map((def) =>
+      catalogEntry({
+        tapStreamId: def.name,
+        schema: def.schema,
+        keyProperties: def.keyProperties,
+        ...(def.replicationKey === undefined ? {} : { replicationKeys: [def.replicationKey] }),
+        selectedByDefault: def.selectedByDefault ?? true,
+      }),
+    ),
+  };
+}
+
+/**
+ * Syncs the selected streams, at most max_concurrency at a time. The first failure stops the
+ * others (their in-flight requests are aborted) and is rethrown; every STATE already written
+ * stays valid, so the next run resumes from it.
+ */
+export async function sync(
+  ctx: RunContext<TapConfig>,
+  input: { state?: JsonObject; catalog?: Catalog; test: boolean },
+  version: string,
+  deps: TapDeps = {},
+): Promise<void> {
+  const { config, log } = ctx;
+  const plans = planStreams(STREAM_DEFS, input.catalog, log);
+  const failed = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, failed.signal]);
+  const client = new SecodaClient({
+    root: apiRoot(config.base_url),
+    apiKey: config.api_key,
+    userAgent: config.user_agent ?? `tap-secoda/${version}`,
+    timeoutMs: config.request_timeout * 1000,
+    maxRetries: config.max_retries,
+    backoffInitialMs: config.backoff_initial_seconds * 1000,
+    backoffMaxMs: config.backoff_max_seconds * 1000,
+    ...(config.page_size === undefined ? {} : { pageSize: config.page_size }),
+    maxConcurrency: config.max_concurrency,
+    ...(config.requests_per_minute === undefined
+      ? {}
+      : { requestsPerMinute: config.requests_per_minute }),
+    log,
+    signal,
+    ...deps,
+  });
+  const records = new MetricCounter(log, "record_count");
+  const lookups = new Map<string, Promise<string[]>>();
+  const syncContext: SyncContext = {
+    client,
+    output: ctx.output,
+    state: new StateTracker(input.state, log),
+    log,
+    now: ctx.io.now,
+    startDate: config.start_date,
+    activateVersions: config.emit_activate_version_messages,
+    detailConcurrency: config.max_concurrency,
+    records,
+    lookupIds: (stream) => {
+      let ids = lookups.get(stream);
+      if (ids === undefined) {
+        ids = readIds(client, stream);
+        lookups.set(stream, ids);
+      }
+      return ids;
+    },
+    ...(input.test ? { recordLimit: 1 } : {}),
+  };
+  log.info(`syncing ${plans.length} streams: ${plans.map((plan) => plan.def.name).join(", ")}`);
+  try {
+    await runAll(plans, config.max_concurrency, (plan) => syncStream(plan, syncContext), failed);
+  } finally {
+    client.flushMetrics();
+    records.flush();
+  }
+}
+
+/** Runs streams through a pool of `limit` workers; the first error aborts the rest. */
+async function runAll(
+  plans: readonly StreamPlan[],
+  limit: number,
+  run: (plan: StreamPlan) => Promise<number>,
+  failed: AbortController,
+): Promise<void> {
+  let next = 0;
+  let firstError: { error: unknown } | undefined;
+  const worker = async () => {
+    for (let plan = plans[next++]; plan !== undefined; plan = plans[next++]) {
+      if (firstError !== undefined) return;
+      try {
+        await run(plan);
+      } catch (error) {
+        if (firstError === undefined) {
+          firstError = { error };
+          failed.abort(new Error(`stopped because stream ${plan.def.name} failed`));
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, plans.length) }, worker));
+  if (firstError !== undefined) throw firstError.error;
+}
+
+/** Ids of every record of a stream (for partition values); nothing is emitted. */
+async function readIds(client: SecodaClient, stream: string): Promise<string[]> {
+  const def = STREAM_DEFS.find((candidate) => candidate.name === stream);
+  if (def === undefined) throw new Error(`partition values come from unknown stream ${stream}`);
+  const ids: string[] = [];
+  const cursor = client.list({
+    stream: def.name,
+    path: def.path,
+    list: def.list,
+    params: { ...def.params },
+  });
+  try {
+    for (let page = await cursor.next(); page !== undefined; page = await cursor.next()) {
+      cursor.prefetch();
+      for (const row of page.rows) if (typeof row.id === "string") ids.push(row.id);
+    }
+  } finally {
+    cursor.close();
+  }
+  return ids;
+}

@@ -1,0 +1,4 @@
+import { productFields, recordSchema, resourceBase } from "./common.js";
+
+/** A chart; its `parent` is the dashboard. */
+export const charts = recordSchema({ ...resourceBase, ...productFields });

@@ -1,0 +1,26 @@
+// One JSON Schema per stream; the table in ../streams.ts refers to them by these names.
+export { auditLogs } from "./audit-logs.js";
+export { charts } from "./charts.js";
+export { collections } from "./collections.js";
+export { columns } from "./columns.js";
+export { customProperties } from "./custom-properties.js";
+export { dashboards } from "./dashboards.js";
+export { databases } from "./databases.js";
+export { documents } from "./documents.js";
+export { eventCategories } from "./event-categories.js";
+export { events } from "./events.js";
+export { glossaryTerms } from "./glossary-terms.js";
+export { groups } from "./groups.js";
+export { incidents } from "./incidents.js";
+export { integrations } from "./integrations.js";
+export { lineage } from "./lineage.js";
+export { monitors } from "./monitors.js";
+export { queries } from "./queries.js";
+export { questionReplies } from "./question-replies.js";
+export { questions } from "./questions.js";
+export { resources } from "./resources.js";
+export { schemas } from "./schemas.js";
+export { tables } from "./tables.js";
+export { tags } from "./tags.js";
+export { teams } from "./teams.js";
+export { users } from "./users.js";

@@ -1,0 +1,280 @@
+import * as schemas from "./schemas/index.js";
+import type { Filter, PartitionDimension, Sort, StreamDef } from "./stream-def.js";
+
+// Secoda deprecated the per-type list endpoints (/table/tables, /table/columns, …) in favour of
+// the resource catalog filtered by type (secoda-api.md §2), which is also the only list that can
+// be sorted by updated_at. It stops at 10,000 results, hence resultCap on every catalog stream.
+const CATALOG = "/api/v1/resource/catalog";
+const NEWEST_FIRST: Sort = { field: "updated_at", order: "desc" };
+const BY_INTEGRATION: PartitionDimension = {
+  field: "integration_id",
+  valuesFromStream: "integrations",
+};
+const CATALOG_CAP = { limit: 10_000, partitionBy: [BY_INTEGRATION] } as const;
+
+/** Entity types named in secoda-api.md §4.1; others fall into the remainder partition. */
+const ENTITY_TYPES = [
+  "table",
+  "column",
+  "schema",
+  "database",
+  "dashboard",
+  "dashboard_group",
+  "chart",
+  "job",
+  "job_group",
+  "query",
+  "event",
+  "event_property",
+  "category",
+  "collection",
+  "document",
+  "glossary",
+  "question",
+  "question_reply",
+  "test",
+  "test_suite",
+  "test_run",
+  "run",
+  "user",
+  "user_group",
+  "task",
+  "report",
+  "announcement",
+] as const;
+
+function ofType(value: string): Filter {
+  return { operator: "exact", field: "type", value };
+}
+
+/** A catalog stream of one entity type: sorted newest first, capped, split by integration. */
+function catalogOf(type: string) {
+  return {
+    path: CATALOG,
+    list: "paged",
+    filter: ofType(type),
+    sort: NEWEST_FIRST,
+    keyProperties: ["id"],
+    replicationKey: "updated_at",
+    resultCap: CATALOG_CAP,
+  } as const;
+}
+
+/**
+ * Every Secoda stream the tap can sync, in default sync order (parents first).
+ * Adding a stream: one entry here + one schema in ./schemas (+ the fake's route; README list).
+ * Behaviour comes from fields, never from the stream's name.
+ */
+export const STREAMS = [
+  {
+    name: "integrations",
+    description: "Connected sources (warehouses, BI tools, dbt, …).",
+    path: "/api/v1/integration/integrations",
+    list: "paged",
+    schema: schemas.integrations,
+    keyProperties: ["id"],
+    replicationKey: "updated_at",
+  },
+  {
+    name: "resources",
+    description: "The whole resource catalog, every entity type (split by type past 10,000).",
+    path: CATALOG,
+    list: "paged",
+    schema: schemas.resources,
+    sort: NEWEST_FIRST,
+    keyProperties: ["id"],
+    replicationKey: "updated_at",
+    resultCap: {
+      limit: 10_000,
+      partitionBy: [{ field: "type", values: ENTITY_TYPES }, BY_INTEGRATION],
+    },
+  },
+  {
+    name: "databases",
+    description: "Databases (catalog, type database).",
+    schema: schemas.databases,
+    ...catalogOf("database"),
+  },
+  {
+    name: "schemas",
+    description: "Database schemas (catalog, type schema).",
+    schema: schemas.schemas,
+    ...catalogOf("schema"),
+  },
+  {
+    name: "tables",
+    description: "Tables and views (catalog, type table).",
+    schema: schemas.tables,
+    ...catalogOf("table"),
+  },
+  {
+    name: "columns",
+    description: "Columns (catalog, type column).",
+    schema: schemas.columns,
+    ...catalogOf("column"),
+  },
+  {
+    name: "dashboards",
+    description: "BI dashboards (catalog, type dashboard).",
+    schema: schemas.dashboards,
+    ...catalogOf("dashboard"),
+  },
+  {
+    name: "charts",
+    description: "BI charts (catalog, type chart).",
+    schema: schemas.charts,
+    ...catalogOf("chart"),
+  },
+  {
+    name: "event_categories",
+    description: "Event categories, the parents of events.",
+    path: "/api/v1/event/category",
+    list: "paged",
+    schema: schemas.eventCategories,
+    keyProperties: ["id"],
+    replicationKey: "updated_at",
+  },
+  {
+    name: "events",
+    description: "Product-analytics events (catalog, type event).",
+    schema: schemas.events,
+    ...catalogOf("event"),
+  },
+  {
+    name: "queries",
+    description: "Extracted and saved SQL queries (catalog, type query).",
+    schema: schemas.queries,
+    ...catalogOf("query"),
+  },
+  {
+    name: "glossary_terms",
+    description: "Glossary terms (catalog, entity_type glossary).",
+    schema: schemas.glossaryTerms,
+    ...catalogOf("glossary"),
+    filter: { operator: "exact", field: "entity_type", value: "glossary" },
+  },
+  {
+    name: "collections",
+    description: "Collections of resources.",
+    path: "/api/v1/collection/collections",
+    list: "paged",
+    schema: schemas.collections,
+    keyProperties: ["id"],
+    replicationKey: "updated_at",
+  },
+  {
+    name: "documents",
+    description: "Documents, read in full from their detail endpoint (the list omits the body).",
+    path: "/api/v1/document/documents",
+    list: "paged",
+    detailPath: "/api/v1/document/documents/{id}",
+    schema: schemas.documents,
+    keyProperties: ["id"],
+    replicationKey: "updated_at",
+  },
+  {
+    name: "questions",
+    description: "Q&A questions.",
+    path: "/api/v1/question/questions",
+    list: "paged",
+    schema: schemas.questions,
+    keyProperties: ["id"],
+    replicationKey: "updated_at",
+  },
+  {
+    name: "question_replies",
+    description: "Answers to questions (`parent` is the question).",
+    path: "/api/v1/question/replies",
+    list: "paged",
+    schema: schemas.questionReplies,
+    keyProperties: ["id"],
+    replicationKey: "updated_at",
+  },
+  {
+    name: "users",
+    description: "Workspace members (no timestamps: full table).",
+    path: "/api/v1/user",
+    list: "paged",
+    schema: schemas.users,
+    keyProperties: ["id"],
+  },
+  {
+    name: "groups",
+    description: "User groups.",
+    path: "/api/v1/auth/group",
+    list: "paged",
+    schema: schemas.groups,
+    keyProperties: ["id"],
+    replicationKey: "updated_at",
+  },
+  {
+    name: "teams",
+    description: "Teams, archived ones included.",
+    path: "/api/v1/auth/teams/",
+    list: "paged",
+    params: { include_archived: "true" },
+    schema: schemas.teams,
+    keyProperties: ["id"],
+    replicationKey: "updated_at",
+  },
+  {
+    name: "tags",
+    description: "Tags.",
+    path: "/api/v1/tag",
+    list: "paged",
+    schema: schemas.tags,
+    keyProperties: ["id"],
+    replicationKey: "updated_at",
+  },
+  {
+    name: "custom_properties",
+    description: "Custom property definitions (a bare array, not paged; full table).",
+    path: "/api/v1/resource/all_v2/custom_properties/",
+    list: "array",
+    schema: schemas.customProperties,
+    keyProperties: ["id"],
+  },
+  {
+    name: "lineage",
+    description: "Lineage edges, manual and extracted.",
+    path: "/api/v1/lineage/manual/",
+    list: "paged",
+    schema: schemas.lineage,
+    keyProperties: ["id"],
+    replicationKey: "updated_at",
+  },
+  {
+    name: "monitors",
+    description: "Data-quality monitors.",
+    path: "/api/v1/monitor/monitors",
+    list: "paged",
+    schema: schemas.monitors,
+    keyProperties: ["id"],
+    replicationKey: "updated_at",
+  },
+  {
+    name: "incidents",
+    description: "Monitor incidents.",
+    path: "/api/v1/monitor/incidents",
+    list: "paged",
+    schema: schemas.incidents,
+    keyProperties: ["id"],
+    replicationKey: "updated_at",
+  },
+  {
+    name: "audit_logs",
+    description: "Audit events; admin keys only (403 otherwise: skipped with a warning).",
+    path: "/api/v1/activity_log/audit_logs/",
+    list: "paged",
+    sort: NEWEST_FIRST,
+    access: "admin",
+    schema: schemas.auditLogs,
+    keyProperties: ["id"],
+    replicationKey: "updated_at",
+  },
+] as const satisfies readonly StreamDef[];
+
+export type StreamName = (typeof STREAMS)[number]["name"];
+
+/** The table as plain StreamDefs (for code that looks streams up by a name from the catalog). */
+export const STREAM_DEFS: readonly StreamDef[] = STREAMS;

@@ -1,0 +1,324 @@
+import {
+  type JsonObject,
+  type Logger,
+  type MessageWriter,
+  type MetricCounter,
+  message,
+  SourceError,
+} from "@repo/singer";
+import type { Page, SecodaClient } from "./client.js";
+import { instantKey, laterOf } from "./instant.js";
+import { mapLimit } from "./limit.js";
+import { type Part, queryParams, split, WHOLE } from "./partitions.js";
+import type { StreamPlan } from "./plan.js";
+import type { Bookmark, Progress, StateTracker } from "./state.js";
+
+/** What the engine needs from the run; one per run, shared by every stream. */
+export interface SyncContext {
+  readonly client: SecodaClient;
+  readonly output: MessageWriter;
+  readonly state: StateTracker;
+  readonly log: Logger;
+  readonly now: () => Date;
+  readonly startDate: string | undefined;
+  readonly activateVersions: boolean;
+  /** Detail requests of one page run this many at a time. */
+  readonly detailConcurrency: number;
+  readonly records: MetricCounter;
+  /** Ids of another stream's records, for `valuesFromStream` partitions (cached per run). */
+  readonly lookupIds: (stream: string) => Promise<string[]>;
+  /** --test: stop each stream after this many records and write no STATE. */
+  readonly recordLimit?: number;
+}
+
+/** Syncs one stream; resolves with the number of records written. */
+export async function syncStream(plan: StreamPlan, ctx: SyncContext): Promise<number> {
+  return new StreamSync(plan, ctx).run();
+}
+
+/**
+ * One stream's sync: pages → records → STATE after every page. Newest-first streams stop paging
+ * at the first page older than the bookmark; capped queries are split (partitions.ts); the
+ * bookmark moves to the greatest value seen only once the whole stream is read.
+ */
+class StreamSync {
+  readonly #plan: StreamPlan;
+  readonly #ctx: SyncContext;
+  readonly #name: string;
+  readonly #since: string | undefined;
+  readonly #sinceKey: string | undefined;
+  readonly #done: Set<string>;
+  readonly #resume: Progress | undefined;
+  readonly #version: number | undefined;
+  readonly #sortedNewestFirst: boolean;
+  #maxSeen: string | undefined;
+  #maxSeenKey: string | undefined;
+  #started = false;
+  #written = 0;
+  #orderTrusted = true;
+
+  constructor(plan: StreamPlan, ctx: SyncContext) {
+    const { def } = plan;
+    this.#plan = plan;
+    this.#ctx = ctx;
+    this.#name = def.name;
+    const bookmark = ctx.state.get(def.name);
+    this.#since = plan.incremental ? (bookmark.replication_key_value ?? ctx.startDate) : undefined;
+    this.#sinceKey = this.#since === undefined ? undefined : instantKey(this.#since);
+    const resume = ctx.recordLimit === undefined ? bookmark.progress : undefined;
+    this.#resume = resume;
+    this.#done = new Set(resume?.done ?? []);
+    this.#maxSeen = resume?.max_seen;
+    this.#maxSeenKey = this.#maxSeen === undefined ? undefined : instantKey(this.#maxSeen);
+    const fullTableVersions = !plan.incremental && ctx.activateVersions;
+    this.#version = fullTableVersions ? (resume?.version ?? ctx.now().getTime()) : undefined;
+    this.#sortedNewestFirst =
+      plan.incremental && def.sort?.field === def.replicationKey && def.sort?.order === "desc";
+  }
+
+  async run(): Promise<number> {
+    try {
+      await this.#readPart(WHOLE, 0);
+    } catch (error) {
+      if (
+        !(error instanceof SourceError) ||
+        error.status !== 403 ||
+        this.#plan.def.access !== "admin"
+      )
+        throw error;
+      if (this.#plan.explicitlySelected) {
+        throw new SourceError(
+          `${error.message}. The catalog selects this admin-only stream explicitly, so the run fails; deselect it or use an admin's key`,
+          { status: 403, endpoint: error.endpoint, retryable: false },
+          { stream: this.#name, cause: error },
+        );
+      }
+      this.#ctx.log.warn(`stream ${this.#name}: ${error.message}; stream skipped`);
+      return 0;
+    }
+    await this.#finish();
+    return this.#written;
+  }
+
+  async #readPart(part: Part, level: number): Promise<void> {
+    if (this.#done.has(part.key) || this.#limitReached()) return;
+    const { def } = this.#plan;
+    const startPage = this.#resume?.partition === part.key ? (this.#resume.page ?? 1) : 1;
+    const query = {
+      stream: def.name,
+      path: def.path,
+      list: def.list,
+      params: queryParams(def, part),
+    };
+    const cursor = this.#ctx.client.list(query, startPage);
+    let previousKey: string | undefined;
+    try {
+      for (let page = await cursor.next(); page !== undefined; page = await cursor.next()) {
+        const cap = def.resultCap;
+        if (
+          cap !== undefined &&
+          (page.count ?? 0) > cap.limit &&
+          this.#ctx.recordLimit === undefined
+        ) {
+          cursor.close();
+          await this.#splitPart(part, level, page.count ?? 0);
+          return;
+        }
+        const keys = this.#keysOf(page, previousKey);
+        previousKey = keys.at(-1) ?? previousKey;
+        const more = page.nextPage !== undefined && !this.#olderThanBookmark(keys);
+        if (more && !this.#limitReached()) cursor.prefetch();
+        await this.#writePage(page, keys);
+        if (!more || this.#limitReached()) break;
+        await this.#checkpoint({ partition: part.key, page: page.nextPage ?? 1 });
+      }
+    } finally {
+      cursor.close();
+    }
+    this.#done.add(part.key);
+    if (part.key !== "") await this.#checkpoint({});
+  }
+
+  /** A query over the cap: read it as partitions along the next dimension that has values. */
+  async #splitPart(part: Part, level: number, count: number): Promise<void> {
+    const { def } = this.#plan;
+    const dimensions = def.resultCap?.partitionBy ?? [];
+    for (let index = level; index < dimensions.length; index += 1) {
+      const dimension = dimensions[index];
+      if (dimension === undefined) break;
+      const values =
+        "values" in dimension
+          ? dimension.values
+          : await this.#ctx.lookupIds(dimension.valuesFromStream);
+      const children = split(part, dimension, values);
+      if (children.length === 0) continue;
+      this.#ctx.log.info(
+        `stream ${def.name}: ${part.key === "" ? "query" : part.key} has ${count} results, over Secoda's cap of ${def.resultCap?.limit}; reading it as ${children.length} partitions by ${dimension.field}`,
+      );
+      for (const child of children) await this.#readPart(child, index + 1);
+      return;
+    }
+    throw new SourceError(
+      `${def.path} returns ${count} results for ${part.key === "" ? "the whole query" : part.key}, over Secoda's cap of ${def.resultCap?.limit}, and no partition is left to split it; records would be lost, so the run stops`,
+      { endpoint: def.path, retryable: false },
+      { stream: def.name },
+    );
+  }
+
+  /**
+   * Replication key of every row (undefined when absent or unparseable), checking on the way
+   * that a newest-first stream really is newest first; if not, early stop is off for the run.
+   */
+  #keysOf(page: Page, previous: string | undefined): (string | undefined)[] {
+    const field = this.#plan.def.replicationKey;
+    if (!this.#plan.incremental || field === undefined) return [];
+    let last = previous;
+    const keys = page.rows.map((row) => {
+      const value = row[field];
+      const key = typeof value === "string" ? instantKey(value) : undefined;
+      if (key !== undefined) {
+        if (this.#sortedNewestFirst && this.#orderTrusted && last !== undefined && key > last) {
+          this.#orderTrusted = false;
+          this.#ctx.log.warn(
+            `stream ${this.#name}: Secoda did not return ${field} newest first; reading every page this run`,
+          );
+        }
+        last = key;
+      }
+      return key;
+    });
+    return keys;
+  }
+
+  /** True when a newest-first page reaches below the bookmark: later pages are all older. */
+  #olderThanBookmark(keys: readonly (string | undefined)[]): boolean {
+    if (!this.#sortedNewestFirst || !this.#orderTrusted || this.#sinceKey === undefined)
+      return false;
+    const since = this.#sinceKey;
+    return keys.some((key) => key !== undefined && key < since);
+  }
+
+  async #writePage(page: Page, keys: readonly (string | undefined)[]): Promise<void> {
+    const { def, project } = this.#plan;
+    const ctx = this.#ctx;
+    let rows: readonly JsonObject[] = page.rows;
+    const since = this.#sinceKey;
+    if (since !== undefined) {
+      rows = rows.filter((_, index) => {
+        const key = keys[index];
+        return key === undefined || key >= since; // at-least-once: equal to the bookmark is re-sent
+      });
+    }
+    for (const key of keys) {
+      if (key !== undefined && (this.#maxSeenKey === undefined || key > this.#maxSeenKey)) {
+        this.#maxSeenKey = key;
+      }
+    }
+    this.#maxSeen = this.#maxSeenFrom(page.rows, keys) ?? this.#maxSeen;
+    const limit = ctx.recordLimit;
+    if (limit !== undefined) rows = rows.slice(0, Math.max(0, limit - this.#written));
+    if (def.detailPath !== undefined) rows = await this.#details(def.detailPath, rows);
+    await this.#start();
+    const version = this.#version === undefined ? "" : `,"version":${this.#version}`;
+    const prefix = `{"type":"RECORD","stream":${JSON.stringify(def.name)},"record":`;
+    const suffix = `${version},"time_extracted":"${page.receivedAt.toISOString()}"}`;
+    for (const row of rows) {
+      const wait = ctx.output.writeLine(prefix + JSON.stringify(project(row)) + suffix);
+      if (wait !== undefined) await wait;
+    }
+    this.#written += rows.length;
+    if (rows.length > 0) ctx.records.increment({ stream: def.name }, rows.length);
+  }
+
+  /** The original text of the greatest key on the page, if it beats the current maximum. */
+  #maxSeenFrom(
+    rows: readonly JsonObject[],
+    keys: readonly (string | undefined)[],
+  ): string | undefined {
+    const field = this.#plan.def.replicationKey;
+    if (field === undefined || this.#maxSeenKey === undefined) return undefined;
+    const index = keys.indexOf(this.#maxSeenKey);
+    const value = index === -1 ? undefined : rows[index]?.[field];
+    return typeof value === "string" ? value : undefined;
+  }
+
+  async #details(template: string, rows: readonly JsonObject[]): Promise<JsonObject[]> {
+    const ctx = this.#ctx;
+    const details = await mapLimit(rows, ctx.detailConcurrency, async (row) => {
+      const id = row.id;
+      if (typeof id !== "string") return row;
+      const detail = await ctx.client.detail(this.#name, template, id);
+      if (detail === undefined) {
+        ctx.log.warn(`stream ${this.#name}: ${template} returned 404 for ${id}; record skipped`);
+      }
+      return detail;
+    });
+    return details.filter((detail) => detail !== undefined);
+  }
+
+  /** SCHEMA (and the opening ACTIVATE_VERSION of a new table version) before the first record. */
+  async #start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    const { def, schema, incremental } = this.#plan;
+    const bookmarkProperties =
+      incremental && def.replicationKey !== undefined ? [def.replicationKey] : undefined;
+    await this.#ctx.output.write(
+      message.schema(def.name, schema, def.keyProperties, bookmarkProperties),
+    );
+    const fresh = this.#resume?.version === undefined;
+    if (this.#version !== undefined && fresh && this.#ctx.recordLimit === undefined) {
+      await this.#ctx.output.write(message.activateVersion(def.name, this.#version));
+    }
+  }
+
+  async #finish(): Promise<void> {
+    await this.#start(); // an empty stream still gets its SCHEMA
+    const { def, incremental } = this.#plan;
+    if (this.#ctx.recordLimit !== undefined) return;
+    const bookmark: Bookmark =
+      incremental && def.replicationKey !== undefined
+        ? withValue(def.replicationKey, laterOf(this.#since, this.#maxSeen))
+        : {};
+    this.#ctx.state.set(def.name, bookmark);
+    if (this.#version !== undefined) {
+      await this.#ctx.output.write(message.activateVersion(def.name, this.#version));
+    }
+    await this.#writeState();
+    this.#ctx.log.info(`stream ${def.name}: ${this.#written} records`);
+  }
+
+  /** Records the resume point (old bookmark + cursor) and writes a STATE if it changed. */
+  async #checkpoint(cursor: { partition?: string; page?: number }): Promise<void> {
+    if (this.#ctx.recordLimit !== undefined) return;
+    const { def, incremental } = this.#plan;
+    const progress: Progress = {
+      done: [...this.#done],
+      ...cursor,
+      ...(this.#maxSeen === undefined ? {} : { max_seen: this.#maxSeen }),
+      ...(this.#version === undefined ? {} : { version: this.#version }),
+    };
+    const base =
+      incremental && def.replicationKey !== undefined
+        ? withValue(def.replicationKey, this.#since)
+        : {};
+    this.#ctx.state.set(def.name, { ...base, progress });
+    await this.#writeState();
+  }
+
+  async #writeState(): Promise<void> {
+    const value = this.#ctx.state.checkpoint();
+    if (value !== undefined) await this.#ctx.output.write(message.state(value));
+  }
+
+  #limitReached(): boolean {
+    const limit = this.#ctx.recordLimit;
+    return limit !== undefined && this.#written >= limit;
+  }
+}
+
+function withValue(key: string, value: string | undefined): Bookmark {
+  return value === undefined
+    ? { replication_key: key }
+    : { replication_key: key, replication_key_value: value };
+}
