@@ -1,0 +1,17 @@
+/** @repo/fake-secoda: a local fake of the Secoda API v1 for tests, demos and benchmarks. */
+export { ADMIN_ENDPOINTS } from "./admin.js";
+export type { Mutation, MutationResult } from "./dataset.js";
+export type {
+  ErrorStatus,
+  FaultPlan,
+  FaultScope,
+  FaultTrigger,
+  RateLimitFault,
+} from "./fault-plan.js";
+export { FaultPlanError, parseFaultPlan } from "./fault-plan.js";
+export type { JsonObject, JsonValue } from "./json.js";
+export { CATALOG_KINDS, type CatalogKind, countsFor, type Kind, KINDS, MIN_SCALE } from "./layout.js";
+export type { ListShape } from "./paging.js";
+export type { RecordedRequest, RequestCounters } from "./request-log.js";
+export { CATALOG_CAP, ROUTES, type Route } from "./routes.js";
+export { DEFAULT_START_TIME, type FakeSecoda, type FakeSecodaOptions, startFakeSecoda } from "./server.js";
