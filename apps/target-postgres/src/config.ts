@@ -1,0 +1,129 @@
+import type { SettingsSchema } from "@repo/singer";
+import type { NulHandling } from "./copy.js";
+
+/**
+ * The target's settings. Every entry's description is what `--about` prints and what the
+ * README's settings table shows; env vars `TARGET_POSTGRES_<SETTING>` override config files.
+ */
+export const SETTINGS = {
+  type: "object",
+  properties: {
+    host: {
+      type: "string",
+      description:
+        "PostgreSQL host. When no connection setting is given at all, DATABASE_URL and then the libpq PG* variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE) are used, as node-postgres does.",
+    },
+    port: {
+      type: "integer",
+      minimum: 1,
+      maximum: 65535,
+      description: "PostgreSQL port (default 5432, or PGPORT).",
+    },
+    user: { type: "string", description: "User to connect as (default PGUSER, else the OS user)." },
+    password: { type: "string", secret: true, description: "Password of `user` (or PGPASSWORD)." },
+    database: { type: "string", description: "Database to load into (default PGDATABASE)." },
+    connection_string: {
+      type: "string",
+      secret: true,
+      description:
+        "A postgres:// URL (libpq connection URI, e.g. with ?sslmode=require). Overrides host, port, user, password and database.",
+    },
+    default_target_schema: {
+      type: "string",
+      minLength: 1,
+      maxLength: 63,
+      default: "public",
+      description:
+        "Schema every stream's table is created in (created if missing). Used verbatim, always quoted.",
+    },
+    batch_size_rows: {
+      type: "integer",
+      minimum: 1,
+      default: 100_000,
+      description:
+        "A stream's buffered records are committed (COPY + merge, one transaction) when it holds this many.",
+    },
+    batch_size_bytes: {
+      type: "integer",
+      minimum: 1024,
+      default: 64 * 1024 * 1024,
+      description:
+        "All buffered streams are committed when their encoded rows reach this many bytes in total; bounds the target's memory.",
+    },
+    batch_max_age_seconds: {
+      type: "number",
+      exclusiveMinimum: 0,
+      default: 60,
+      description:
+        "All buffered streams are committed when the oldest buffered record is this old (also while the tap is idle), so the last emitted STATE is never older than this plus one commit.",
+    },
+    validate_records: {
+      type: "boolean",
+      default: true,
+      description:
+        "Validate every record against its stream's JSON Schema (date-times without zone or with a space are accepted). Invalid records fail the run, naming line, stream and field.",
+    },
+    nul_handling: {
+      type: "string",
+      enum: ["replace", "fail"],
+      default: "replace",
+      description:
+        "What to do with U+0000 (NUL) in strings, which PostgreSQL text and jsonb cannot store, also nested in objects and arrays: `replace` it with U+FFFD, or `fail` naming stream, column and key.",
+    },
+    log_level: {
+      type: "string",
+      enum: ["debug", "info", "warn", "error", "fatal"],
+      description:
+        "Log level on stderr (default info; TARGET_POSTGRES_LOGLEVEL or LOGLEVEL also set it).",
+    },
+  },
+} as const satisfies SettingsSchema;
+
+/** Validated config (loadConfig has applied the defaults above). */
+export interface TargetConfig {
+  readonly host?: string;
+  readonly port?: number;
+  readonly user?: string;
+  readonly password?: string;
+  readonly database?: string;
+  readonly connection_string?: string;
+  readonly default_target_schema: string;
+  readonly batch_size_rows: number;
+  readonly batch_size_bytes: number;
+  readonly batch_max_age_seconds: number;
+  readonly validate_records: boolean;
+  readonly nul_handling: NulHandling;
+  readonly log_level?: string;
+}
+
+/** Where to connect; fields left out fall back to the libpq PG* variables (node-postgres). */
+export interface ConnectionSettings {
+  readonly connectionString?: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly user?: string;
+  readonly password?: string;
+  readonly database?: string;
+}
+
+/**
+ * Precedence: `connection_string`, then the individual settings, then DATABASE_URL (only when
+ * no connection setting is given at all), then node-postgres's own PG* defaults.
+ */
+export function connectionSettings(
+  config: TargetConfig,
+  env: NodeJS.ProcessEnv,
+): ConnectionSettings {
+  if (config.connection_string !== undefined) return { connectionString: config.connection_string };
+  const fields = {
+    ...(config.host === undefined ? {} : { host: config.host }),
+    ...(config.port === undefined ? {} : { port: config.port }),
+    ...(config.user === undefined ? {} : { user: config.user }),
+    ...(config.password === undefined ? {} : { password: config.password }),
+    ...(config.database === undefined ? {} : { database: config.database }),
+  };
+  if (Object.keys(fields).length > 0) return fields;
+  const url = env.DATABASE_URL;
+  if (url !== undefined && url !== "") return { connectionString: url };
+  return {};
+}

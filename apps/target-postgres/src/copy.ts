@@ -1,0 +1,174 @@
+import { ExactNumber, type LoadValue, stringifyExact } from "./exact-json.js";
+import { baseType } from "./type-mapping.js";
+
+/**
+ * Values → COPY text format (tab-separated, `\N` for NULL, backslash escapes), written straight
+ * from the record without an intermediate row object. Also the one place that handles NUL
+ * (U+0000): Postgres text cannot store it, and jsonb rejects even the escape `\u0000`.
+ * `replace` (default) writes U+FFFD instead, wherever it is (top level, nested in objects and
+ * arrays, in object keys); `fail` throws NulFoundError, which the loader turns into an error
+ * naming stream, line, column and key.
+ */
+
+export type NulHandling = "replace" | "fail";
+
+export const NULL_TEXT = "\\N";
+export const REPLACEMENT = "\uFFFD";
+
+/** Thrown by encoders when nul_handling is `fail`; carries no context (the loader adds it). */
+export class NulFoundError extends Error {
+  constructor() {
+    super("string contains U+0000 (NUL), which PostgreSQL cannot store");
+    this.name = "NulFoundError";
+  }
+}
+
+const NEEDS_ESCAPE = /[\\\n\r\t\0]/;
+const ESCAPES = /[\\\n\r\t\0]/g;
+
+function escapeReplacing(char: string): string {
+  switch (char) {
+    case "\\":
+      return "\\\\";
+    case "\n":
+      return "\\n";
+    case "\r":
+      return "\\r";
+    case "\t":
+      return "\\t";
+    default:
+      return REPLACEMENT;
+  }
+}
+
+function escapeFailing(char: string): string {
+  if (char === "\0") throw new NulFoundError();
+  return escapeReplacing(char);
+}
+
+/** A string as one COPY text field. */
+export function copyText(text: string, nul: NulHandling): string {
+  if (!NEEDS_ESCAPE.test(text)) return text;
+  return text.replace(ESCAPES, nul === "fail" ? escapeFailing : escapeReplacing);
+}
+
+// A JSON escape that jsonb rejects: \u0000, or a lone UTF-16 surrogate (JSON.stringify writes
+// those as escapes). Only when preceded by an even number of backslashes: `\\u0000` is the
+// six characters \u0000 as text, which must stay.
+const BAD_JSON_ESCAPE =
+  /(?<=(?:^|[^\\])(?:\\\\)*)(?:\\u0000|\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2})/gi;
+
+/** JSON text that jsonb accepts: \u0000 → \ufffd (or fail), lone surrogates → \ufffd. */
+export function sanitizeJson(json: string, nul: NulHandling): string {
+  if (!json.includes("\\u")) return json;
+  return json.replace(BAD_JSON_ESCAPE, (match) => {
+    if (nul === "fail" && match === "\\u0000") throw new NulFoundError();
+    return "\\ufffd";
+  });
+}
+
+/** JSON text of a value (ExactNumber kept exact when `exact`). */
+export function jsonOf(value: LoadValue, exact: boolean): string {
+  return exact ? stringifyExact(value) : JSON.stringify(value);
+}
+
+/** Encodes one non-null value for a column. `exact` says the record may hold ExactNumbers. */
+export type Encoder = (value: LoadValue, exact: boolean) => string;
+
+export interface EncoderOptions {
+  readonly nul: NulHandling;
+  /** jsonb column whose schema does not allow strings: a string holding a JSON object or array
+   * is loaded as that JSON (taps that send objects serialised). */
+  readonly parseJsonStrings: boolean;
+  /** An integer column got a value it cannot hold; the loader widens it before the next COPY. */
+  readonly onOverflow: () => void;
+}
+
+/** Any value as text (text-like columns, and the fallback of the others). */
+function asText(value: LoadValue, exact: boolean, nul: NulHandling): string {
+  if (typeof value === "string") return copyText(value, nul);
+  if (typeof value === "number") return String(value);
+  if (typeof value === "boolean") return value ? "true" : "false";
+  if (value instanceof ExactNumber) return value.source;
+  if (value === null) return NULL_TEXT;
+  return copyText(sanitizeJson(jsonOf(value, exact), nul), nul);
+}
+
+const INT_LIMITS: Readonly<Record<string, number>> = {
+  smallint: 32767,
+  integer: 2147483647,
+  bigint: Number.MAX_SAFE_INTEGER,
+};
+
+/** The encoder for a column of a given (format_type) type. */
+export function encoderFor(type: string, options: EncoderOptions): Encoder {
+  const { nul, onOverflow } = options;
+  const base = baseType(type);
+  const intLimit = INT_LIMITS[base];
+  if (intLimit !== undefined) {
+    return (value, exact) => {
+      if (typeof value === "number") {
+        if (!Number.isInteger(value) || Math.abs(value) > intLimit) onOverflow();
+        return String(value);
+      }
+      if (value instanceof ExactNumber) {
+        // Up to 18 digits always fits a bigint; anything longer, or with a fraction or
+        // exponent, goes to numeric (the loader widens the column first).
+        if (base !== "bigint" || !/^-?\d{1,18}$/.test(value.source)) onOverflow();
+        return value.source;
+      }
+      return asText(value, exact, nul);
+    };
+  }
+  switch (base) {
+    case "numeric":
+    case "double precision":
+    case "real":
+      return (value, exact) =>
+        typeof value === "number" ? String(value) : asText(value, exact, nul);
+    case "boolean":
+      return (value, exact) =>
+        value === true ? "t" : value === false ? "f" : asText(value, exact, nul);
+    case "jsonb":
+    case "json":
+      return jsonEncoder(options);
+    default:
+      return (value, exact) =>
+        typeof value === "string" ? copyText(value, nul) : asText(value, exact, nul);
+  }
+}
+
+function jsonEncoder({ nul, parseJsonStrings }: EncoderOptions): Encoder {
+  return (value, exact) => {
+    if (typeof value === "number" || typeof value === "boolean") return String(value);
+    if (value instanceof ExactNumber) return value.source;
+    if (typeof value === "string") {
+      const json = parseJsonStrings && isJsonContainer(value) ? value : JSON.stringify(value);
+      return copyText(sanitizeJson(json, nul), nul);
+    }
+    return copyText(sanitizeJson(jsonOf(value, exact), nul), nul);
+  };
+}
+
+/** True for a string holding a JSON object or array (what a lenient jsonb load accepts). */
+export function isJsonContainer(text: string): boolean {
+  const first = text.trimStart().charCodeAt(0);
+  if (first !== 0x7b && first !== 0x5b) return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Parses a string holding a JSON object or array, else `undefined` (for validation). */
+export function parseJsonContainer(text: string): LoadValue | undefined {
+  const first = text.trimStart().charCodeAt(0);
+  if (first !== 0x7b && first !== 0x5b) return undefined;
+  try {
+    return JSON.parse(text) as LoadValue; // JSON.parse output is JSON
+  } catch {
+    return undefined;
+  }
+}

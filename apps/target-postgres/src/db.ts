@@ -1,0 +1,148 @@
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { LoadError, type Logger } from "@repo/singer";
+import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import type { ConnectionSettings } from "./config.js";
+
+/**
+ * The narrow port the loader talks to: plain queries, COPY of already-encoded rows, and
+ * transactions. pg types stay in this file; a PGlite adapter can implement the same interface.
+ * Every transaction runs with TimeZone UTC, so a date-time without a zone is read as UTC.
+ */
+export type Row = Record<string, unknown>;
+
+export interface DbSession {
+  query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  /** `COPY table (columns) FROM STDIN` in text format; `data` is COPY text. Returns rows copied. */
+  copyRows(
+    table: string,
+    columns: readonly string[],
+    data: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+  ): Promise<number>;
+}
+
+export interface Db extends DbSession {
+  /** Runs `work` in one transaction: COMMIT when it resolves, ROLLBACK when it throws. */
+  transaction<T>(work: (tx: DbSession) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** A database error with the database's own details; `copyRow` is the failing COPY data row. */
+export class DbError extends LoadError {
+  readonly constraint: string | undefined;
+  readonly copyRow: number | undefined;
+
+  constructor(
+    message: string,
+    details: {
+      readonly code?: string;
+      readonly table?: string;
+      readonly column?: string;
+      readonly constraint?: string;
+      readonly copyRow?: number;
+    },
+    cause: unknown,
+  ) {
+    super(message, details, { cause });
+    this.constraint = details.constraint;
+    this.copyRow = details.copyRow;
+  }
+}
+
+/** Connects lazily (the first query opens the one connection the target uses). */
+export function connectPg(settings: ConnectionSettings, log: Logger): Db {
+  const pool = new pg.Pool({
+    ...settings,
+    max: 1,
+    idleTimeoutMillis: 0,
+    application_name: "target-postgres",
+  });
+  // An idle client's error (server restart, network) must not crash the process; the next
+  // query fails with it instead.
+  pool.on("error", (error) => log.warn(`database connection lost: ${error.message}`));
+  const query = async <R extends Row>(
+    client: pg.Pool | pg.PoolClient,
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<R[]> => {
+    try {
+      return (await client.query<R>(sql, params === undefined ? undefined : [...params])).rows;
+    } catch (error) {
+      throw toDbError(error);
+    }
+  };
+  const session = (client: pg.PoolClient): DbSession => ({
+    query: (sql, params) => query(client, sql, params),
+    copyRows: async (table, columns, data) => {
+      const sql = `COPY ${table} (${columns.join(", ")}) FROM STDIN`;
+      const copy = client.query(copyFrom(sql));
+      try {
+        await pipeline(Readable.from(data, { objectMode: false }), copy);
+      } catch (error) {
+        throw toDbError(error);
+      }
+      return copy.rowCount;
+    },
+  });
+  return {
+    query: (sql, params) => query(pool, sql, params),
+    copyRows: async (table, columns, data) =>
+      withClient(pool, (client) => session(client).copyRows(table, columns, data)),
+    transaction: async (work) =>
+      withClient(pool, async (client) => {
+        await query(client, "BEGIN; SET LOCAL TIME ZONE 'UTC'");
+        try {
+          const result = await work(session(client));
+          await query(client, "COMMIT");
+          return result;
+        } catch (error) {
+          await client.query("ROLLBACK").catch(() => undefined);
+          throw error;
+        }
+      }),
+    close: () => pool.end(),
+  };
+}
+
+async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>) {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw toDbError(error);
+  }
+  let broken: Error | undefined;
+  try {
+    return await work(client);
+  } catch (error) {
+    // A connection-level failure (no SQLSTATE) must not go back into the pool.
+    if (!(error instanceof DbError) || error.code === undefined)
+      broken = error instanceof Error ? error : new Error(String(error));
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+function toDbError(error: unknown): DbError {
+  if (error instanceof DbError) return error;
+  if (error instanceof pg.DatabaseError) {
+    const detail = error.detail === undefined ? "" : ` (${error.detail})`;
+    const where = error.where === undefined ? "" : `; ${error.where}`;
+    const copyRow = /COPY [^,]+, line (\d+)/.exec(error.where ?? "")?.[1];
+    return new DbError(
+      `${error.message}${detail}${where}`,
+      {
+        ...(error.code === undefined ? {} : { code: error.code }),
+        ...(error.table === undefined ? {} : { table: error.table }),
+        ...(error.column === undefined ? {} : { column: error.column }),
+        ...(error.constraint === undefined ? {} : { constraint: error.constraint }),
+        ...(copyRow === undefined ? {} : { copyRow: Number(copyRow) }),
+      },
+      error,
+    );
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new DbError(`database connection failed: ${message}`, {}, error);
+}

@@ -1,0 +1,217 @@
+import { LoadError } from "@repo/singer";
+import { type Db, DbError } from "./db.js";
+import {
+  type ExistingName,
+  nameComment,
+  originalFromComment,
+  qualified,
+  quoteIdent,
+  quoteLiteral,
+} from "./identifiers.js";
+import { joinTypes, widenUsing } from "./type-mapping.js";
+
+/** A table as the catalog describes it (types as `format_type` prints them). */
+export interface TableState {
+  readonly schema: string;
+  readonly name: string;
+  readonly columns: readonly ColumnState[];
+  /** Primary key columns in key order; empty when the table has none. */
+  readonly primaryKey: readonly string[];
+  readonly primaryKeyConstraint: string | undefined;
+}
+
+export interface ColumnState {
+  readonly name: string;
+  readonly type: string;
+  /** The Singer property name from the column's COMMENT, if we wrote one. */
+  readonly original: string | undefined;
+}
+
+/** What a SCHEMA asks for: columns with their wanted types, and the key. */
+export interface WantedTable {
+  readonly schema: string;
+  readonly name: string;
+  readonly stream: string;
+  readonly columns: readonly {
+    readonly name: string;
+    readonly original: string;
+    readonly type: string;
+  }[];
+  readonly primaryKey: readonly string[];
+}
+
+export interface Plan {
+  readonly statements: readonly string[];
+  /** True when the primary key changes (its ADD can fail on existing rows). */
+  readonly rekey: boolean;
+}
+
+/** Reads a table's columns and key, or `undefined` when it does not exist. */
+export async function inspectTable(
+  db: Db,
+  schema: string,
+  name: string,
+): Promise<TableState | undefined> {
+  const table = qualified(schema, name);
+  const [exists] = await db.query<{ oid: number | null }>("select to_regclass($1)::oid as oid", [
+    table,
+  ]);
+  if (exists?.oid === null || exists?.oid === undefined) return undefined;
+  const columns = await db.query<{ name: string; type: string; comment: string | null }>(
+    `select a.attname as name, format_type(a.atttypid, a.atttypmod) as type,
+            col_description(a.attrelid, a.attnum) as comment
+       from pg_attribute a
+      where a.attrelid = $1::regclass and a.attnum > 0 and not a.attisdropped
+      order by a.attnum`,
+    [table],
+  );
+  const key = await db.query<{ name: string; constraint: string }>(
+    `select a.attname as name, c.conname as constraint
+       from pg_constraint c
+       cross join lateral unnest(c.conkey) with ordinality as k(attnum, ord)
+       join pg_attribute a on a.attrelid = c.conrelid and a.attnum = k.attnum
+      where c.conrelid = $1::regclass and c.contype = 'p'
+      order by k.ord`,
+    [table],
+  );
+  return {
+    schema,
+    name,
+    columns: columns.map((c) => ({
+      name: c.name,
+      type: c.type,
+      original: originalFromComment(c.comment),
+    })),
+    primaryKey: key.map((k) => k.name),
+    primaryKeyConstraint: key[0]?.constraint,
+  };
+}
+
+/** Tables (and partitioned tables) of a schema with the stream names their COMMENTs record. */
+export async function listTables(db: Db, schema: string): Promise<ExistingName[]> {
+  const rows = await db.query<{ name: string; comment: string | null }>(
+    `select c.relname as name, obj_description(c.oid, 'pg_class') as comment
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = $1 and c.relkind in ('r', 'p', 'v', 'm', 'f')`,
+    [schema],
+  );
+  return rows.map((row) => ({ name: row.name, original: originalFromComment(row.comment) }));
+}
+
+/**
+ * The DDL that turns `existing` into a table that holds `wanted`: CREATE when missing; else
+ * ADD COLUMN for new properties, ALTER COLUMN TYPE … USING to the join of the old and new type
+ * (never narrower, never dropped), and a new primary key when key_properties changed.
+ */
+export function planTable(existing: TableState | undefined, wanted: WantedTable): Plan {
+  const table = qualified(wanted.schema, wanted.name);
+  const comments = (columns: WantedTable["columns"]) =>
+    columns.map(
+      (c) =>
+        `COMMENT ON COLUMN ${table}.${quoteIdent(c.name)} IS ${quoteLiteral(nameComment("property", c.original))}`,
+    );
+  if (existing === undefined) {
+    const definitions = wanted.columns.map((c) => `${quoteIdent(c.name)} ${c.type}`);
+    if (wanted.primaryKey.length > 0)
+      definitions.push(`PRIMARY KEY (${wanted.primaryKey.map(quoteIdent).join(", ")})`);
+    return {
+      statements: [
+        `CREATE TABLE IF NOT EXISTS ${table} (${definitions.join(", ")})`,
+        `COMMENT ON TABLE ${table} IS ${quoteLiteral(nameComment("stream", wanted.stream))}`,
+        ...comments(wanted.columns),
+      ],
+      rekey: false,
+    };
+  }
+  const statements: string[] = [];
+  const added: WantedTable["columns"][number][] = [];
+  for (const column of wanted.columns) {
+    const current = existing.columns.find((c) => c.name === column.name);
+    if (current === undefined) {
+      statements.push(`ALTER TABLE ${table} ADD COLUMN ${quoteIdent(column.name)} ${column.type}`);
+      added.push(column);
+      continue;
+    }
+    const type = joinTypes(current.type, column.type);
+    if (type !== current.type) {
+      const quoted = quoteIdent(column.name);
+      statements.push(
+        `ALTER TABLE ${table} ALTER COLUMN ${quoted} TYPE ${type} USING ${widenUsing(quoted, type)}`,
+      );
+    }
+    if (current.original === undefined) added.push(column);
+  }
+  statements.push(...comments(added));
+  const rekey = !sameList(existing.primaryKey, wanted.primaryKey);
+  if (rekey) {
+    if (existing.primaryKeyConstraint !== undefined)
+      statements.push(
+        `ALTER TABLE ${table} DROP CONSTRAINT ${quoteIdent(existing.primaryKeyConstraint)}`,
+      );
+    for (const column of existing.primaryKey) {
+      if (!wanted.primaryKey.includes(column))
+        statements.push(`ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(column)} DROP NOT NULL`);
+    }
+    if (wanted.primaryKey.length > 0)
+      statements.push(
+        `ALTER TABLE ${table} ADD PRIMARY KEY (${wanted.primaryKey.map(quoteIdent).join(", ")})`,
+      );
+  }
+  return { statements, rekey };
+}
+
+/** The type a column will have once `plan` ran: the join of what exists and what is wanted. */
+export function resultingType(
+  existing: TableState | undefined,
+  name: string,
+  wanted: string,
+): string {
+  const current = existing?.columns.find((c) => c.name === name);
+  return current === undefined ? wanted : joinTypes(current.type, wanted);
+}
+
+/**
+ * Runs the plan in one transaction (schema creation included). A re-key that the existing rows
+ * do not allow (duplicates or NULLs in the new key) fails with a clear "key_properties changed".
+ */
+export async function applyPlan(
+  db: Db,
+  wanted: WantedTable,
+  plan: Plan,
+  context: {
+    readonly line: number;
+    readonly oldKey: readonly string[];
+    readonly newKey: readonly string[];
+  },
+): Promise<void> {
+  if (plan.statements.length === 0) return;
+  try {
+    await db.transaction(async (tx) => {
+      for (const statement of plan.statements) await tx.query(statement);
+    });
+  } catch (error) {
+    if (
+      plan.rekey &&
+      error instanceof DbError &&
+      (error.code === "23505" || error.code === "23502")
+    ) {
+      throw new LoadError(
+        `key_properties changed from [${context.oldKey.join(", ")}] to [${context.newKey.join(", ")}], but the rows already in the table are not unique (or hold NULLs) on the new key: re-key the table by hand or load the stream into a new table`,
+        { code: error.code, table: `${wanted.schema}.${wanted.name}` },
+        { line: context.line, stream: wanted.stream, cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+/** Creates the schema unless it exists (checked first: CREATE needs a privilege that loading
+ * into an existing schema does not). */
+export async function ensureSchema(db: Db, schema: string): Promise<void> {
+  const found = await db.query("select 1 from pg_namespace where nspname = $1", [schema]);
+  if (found.length === 0) await db.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
+}

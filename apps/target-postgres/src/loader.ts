@@ -1,0 +1,367 @@
+import {
+  compileValidator,
+  InputError,
+  type JsonObject,
+  type JsonValue,
+  LoadError,
+  type Logger,
+  type RecordValidator,
+  type SchemaMessage,
+} from "@repo/singer";
+import {
+  type Encoder,
+  encoderFor,
+  NULL_TEXT,
+  NulFoundError,
+  type NulHandling,
+  parseJsonContainer,
+} from "./copy.js";
+import { type Db, DbError } from "./db.js";
+import {
+  applyPlan,
+  inspectTable,
+  type Plan,
+  planTable,
+  resultingType,
+  type TableState,
+  type WantedTable,
+} from "./ddl.js";
+import type { LoadObject } from "./exact-json.js";
+import { assignNames, qualified, quoteIdent } from "./identifiers.js";
+import { createStagingSql, type MergeColumns, mergeSql, stagingTable } from "./merge.js";
+import { type Batch, RowBuffer } from "./row-buffer.js";
+import { allowsString, columnType, joinTypes, PG, widenUsing } from "./type-mapping.js";
+
+export interface LoaderContext {
+  readonly db: Db;
+  readonly log: Logger;
+  readonly schema: string;
+  readonly validate: boolean;
+  readonly nul: NulHandling;
+}
+
+interface Column {
+  readonly property: string;
+  readonly name: string;
+  readonly type: string;
+  readonly parseJsonStrings: boolean;
+}
+
+/** The stream's SCHEMA turned into columns and DDL against the table as it is now. */
+interface Layout {
+  readonly message: SchemaMessage;
+  readonly wanted: WantedTable;
+  readonly plan: Plan;
+  /** Key columns first (the row buffer dedupes on that prefix), then schema order. */
+  readonly columns: readonly Column[];
+}
+
+/** A batch taken out of the buffer, with what its transaction needs. */
+export interface SealedBatch {
+  readonly batch: Batch;
+  readonly merge: MergeColumns;
+  /** Integer columns that got values they cannot hold: widened to numeric before the COPY. */
+  readonly widen: readonly { readonly name: string; readonly type: string }[];
+}
+
+/**
+ * One per stream: owns the table's DDL, validation, encoding into the row buffer, and the
+ * COPY + merge transaction of each batch. Knows nothing about STATE or batch limits.
+ */
+export class Loader {
+  readonly stream: string;
+  readonly #ctx: LoaderContext;
+  readonly #tableName: string;
+  #table: TableState | undefined;
+  #signature = "";
+  #keys: readonly string[] = [];
+  #columns: Column[] = [];
+  #encoders: Encoder[] = [];
+  #properties: string[] = [];
+  #coercible: string[] = [];
+  #known = new Set<string>();
+  #validator: RecordValidator | undefined;
+  #warnedUnknown = false;
+  #buffer = new RowBuffer(false);
+  readonly #overflow = new Set<number>();
+
+  private constructor(stream: string, tableName: string, ctx: LoaderContext) {
+    this.stream = stream;
+    this.#tableName = tableName;
+    this.#ctx = ctx;
+  }
+
+  /** Creates or evolves the stream's table for its first SCHEMA. */
+  static async open(ctx: LoaderContext, message: SchemaMessage, line: number, tableName: string) {
+    const loader = new Loader(message.stream, tableName, ctx);
+    loader.#table = await inspectTable(ctx.db, ctx.schema, tableName);
+    await loader.applySchema(message, line);
+    return loader;
+  }
+
+  get table(): string {
+    return qualified(this.#ctx.schema, this.#tableName);
+  }
+
+  get pendingRows(): number {
+    return this.#buffer.count;
+  }
+
+  get pendingBytes(): number {
+    return this.#buffer.bytes;
+  }
+
+  /** The same SCHEMA again (same schema and keys, key order in objects ignored). */
+  isSameSchema(message: SchemaMessage): boolean {
+    return signature(message) === this.#signature;
+  }
+
+  /**
+   * True when rows buffered under the current SCHEMA cannot simply continue under `message`:
+   * the table needs DDL, or the columns, their types or the key change.
+   */
+  needsFlushFor(message: SchemaMessage, line: number): boolean {
+    const layout = this.#layout(message, line);
+    return (
+      layout.plan.statements.length > 0 ||
+      JSON.stringify(layout.columns) !== JSON.stringify(this.#columns) ||
+      JSON.stringify(message.key_properties) !== JSON.stringify(this.#keys)
+    );
+  }
+
+  /** Applies a SCHEMA: DDL (if any), then columns, encoders and validator. Buffer must be empty
+   * unless `needsFlushFor` said no. */
+  async applySchema(message: SchemaMessage, line: number): Promise<void> {
+    const layout = this.#layout(message, line);
+    if (layout.plan.statements.length > 0) {
+      await applyPlan(this.#ctx.db, layout.wanted, layout.plan, {
+        line,
+        oldKey: this.#table?.primaryKey ?? [],
+        newKey: layout.wanted.primaryKey,
+      });
+      if (layout.plan.rekey && this.#table !== undefined)
+        this.#ctx.log.warn(
+          `line ${line}, stream ${this.stream}: key_properties changed; table ${this.table} re-keyed on (${layout.wanted.primaryKey.join(", ") || "no key: append only"})`,
+        );
+      this.#table = await inspectTable(this.#ctx.db, this.#ctx.schema, this.#tableName);
+    }
+    if (this.#buffer.count === 0) this.#buffer = new RowBuffer(message.key_properties.length > 0);
+    this.#signature = signature(message);
+    this.#keys = message.key_properties;
+    this.#setColumns(this.#layout(message, line).columns);
+    this.#validator = this.#ctx.validate ? this.#compile(message, line) : undefined;
+  }
+
+  #compile(message: SchemaMessage, line: number): RecordValidator {
+    try {
+      return compileValidator(message.schema, { stream: this.stream, formats: "lenient" });
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      throw new InputError(error.message, { line, stream: this.stream, cause: error });
+    }
+  }
+
+  #layout(message: SchemaMessage, line: number): Layout {
+    const properties = Object.keys(message.schema.properties);
+    for (const key of message.key_properties) {
+      if (!properties.includes(key))
+        throw new InputError(`key property ${key} is not one of the schema's properties`, {
+          line,
+          stream: this.stream,
+        });
+    }
+    const names = assignNames(properties, this.#table?.columns ?? []);
+    const nameOf = (property: string) => names.get(property) ?? property;
+    const wanted: WantedTable = {
+      schema: this.#ctx.schema,
+      name: this.#tableName,
+      stream: this.stream,
+      columns: properties.map((property) => ({
+        name: nameOf(property),
+        original: property,
+        type: columnType(message.schema.properties[property] ?? {}),
+      })),
+      primaryKey: message.key_properties.map(nameOf),
+    };
+    const ordered = [
+      ...message.key_properties,
+      ...properties.filter((property) => !message.key_properties.includes(property)),
+    ];
+    const columns = ordered.map((property) => {
+      const schema = message.schema.properties[property] ?? {};
+      const name = nameOf(property);
+      const type = resultingType(this.#table, name, columnType(schema));
+      return { property, name, type, parseJsonStrings: type === PG.jsonb && !allowsString(schema) };
+    });
+    return { message, wanted, plan: planTable(this.#table, wanted), columns };
+  }
+
+  #setColumns(columns: readonly Column[]): void {
+    this.#columns = [...columns];
+    this.#properties = columns.map((c) => c.property);
+    this.#coercible = columns.filter((c) => c.parseJsonStrings).map((c) => c.property);
+    this.#known = new Set(this.#properties);
+    this.#encoders = columns.map((column, index) => this.#encoder(column, index));
+  }
+
+  #encoder(column: Column, index: number): Encoder {
+    return encoderFor(column.type, {
+      nul: this.#ctx.nul,
+      parseJsonStrings: column.parseJsonStrings,
+      onOverflow: () => this.#overflow.add(index),
+    });
+  }
+
+  /**
+   * Checks, validates and encodes one record into the buffer; returns its encoded size.
+   * `exact` is the same record with long numbers kept exact (see exact-json.ts), when the line
+   * had any. Throws InputError naming line, stream and field.
+   */
+  add(record: JsonObject, exact: LoadObject | undefined, line: number): number {
+    for (const key of this.#keys) {
+      const value = record[key];
+      if (value === undefined || value === null)
+        throw new InputError(`record is missing key property ${key}`, {
+          line,
+          stream: this.stream,
+          field: `/${key}`,
+        });
+    }
+    for (const property of this.#coercible) {
+      const value = record[property];
+      if (typeof value === "string") {
+        const parsed = parseJsonContainer(value);
+        if (parsed !== undefined) record[property] = parsed as JsonValue; // from JSON.parse
+      }
+    }
+    this.#validator?.(record, line);
+    if (!this.#warnedUnknown) this.#checkUnknown(record, line);
+    const source: LoadObject = exact ?? record;
+    const isExact = exact !== undefined;
+    const properties = this.#properties;
+    const encoders = this.#encoders;
+    const keyCount = this.#keys.length;
+    let row = "";
+    let key: string | undefined;
+    let index = 0;
+    try {
+      for (; index < properties.length; index += 1) {
+        const value = source[properties[index] ?? ""];
+        const encode = encoders[index];
+        const text =
+          value === undefined || value === null || encode === undefined
+            ? NULL_TEXT
+            : encode(value, isExact);
+        row = index === 0 ? text : `${row}\t${text}`;
+        if (index + 1 === keyCount) key = row;
+      }
+    } catch (error) {
+      if (error instanceof NulFoundError) throw this.#nulError(record, index, line, error);
+      throw error;
+    }
+    return this.#buffer.add(`${row}\n`, key, line);
+  }
+
+  #checkUnknown(record: JsonObject, line: number): void {
+    for (const property in record) {
+      if (this.#known.has(property)) continue;
+      this.#warnedUnknown = true;
+      this.#ctx.log.warn(
+        `line ${line}, stream ${this.stream}: property ${JSON.stringify(property)} is not in the stream's SCHEMA and is not loaded (warned once per stream)`,
+      );
+      return;
+    }
+  }
+
+  #nulError(record: JsonObject, index: number, line: number, cause: Error): InputError {
+    const column = this.#columns[index];
+    const key = this.#keys.map((k) => `${k}=${JSON.stringify(record[k])}`).join(", ");
+    return new InputError(
+      `U+0000 (NUL) in column ${column?.name ?? "?"} of the record${key === "" ? "" : ` with key ${key}`}: PostgreSQL cannot store it (nul_handling is "fail"; "replace" loads it as U+FFFD)`,
+      { line, stream: this.stream, field: `/${column?.property ?? ""}`, cause },
+    );
+  }
+
+  /** Takes the buffered rows for a commit, or `undefined` when there are none. */
+  seal(): SealedBatch | undefined {
+    if (this.#buffer.count === 0) return undefined;
+    const batch = this.#buffer.take();
+    const widen: { name: string; type: string }[] = [];
+    for (const index of this.#overflow) {
+      const column = this.#columns[index];
+      if (column === undefined) continue;
+      const type = joinTypes(column.type, PG.numeric);
+      this.#columns[index] = { ...column, type };
+      this.#encoders[index] = this.#encoder({ ...column, type }, index);
+      widen.push({ name: column.name, type });
+    }
+    this.#overflow.clear();
+    const merge = {
+      columns: this.#columns.map((c) => ({ name: c.name, type: c.type })),
+      primaryKey: this.#keys.map((k) => this.#columns.find((c) => c.property === k)?.name ?? k),
+    };
+    return { batch, merge, widen };
+  }
+
+  /** One transaction: widen columns if needed, COPY, merge, COMMIT. */
+  async commit({ batch, merge, widen }: SealedBatch): Promise<void> {
+    const started = performance.now();
+    const table = this.table;
+    const names = merge.columns.map((c) => quoteIdent(c.name));
+    try {
+      await this.#ctx.db.transaction(async (tx) => {
+        for (const column of widen) {
+          const quoted = quoteIdent(column.name);
+          await tx.query(
+            `ALTER TABLE ${table} ALTER COLUMN ${quoted} TYPE ${column.type} USING ${widenUsing(quoted, column.type)}`,
+          );
+        }
+        if (merge.primaryKey.length === 0) {
+          await tx.copyRows(table, names, batch.chunks());
+          return;
+        }
+        await tx.query(createStagingSql(merge));
+        await tx.copyRows(stagingTable(), names, batch.chunks());
+        await tx.query(mergeSql(table, merge));
+      });
+    } catch (error) {
+      throw this.#loadError(error, batch);
+    }
+    if (widen.length > 0)
+      this.#ctx.log.info(
+        `stream ${this.stream}: widened ${widen.map((c) => `${c.name} to ${c.type}`).join(", ")} for values that did not fit`,
+      );
+    this.#ctx.log.info(
+      `stream ${this.stream}: committed ${batch.rows} rows (${batch.bytes} bytes) to ${table} in ${Math.round(performance.now() - started)} ms`,
+    );
+  }
+
+  #loadError(error: unknown, batch: Batch): LoadError {
+    if (!(error instanceof DbError))
+      return new LoadError(String(error), {}, { stream: this.stream, cause: error });
+    const line = error.copyRow === undefined ? undefined : batch.inputLine(error.copyRow);
+    return new LoadError(
+      `${error.message}; nothing of this batch was committed`,
+      {
+        ...(error.code === undefined ? {} : { code: error.code }),
+        table: `${this.#ctx.schema}.${this.#tableName}`,
+        ...(error.column === undefined ? {} : { column: error.column }),
+      },
+      { stream: this.stream, ...(line === undefined ? {} : { line }), cause: error },
+    );
+  }
+}
+
+/** Canonical JSON (object keys sorted) of what makes a SCHEMA different. */
+function signature(message: SchemaMessage): string {
+  return canonical({ schema: message.schema, key_properties: [...message.key_properties] });
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}

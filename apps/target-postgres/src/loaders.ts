@@ -1,0 +1,182 @@
+import {
+  type ActivateVersionMessage,
+  InputError,
+  type Logger,
+  MetricCounter,
+  type RecordMessage,
+  type SchemaMessage,
+} from "@repo/singer";
+import type { TargetConfig } from "./config.js";
+import type { Db } from "./db.js";
+import { ensureSchema, listTables } from "./ddl.js";
+import type { LoadObject } from "./exact-json.js";
+import { assignNames } from "./identifiers.js";
+import { Loader, type LoaderContext, type SealedBatch } from "./loader.js";
+import type { StateTracker } from "./state-tracker.js";
+
+export interface BatchLimits {
+  readonly rows: number;
+  readonly bytes: number;
+  readonly maxAgeMs: number;
+}
+
+/**
+ * All streams' loaders, the batch limits, and the one commit queue. A flush seals the chosen
+ * streams' buffers (in input order) and commits them in the background, one transaction per
+ * stream, while the run loop keeps reading and encoding the next batch: at most one flush is in
+ * flight, so a new flush first waits for the previous one (back-pressure to stdin). After each
+ * COMMIT the StateTracker hears about it and may write a STATE.
+ */
+export class Loaders {
+  readonly #db: Db;
+  readonly #ctx: LoaderContext;
+  readonly #limits: BatchLimits;
+  readonly #states: StateTracker;
+  readonly #log: Logger;
+  readonly #records: MetricCounter;
+  readonly #loaders = new Map<string, Loader>();
+  readonly #warnedActivate = new Set<string>();
+  #schemaReady = false;
+  #bufferedBytes = 0;
+  #oldestAt: number | undefined;
+  #inFlight: Promise<void> = Promise.resolve();
+  #failure: { readonly error: unknown } | undefined;
+
+  constructor(db: Db, config: TargetConfig, states: StateTracker, log: Logger) {
+    this.#db = db;
+    this.#ctx = {
+      db,
+      log,
+      schema: config.default_target_schema,
+      validate: config.validate_records,
+      nul: config.nul_handling,
+    };
+    this.#limits = {
+      rows: config.batch_size_rows,
+      bytes: config.batch_size_bytes,
+      maxAgeMs: config.batch_max_age_seconds * 1000,
+    };
+    this.#states = states;
+    this.#log = log;
+    this.#records = new MetricCounter(log, "record_count");
+  }
+
+  /**
+   * A SCHEMA: creates the table for a new stream; for a known stream an identical SCHEMA is a
+   * no-op, and a changed one first commits the rows buffered under the old one (SDK #3237),
+   * then evolves the table.
+   */
+  async setSchema(message: SchemaMessage, line: number): Promise<void> {
+    const loader = this.#loaders.get(message.stream);
+    if (loader === undefined) {
+      if (!this.#schemaReady) {
+        await ensureSchema(this.#db, this.#ctx.schema);
+        this.#schemaReady = true;
+      }
+      const tables = await listTables(this.#db, this.#ctx.schema);
+      const name = assignNames([message.stream], tables).get(message.stream) ?? message.stream;
+      this.#loaders.set(message.stream, await Loader.open(this.#ctx, message, line, name));
+      return;
+    }
+    if (loader.isSameSchema(message)) return;
+    if (loader.pendingRows > 0 && loader.needsFlushFor(message, line)) {
+      await this.#flush([loader]);
+      await this.settle();
+    } else {
+      await this.settle(); // DDL waits for any commit in flight on the one connection
+    }
+    await loader.applySchema(message, line);
+  }
+
+  /** Validates and buffers one RECORD; throws InputError naming line, stream and field. */
+  add(message: RecordMessage, exact: LoadObject | undefined, line: number, now: number): void {
+    const loader = this.#loaders.get(message.stream);
+    if (loader === undefined)
+      throw new InputError(
+        `record for stream ${message.stream} before SCHEMA (every stream needs a SCHEMA message first)`,
+        { line, stream: message.stream },
+      );
+    this.#bufferedBytes += loader.add(message.record, exact, line);
+    this.#oldestAt ??= now;
+    this.#records.increment({ stream: message.stream });
+  }
+
+  /** ACTIVATE_VERSION is not supported yet: logged once per stream, nothing is deleted. */
+  activateVersion(message: ActivateVersionMessage, line: number): void {
+    if (this.#warnedActivate.has(message.stream)) return;
+    this.#warnedActivate.add(message.stream);
+    this.#log.warn(
+      `line ${line}, stream ${message.stream}: ACTIVATE_VERSION is not supported yet and is ignored (no rows are deleted)`,
+    );
+  }
+
+  /** Starts a flush when a limit is reached; returns a promise only when the caller must wait. */
+  flushIfDue(now: number): Promise<void> | undefined {
+    if (this.#bufferedBytes >= this.#limits.bytes || this.#isStale(now))
+      return this.flushAll(false);
+    for (const loader of this.#loaders.values()) {
+      if (loader.pendingRows >= this.#limits.rows) return this.#flush([loader]);
+    }
+    return undefined;
+  }
+
+  /** For the idle timer: flush when the oldest buffered record passed the age limit. */
+  flushIfStale(now: number): Promise<void> | undefined {
+    return this.#isStale(now) ? this.flushAll(false) : undefined;
+  }
+
+  #isStale(now: number): boolean {
+    return this.#oldestAt !== undefined && now - this.#oldestAt >= this.#limits.maxAgeMs;
+  }
+
+  /** Commits every buffered row; with `wait`, also waits until it is committed. */
+  async flushAll(wait = true): Promise<void> {
+    await this.#flush([...this.#loaders.values()]);
+    if (wait) await this.settle();
+  }
+
+  /** Waits for the flush in flight; rethrows its failure. */
+  async settle(): Promise<void> {
+    await this.#inFlight;
+    if (this.#failure !== undefined) throw this.#failure.error;
+  }
+
+  async #flush(loaders: readonly Loader[]): Promise<void> {
+    await this.settle();
+    const work: { loader: Loader; sealed: SealedBatch; ticket: number | undefined }[] = [];
+    for (const loader of loaders) {
+      const before = loader.pendingBytes;
+      const sealed = loader.seal();
+      if (sealed === undefined) continue;
+      this.#bufferedBytes -= before;
+      work.push({ loader, sealed, ticket: this.#states.seal(loader.stream) });
+    }
+    if (loaders.length === this.#loaders.size || this.#bufferedBytes === 0)
+      this.#oldestAt = undefined;
+    if (work.length === 0) return;
+    this.#inFlight = (async () => {
+      for (const { loader, sealed, ticket } of work) {
+        await loader.commit(sealed);
+        if (ticket !== undefined) this.#states.committed(ticket);
+      }
+    })().catch((error: unknown) => {
+      this.#failure ??= { error };
+    });
+  }
+
+  /**
+   * End of the run (also after a failure): waits for the commit in flight, so its STATE is
+   * written, then closes the connection. A failure of that commit is logged when the run is
+   * already failing for another reason.
+   */
+  async close(failing: boolean): Promise<void> {
+    try {
+      await this.#inFlight;
+      if (failing && this.#failure !== undefined)
+        this.#log.error(`also failed while committing: ${String(this.#failure.error)}`);
+    } finally {
+      this.#records.flush();
+      await this.#db.close();
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import { quoteIdent } from "./identifiers.js";
+
+/**
+ * SQL of one flush. Keyed streams: COPY into a temporary staging table (typed like the target
+ * columns, dropped at COMMIT), then one `INSERT … SELECT … ON CONFLICT (key) DO UPDATE`.
+ * Duplicate keys never reach the merge (the row buffer keeps the last one), so Postgres's
+ * "ON CONFLICT DO UPDATE command cannot affect row a second time" cannot happen. Rows whose
+ * values did not change are not rewritten (`IS DISTINCT FROM`), so re-running a load is cheap
+ * and leaves no dead tuples. Keyless streams append: COPY straight into the table, in the same
+ * one transaction per flush (a staging table would only copy the rows twice).
+ */
+
+export const STAGING_TABLE = "target_postgres_staging";
+
+export interface MergeColumns {
+  /** Column name → type (format_type), in COPY order: key columns first. */
+  readonly columns: readonly { readonly name: string; readonly type: string }[];
+  readonly primaryKey: readonly string[];
+}
+
+export function createStagingSql({ columns }: MergeColumns): string {
+  const definitions = columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(", ");
+  return `CREATE TEMPORARY TABLE ${quoteIdent(STAGING_TABLE)} (${definitions}) ON COMMIT DROP`;
+}
+
+export function stagingTable(): string {
+  return `pg_temp.${quoteIdent(STAGING_TABLE)}`;
+}
+
+/** The upsert from staging into `table` (already quoted and qualified). */
+export function mergeSql(table: string, { columns, primaryKey }: MergeColumns): string {
+  const names = columns.map((c) => quoteIdent(c.name));
+  const key = primaryKey.map(quoteIdent);
+  const rest = names.filter((name) => !key.includes(name));
+  const insert = `INSERT INTO ${table} AS t (${names.join(", ")}) SELECT ${names.join(", ")} FROM ${stagingTable()}`;
+  if (rest.length === 0) return `${insert} ON CONFLICT (${key.join(", ")}) DO NOTHING`;
+  const set = rest.map((name) => `${name} = EXCLUDED.${name}`).join(", ");
+  // json (not jsonb) has no equality operator: compare its text.
+  const cast = (name: string) =>
+    columns.find((c) => quoteIdent(c.name) === name)?.type === "json" ? "::text" : "";
+  const side = (alias: string) => rest.map((name) => `${alias}.${name}${cast(name)}`).join(", ");
+  const changed = `(${side("t")}) IS DISTINCT FROM (${side("EXCLUDED")})`;
+  return `${insert} ON CONFLICT (${key.join(", ")}) DO UPDATE SET ${set} WHERE ${changed}`;
+}

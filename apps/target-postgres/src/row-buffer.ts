@@ -1,0 +1,201 @@
+/**
+ * A stream's pending rows, already encoded as COPY text, stored as UTF-8 in a few large Buffers
+ * (no per-row object survives the record it came from, so memory is the encoded size plus a few
+ * bytes of index per row). For keyed streams a later row with the same key replaces the earlier
+ * one (last write wins inside a batch, so the merge never touches a row twice).
+ */
+
+const FIRST_CHUNK = 64 * 1024;
+const MAX_CHUNK = 4 * 1024 * 1024;
+const FIRST_ROWS = 256;
+
+/** A sealed batch, ready for COPY. */
+export interface Batch {
+  /** Rows to load (duplicates already removed). */
+  readonly rows: number;
+  /** Encoded size of those rows, in bytes. */
+  readonly bytes: number;
+  /** The COPY data, in order; each chunk is released once it has been handed out. */
+  chunks(): Generator<Buffer>;
+  /** The input line of the n-th (1-based) row of the COPY data, for error messages. */
+  inputLine(copyRow: number): number | undefined;
+}
+
+export class RowBuffer {
+  readonly #keyed: boolean;
+  #chunks: Buffer[] = [];
+  #chunk: Buffer = Buffer.alloc(0);
+  #used = 0;
+  #nextChunkSize = FIRST_CHUNK;
+  #count = 0;
+  #dead = 0;
+  #written = 0;
+  #liveBytes = 0;
+  #chunkOf = new Uint32Array(FIRST_ROWS);
+  #start = new Uint32Array(FIRST_ROWS);
+  #end = new Uint32Array(FIRST_ROWS);
+  #line = new Float64Array(FIRST_ROWS);
+  #isDead = new Uint8Array(FIRST_ROWS);
+  #keys: Map<string, number> | undefined;
+
+  constructor(keyed: boolean) {
+    this.#keyed = keyed;
+    this.#keys = keyed ? new Map() : undefined;
+  }
+
+  /** Rows added since the last take (duplicates included: they used memory). */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Bytes written since the last take. */
+  get bytes(): number {
+    return this.#written;
+  }
+
+  /** Adds one encoded row (ending in "\n"); returns its size in bytes. */
+  add(row: string, key: string | undefined, line: number): number {
+    const bound = row.length * 3;
+    if (this.#used + bound > this.#chunk.length) this.#newChunk(bound);
+    const size = this.#chunk.write(row, this.#used, "utf8");
+    const index = this.#count;
+    if (index === this.#start.length) this.#grow();
+    this.#chunkOf[index] = this.#chunks.length - 1;
+    this.#start[index] = this.#used;
+    this.#end[index] = this.#used + size;
+    this.#line[index] = line;
+    this.#used += size;
+    this.#count += 1;
+    this.#written += size;
+    this.#liveBytes += size;
+    if (this.#keys !== undefined && key !== undefined) {
+      const previous = this.#keys.get(key);
+      if (previous !== undefined) {
+        this.#isDead[previous] = 1;
+        this.#dead += 1;
+        this.#liveBytes -= (this.#end[previous] ?? 0) - (this.#start[previous] ?? 0);
+      }
+      this.#keys.set(key, index);
+    }
+    return size;
+  }
+
+  /** Hands the rows over as a Batch and starts empty. */
+  take(): Batch {
+    const chunks = this.#chunks;
+    const used = this.#used;
+    const rows = this.#count - this.#dead;
+    const bytes = this.#liveBytes;
+    const count = this.#count;
+    const chunkOf = this.#chunkOf;
+    const start = this.#start;
+    const end = this.#end;
+    const lines = this.#line;
+    const isDead = this.#dead > 0 ? this.#isDead : undefined;
+    this.#reset();
+    return {
+      rows,
+      bytes,
+      chunks: () =>
+        isDead === undefined
+          ? wholeChunks(chunks, used)
+          : liveRows(chunks, count, chunkOf, start, end, isDead),
+      inputLine: (copyRow) => {
+        let seen = 0;
+        for (let i = 0; i < count; i += 1) {
+          if (isDead?.[i] === 1) continue;
+          seen += 1;
+          if (seen === copyRow) return lines[i];
+        }
+        return undefined;
+      },
+    };
+  }
+
+  #newChunk(bound: number): void {
+    // The finished chunk keeps only its used part (rows never span chunks).
+    if (this.#chunks.length > 0)
+      this.#chunks[this.#chunks.length - 1] = this.#chunk.subarray(0, this.#used);
+    const size = Math.max(this.#nextChunkSize, bound);
+    this.#nextChunkSize = Math.min(this.#nextChunkSize * 2, MAX_CHUNK);
+    this.#chunk = Buffer.allocUnsafe(size);
+    this.#chunks.push(this.#chunk);
+    this.#used = 0;
+  }
+
+  #grow(): void {
+    const size = this.#start.length * 2;
+    this.#chunkOf = grown(this.#chunkOf, new Uint32Array(size));
+    this.#start = grown(this.#start, new Uint32Array(size));
+    this.#end = grown(this.#end, new Uint32Array(size));
+    this.#line = grown(this.#line, new Float64Array(size));
+    this.#isDead = grown(this.#isDead, new Uint8Array(size));
+  }
+
+  #reset(): void {
+    this.#chunks = [];
+    this.#chunk = Buffer.alloc(0);
+    this.#used = 0;
+    this.#nextChunkSize = FIRST_CHUNK;
+    this.#count = 0;
+    this.#dead = 0;
+    this.#written = 0;
+    this.#liveBytes = 0;
+    this.#chunkOf = new Uint32Array(FIRST_ROWS);
+    this.#start = new Uint32Array(FIRST_ROWS);
+    this.#end = new Uint32Array(FIRST_ROWS);
+    this.#line = new Float64Array(FIRST_ROWS);
+    this.#isDead = new Uint8Array(FIRST_ROWS);
+    this.#keys = this.#keyed ? new Map() : undefined;
+  }
+}
+
+function grown<T extends Uint32Array | Float64Array | Uint8Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
+
+/** Every chunk (the last one up to its used length); each is dropped once yielded. */
+function* wholeChunks(chunks: (Buffer | undefined)[], lastUsed: number): Generator<Buffer> {
+  for (let i = 0; i < chunks.length; i += 1) {
+    const chunk = chunks[i];
+    chunks[i] = undefined;
+    if (chunk === undefined) continue;
+    yield i === chunks.length - 1 ? chunk.subarray(0, lastUsed) : chunk;
+  }
+}
+
+/** Live rows only, contiguous live rows of one chunk coalesced into one slice. */
+function* liveRows(
+  chunks: (Buffer | undefined)[],
+  count: number,
+  chunkOf: Uint32Array,
+  start: Uint32Array,
+  end: Uint32Array,
+  isDead: Uint8Array,
+): Generator<Buffer> {
+  let run: { chunk: number; from: number; to: number } | undefined;
+  for (let i = 0; i < count; i += 1) {
+    if (isDead[i] === 1) continue;
+    const chunk = chunkOf[i] ?? 0;
+    const from = start[i] ?? 0;
+    const to = end[i] ?? 0;
+    if (run !== undefined && run.chunk === chunk && run.to === from) {
+      run.to = to;
+      continue;
+    }
+    if (run !== undefined) {
+      yield slice(chunks, run);
+      if (run.chunk !== chunk) chunks[run.chunk] = undefined; // rows never go back to a chunk
+    }
+    run = { chunk, from, to };
+  }
+  if (run !== undefined) yield slice(chunks, run);
+}
+
+function slice(
+  chunks: readonly (Buffer | undefined)[],
+  run: { chunk: number; from: number; to: number },
+): Buffer {
+  return chunks[run.chunk]?.subarray(run.from, run.to) ?? Buffer.alloc(0);
+}

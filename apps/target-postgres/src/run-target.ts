@@ -1,0 +1,85 @@
+import type { Readable } from "node:stream";
+import { assertNever, InputError, type RunContext } from "@repo/singer";
+import { connectionSettings, type TargetConfig } from "./config.js";
+import { connectPg } from "./db.js";
+import { IDLE, readInput } from "./input.js";
+import { Loaders } from "./loaders.js";
+import { StateTracker } from "./state-tracker.js";
+
+/**
+ * stdin → parse → validate → encode into the stream's batch → COPY → merge → COMMIT → STATE.
+ * Each message type is handled by one call; only the Loaders talk to Postgres and only the
+ * StateTracker decides when a STATE may be written (through the MessageWriter, the one writer
+ * of stdout). On a failure, the commit already in flight finishes (and its STATE is written),
+ * nothing else is committed, and the error reaches runCli for the FATAL line and exit code.
+ */
+export async function runTarget(ctx: RunContext<TargetConfig>, input: Readable): Promise<void> {
+  const { config, log, output, signal } = ctx;
+  const states = new StateTracker((value) => {
+    // A closed stdout surfaces below through output.flush(); never as an unhandled rejection.
+    output.writeLine(JSON.stringify(value))?.catch(() => undefined);
+  });
+  const db = connectPg(connectionSettings(config, ctx.io.env), log);
+  const loaders = new Loaders(db, config, states, log);
+  const stop = () => input.destroy();
+  signal.addEventListener("abort", stop, { once: true });
+  const idleMs = Math.min(1000, config.batch_max_age_seconds * 1000);
+  let failing = true;
+  try {
+    for await (const item of readInput(input, log, idleMs)) {
+      if (signal.aborted) break;
+      if (item === IDLE) {
+        await loaders.flushIfStale(Date.now());
+        continue;
+      }
+      const { line, message, exact } = item;
+      switch (message.type) {
+        case "SCHEMA":
+          await loaders.setSchema(message, line);
+          break;
+        case "RECORD":
+          loaders.add(message, exact, line, Date.now());
+          states.recordSeen(message.stream);
+          break;
+        case "STATE":
+          states.stateSeen(message.value);
+          break;
+        case "ACTIVATE_VERSION":
+          loaders.activateVersion(message, line);
+          break;
+        case "BATCH":
+          throw new InputError(
+            "BATCH messages are not supported: run the tap without batch_config so it sends RECORD messages",
+            { line, stream: message.stream },
+          );
+        default:
+          assertNever(message, "message");
+      }
+      const due = loaders.flushIfDue(Date.now());
+      if (due !== undefined) await due;
+      if (output.isClosed) await output.flush();
+    }
+    // End of input (or a stop signal): commit everything; the last STATE follows the commit.
+    await loaders.flushAll();
+    failing = false;
+  } catch (error) {
+    if (signal.aborted && isAbortError(error)) {
+      await loaders.flushAll();
+      failing = false;
+      return;
+    }
+    throw error;
+  } finally {
+    signal.removeEventListener("abort", stop);
+    await loaders.close(failing);
+  }
+}
+
+/** Destroying stdin on SIGINT/SIGTERM ends the read with "premature close"; not a failure. */
+function isAbortError(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    (error.name === "AbortError" ||
+      (error as NodeJS.ErrnoException).code === "ERR_STREAM_PREMATURE_CLOSE") // Node stream errors carry a code
+  );
+}
