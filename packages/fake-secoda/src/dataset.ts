@@ -1,5 +1,5 @@
 import { HOSTILE_TABLES } from "./gen-catalog.js";
-import { dependencies, fastField, recordOf } from "./generate.js";
+import { dependencies, fastField, recordOf, timestampMicros } from "./generate.js";
 import { formatMicros, hash4, IdCodec, prng } from "./ids.js";
 import type { JsonObject, JsonValue } from "./json.js";
 import {
@@ -14,6 +14,8 @@ import {
 } from "./layout.js";
 import { type Ref, refOf, unref } from "./refs.js";
 import type { Added, Revision, World } from "./world.js";
+
+const ID_CACHE = 100_000;
 
 export interface DatasetOptions {
   readonly seed: number;
@@ -55,6 +57,8 @@ export class Dataset implements World {
   readonly workspaceId: string;
   readonly #codec: IdCodec;
   readonly #overlays = new Map<Kind, Overlay>();
+  /** Encoding an id costs ~1 µs and records repeat ids (owners, tags, parents): keep recent ones. */
+  readonly #ids: Map<number, string>[] = KINDS.map(() => new Map());
   #now: number;
   #version = 0;
   #mutations = 0;
@@ -87,7 +91,15 @@ export class Dataset implements World {
   }
 
   id(kind: Kind, k: number): string {
-    return this.#codec.encode(kindIndex(kind), k);
+    const index = kindIndex(kind);
+    const cache = this.#ids[index];
+    let id = cache?.get(k);
+    if (id === undefined) {
+      id = this.#codec.encode(index, k);
+      if (cache !== undefined && cache.size >= ID_CACHE) cache.clear();
+      cache?.set(k, id);
+    }
+    return id;
   }
 
   spaceId(space: number, k: number): string {
@@ -128,6 +140,12 @@ export class Dataset implements World {
   /** One field, without building the record when the generator can compute it alone. */
   field(kind: Kind, k: number, field: string): JsonValue {
     return fastField(this, kind, k, field) ?? recordOf(this, kind, k)[field] ?? null;
+  }
+
+  /** A sort key: timestamps as microseconds (numbers compare faster than strings), else the field. */
+  sortKey(kind: Kind, k: number, field: string): JsonValue {
+    const micros = timestampMicros(this, kind, k, field);
+    return micros ?? this.field(kind, k, field);
   }
 
   /** The live record an id names, or undefined (unknown, foreign or deleted id). */

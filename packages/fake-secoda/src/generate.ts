@@ -1,5 +1,5 @@
 import { catalogFastField, catalogRecord } from "./gen-catalog.js";
-import { created, updated } from "./gen-common.js";
+import { created, createdMicros, updated, updatedMicros } from "./gen-common.js";
 import {
   auditLogRecord,
   incidentRecord,
@@ -78,6 +78,15 @@ function lineageField(world: World, k: number, field: string): JsonValue | undef
   if (field === "from_entity_id") return id(from);
   if (field === "to_entity_id") return id(to);
   if (field === "integration_type") return integrationTypeOf(world, from);
+  return undefined;
+}
+
+/** `created_at` / `updated_at` in microseconds, for kinds whose timestamps are generated. */
+export function timestampMicros(world: World, kind: Kind, k: number, field: string): number | undefined {
+  const generated = isCatalogKind(kind) || HAS_TIMESTAMPS.has(kind) || kind === "audit_log";
+  if (!generated) return undefined;
+  if (field === "created_at") return createdMicros(world, kind, k);
+  if (field === "updated_at") return updatedMicros(world, kind, k);
   return undefined;
 }
 

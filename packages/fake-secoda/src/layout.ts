@@ -58,8 +58,10 @@ export function isCatalogKind(kind: Kind): kind is CatalogKind {
   return (CATALOG_KINDS as readonly string[]).includes(kind);
 }
 
+const KIND_INDEX = new Map<Kind, number>(KINDS.map((kind, i) => [kind, i]));
+
 export function kindIndex(kind: Kind): number {
-  return KINDS.indexOf(kind);
+  return KIND_INDEX.get(kind) ?? -1;
 }
 
 /** The integrations every workspace has; warehouses first (databases use k mod 4). */

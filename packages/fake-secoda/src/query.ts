@@ -64,7 +64,7 @@ function sortRefs(dataset: Dataset, refs: Ref[], keys: readonly SortKey[]): Ref[
   const columns = keys.map((key) =>
     refs.map((ref) => {
       const { kind, k } = unref(ref);
-      return dataset.field(kind, k, key.field);
+      return dataset.sortKey(kind, k, key.field);
     }),
   );
   const order = Array.from(refs, (_, i) => i);
