@@ -151,11 +151,11 @@ export class SecodaClient {
         rateLimits += 1;
         const wait = error.retryAfter === undefined ? undefined : error.retryAfter * 1000;
         this.#pacer.onRateLimited(wait);
-        if (rateLimits > rateLimitBudget) throw giveUp(error, label, rateLimits);
+        if (rateLimits > rateLimitBudget) throw giveUp(error, label, failures + rateLimits);
         delay = wait ?? this.#backoff(rateLimits);
       } else {
         failures += 1;
-        if (failures > maxRetries) throw giveUp(error, label, failures);
+        if (failures > maxRetries) throw giveUp(error, label, failures + rateLimits);
         delay = this.#backoff(failures);
       }
       log.warn(
@@ -255,7 +255,7 @@ function asSourceError(error: unknown, label: RequestLabel, timeoutMs: number): 
 
 function giveUp(error: SourceError, label: RequestLabel, attempts: number): SourceError {
   return new SourceError(
-    `${error.message}; gave up after ${attempts} retries`,
+    `${error.message}; gave up after ${attempts} attempts`,
     {
       endpoint: label.endpoint,
       retryable: false,

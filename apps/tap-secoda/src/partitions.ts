@@ -7,33 +7,52 @@ export interface Part {
   readonly filters: readonly Filter[];
 }
 
+/** Where a part stands in the stream's list of partition dimensions. */
+export interface Position {
+  /** Index of the next dimension to split by. */
+  readonly level: number;
+  /** For a `substrings` dimension: index of the next substring. */
+  readonly step: number;
+}
+
 export const WHOLE: Part = { key: "", filters: [] };
+export const START: Position = { level: 0, step: 0 };
+
+function child(part: Part, key: string, filter: Filter): Part {
+  return { key: part.key === "" ? key : `${part.key}/${key}`, filters: [...part.filters, filter] };
+}
 
 /**
- * Splits `part` along one dimension: one partition per value plus a remainder (`not in values`),
- * so every record of `part` is in exactly one child, including records whose value is null or
- * one we did not know. Values are de-duplicated; no values means no split (empty list).
+ * Splits `part` by the values of a field: one partition per value plus a remainder
+ * (`not in values`), so every record of `part` is in exactly one child, including records whose
+ * value is null or one we did not know. No values means no split (empty list).
  */
-export function split(
-  part: Part,
-  dimension: PartitionDimension,
-  values: readonly string[],
-): Part[] {
+export function splitByValues(part: Part, field: string, values: readonly string[]): Part[] {
   const distinct = [...new Set(values)];
   if (distinct.length === 0) return [];
-  const prefix = part.key === "" ? "" : `${part.key}/`;
-  const children: Part[] = distinct.map((value) => ({
-    key: `${prefix}${dimension.field}=${value}`,
-    filters: [...part.filters, { operator: "exact", field: dimension.field, value }],
-  }));
-  children.push({
-    key: `${prefix}${dimension.field}=~other`,
-    filters: [
-      ...part.filters,
-      { operator: "not", operands: [{ operator: "in", field: dimension.field, value: distinct }] },
-    ],
-  });
+  const children = distinct.map((value) =>
+    child(part, `${field}=${value}`, { operator: "exact", field, value }),
+  );
+  const rest: Filter = { operator: "in", field, value: distinct };
+  children.push(child(part, `${field}=~other`, { operator: "not", operands: [rest] }));
   return children;
+}
+
+/** Splits `part` in two: `field` contains `text`, and does not (null included). */
+export function bisect(part: Part, field: string, text: string): [Part, Part] {
+  const has: Filter = { operator: "contains", field, value: text };
+  return [
+    child(part, `${field}~${text}`, has),
+    child(part, `${field}!~${text}`, { operator: "not", operands: [has] }),
+  ];
+}
+
+/** The values a dimension splits by, looking them up when they come from another stream. */
+export async function dimensionValues(
+  dimension: Exclude<PartitionDimension, { substrings: readonly string[] }>,
+  lookupIds: (stream: string) => Promise<string[]>,
+): Promise<readonly string[]> {
+  return "values" in dimension ? dimension.values : lookupIds(dimension.valuesFromStream);
 }
 
 /** Query parameters of a stream's list request for one part: fixed params, filter and sort. */

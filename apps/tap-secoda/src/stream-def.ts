@@ -21,9 +21,12 @@ export interface Sort {
 }
 
 /**
- * One way to split a query whose `count` exceeds the result cap into smaller ones. The engine adds
- * one partition per value plus a remainder partition (`not in [values]`), so the split is
- * exhaustive even for values it does not know (including null).
+ * One way to split a query whose `count` exceeds the result cap into smaller ones. Every split is
+ * exhaustive and disjoint, so no record can fall between partitions:
+ * - `values` / `valuesFromStream`: one partition per value plus a remainder (`not in [values]`)
+ *   that catches values we did not know, null included;
+ * - `substrings`: halves by `field contains s` / `not (field contains s)`, one substring after
+ *   the other while a half is still over the cap.
  */
 export type PartitionDimension =
   | {
@@ -37,6 +40,12 @@ export type PartitionDimension =
       readonly field: string;
       /** Name of another stream in the table whose record ids are the values (read, not emitted). */
       readonly valuesFromStream: string;
+    }
+  | {
+      /** Text filter field, e.g. `title`. */
+      readonly field: string;
+      /** Substrings tried in order, each splitting a partition in two. */
+      readonly substrings: readonly string[];
     };
 
 /**

@@ -10,7 +10,14 @@ const BY_INTEGRATION: PartitionDimension = {
   field: "integration_id",
   valuesFromStream: "integrations",
 };
-const CATALOG_CAP = { limit: 10_000, partitionBy: [BY_INTEGRATION] } as const;
+// Exhaustive last resorts when one integration alone is over the cap: halve by title substrings
+// (frequent letters first), then by id substrings (UUID hex digits).
+const BY_TITLE: PartitionDimension = {
+  field: "title",
+  substrings: ["e", "a", "t", "o", "i", "r", "n", "s", "_", "l", "c", "d", "u", "m", "p"],
+};
+const BY_ID: PartitionDimension = { field: "id", substrings: [..."0123456789abcdef"] };
+const CATALOG_CAP = { limit: 10_000, partitionBy: [BY_INTEGRATION, BY_TITLE, BY_ID] } as const;
 
 /** Entity types named in secoda-api.md §4.1; others fall into the remainder partition. */
 const ENTITY_TYPES = [
@@ -86,7 +93,7 @@ export const STREAMS = [
     replicationKey: "updated_at",
     resultCap: {
       limit: 10_000,
-      partitionBy: [{ field: "type", values: ENTITY_TYPES }, BY_INTEGRATION],
+      partitionBy: [{ field: "type", values: ENTITY_TYPES }, BY_INTEGRATION, BY_TITLE, BY_ID],
     },
   },
   {

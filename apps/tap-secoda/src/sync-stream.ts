@@ -9,7 +9,16 @@ import {
 import type { Page, SecodaClient } from "./client.js";
 import { instantKey, laterOf } from "./instant.js";
 import { mapLimit } from "./limit.js";
-import { type Part, queryParams, split, WHOLE } from "./partitions.js";
+import {
+  bisect,
+  dimensionValues,
+  type Part,
+  type Position,
+  queryParams,
+  START,
+  splitByValues,
+  WHOLE,
+} from "./partitions.js";
 import type { StreamPlan } from "./plan.js";
 import type { Bookmark, Progress, StateTracker } from "./state.js";
 
@@ -78,7 +87,7 @@ class StreamSync {
 
   async run(): Promise<number> {
     try {
-      await this.#readPart(WHOLE, 0);
+      await this.#readPart(WHOLE, START);
     } catch (error) {
       if (
         !(error instanceof SourceError) ||
@@ -100,7 +109,13 @@ class StreamSync {
     return this.#written;
   }
 
-  async #readPart(part: Part, level: number): Promise<void> {
+  /**
+   * Reads one part page by page. A part over the result cap is split (see #splitPart), except
+   * when it is read newest first from a bookmark: then the early stop usually comes long before
+   * the cap, and the split happens only if the listing ends at the cap without reaching the
+   * bookmark (records already written are written again: at-least-once).
+   */
+  async #readPart(part: Part, position: Position): Promise<void> {
     if (this.#done.has(part.key) || this.#limitReached()) return;
     const { def } = this.#plan;
     const startPage = this.#resume?.partition === part.key ? (this.#resume.page ?? 1) : 1;
@@ -111,22 +126,23 @@ class StreamSync {
       params: queryParams(def, part),
     };
     const cursor = this.#ctx.client.list(query, startPage);
+    let count: number | undefined;
+    let delivered = 0;
+    let overCap = false;
+    let reachedBookmark = false;
     let previousKey: string | undefined;
     try {
       for (let page = await cursor.next(); page !== undefined; page = await cursor.next()) {
-        const cap = def.resultCap;
-        if (
-          cap !== undefined &&
-          (page.count ?? 0) > cap.limit &&
-          this.#ctx.recordLimit === undefined
-        ) {
-          cursor.close();
-          await this.#splitPart(part, level, page.count ?? 0);
-          return;
+        count = page.count;
+        delivered += page.rows.length;
+        if (this.#isOverCap(page)) {
+          overCap = true;
+          if (!this.#canOutrunCap()) break;
         }
         const keys = this.#keysOf(page, previousKey);
         previousKey = keys.at(-1) ?? previousKey;
-        const more = page.nextPage !== undefined && !this.#olderThanBookmark(keys);
+        reachedBookmark = this.#olderThanBookmark(keys);
+        const more = page.nextPage !== undefined && !reachedBookmark;
         if (more && !this.#limitReached()) cursor.prefetch();
         await this.#writePage(page, keys);
         if (!more || this.#limitReached()) break;
@@ -135,31 +151,63 @@ class StreamSync {
     } finally {
       cursor.close();
     }
+    // A listing that ends short of its count was cut off by a cap (declared or not).
+    const cut = startPage === 1 && count !== undefined && delivered < count;
+    if (!reachedBookmark && !this.#limitReached() && count !== undefined && (overCap || cut)) {
+      if (def.resultCap !== undefined) {
+        await this.#splitPart(part, position, count);
+        return;
+      }
+      this.#ctx.log.warn(
+        `stream ${def.name}: Secoda counted ${count} results but listed ${delivered}; it may cap this endpoint`,
+      );
+    }
     this.#done.add(part.key);
     if (part.key !== "") await this.#checkpoint({});
   }
 
-  /** A query over the cap: read it as partitions along the next dimension that has values. */
-  async #splitPart(part: Part, level: number, count: number): Promise<void> {
+  #isOverCap(page: Page): boolean {
+    const cap = this.#plan.def.resultCap;
+    return (
+      cap !== undefined && this.#ctx.recordLimit === undefined && (page.count ?? 0) > cap.limit
+    );
+  }
+
+  /** Newest first from a bookmark: the records we need may all be before the cap. */
+  #canOutrunCap(): boolean {
+    return this.#sortedNewestFirst && this.#orderTrusted && this.#sinceKey !== undefined;
+  }
+
+  /** A part over the cap: read it as partitions along the next dimension that can split it. */
+  async #splitPart(part: Part, position: Position, count: number): Promise<void> {
     const { def } = this.#plan;
     const dimensions = def.resultCap?.partitionBy ?? [];
-    for (let index = level; index < dimensions.length; index += 1) {
-      const dimension = dimensions[index];
+    const where = part.key === "" ? "the query" : part.key;
+    for (let level = position.level, step = position.step; level < dimensions.length; level += 1) {
+      const dimension = dimensions[level];
       if (dimension === undefined) break;
-      const values =
-        "values" in dimension
-          ? dimension.values
-          : await this.#ctx.lookupIds(dimension.valuesFromStream);
-      const children = split(part, dimension, values);
-      if (children.length === 0) continue;
+      let children: readonly Part[];
+      let next: Position;
+      if ("substrings" in dimension) {
+        const text = dimension.substrings[step];
+        step = 0;
+        if (text === undefined) continue;
+        children = bisect(part, dimension.field, text);
+        next = { level, step: position.level === level ? position.step + 1 : 1 };
+      } else {
+        const values = await dimensionValues(dimension, this.#ctx.lookupIds);
+        children = splitByValues(part, dimension.field, values);
+        next = { level: level + 1, step: 0 };
+        if (children.length === 0) continue;
+      }
       this.#ctx.log.info(
-        `stream ${def.name}: ${part.key === "" ? "query" : part.key} has ${count} results, over Secoda's cap of ${def.resultCap?.limit}; reading it as ${children.length} partitions by ${dimension.field}`,
+        `stream ${def.name}: ${where} has ${count} results, over Secoda's cap of ${def.resultCap?.limit}; reading it as ${children.length} partitions by ${dimension.field}`,
       );
-      for (const child of children) await this.#readPart(child, index + 1);
+      for (const child of children) await this.#readPart(child, next);
       return;
     }
     throw new SourceError(
-      `${def.path} returns ${count} results for ${part.key === "" ? "the whole query" : part.key}, over Secoda's cap of ${def.resultCap?.limit}, and no partition is left to split it; records would be lost, so the run stops`,
+      `${def.path} has ${count} results for ${where}, over Secoda's cap of ${def.resultCap?.limit}, and no partition is left to split it; records would be lost, so the run stops`,
       { endpoint: def.path, retryable: false },
       { stream: def.name },
     );

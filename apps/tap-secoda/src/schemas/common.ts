@@ -107,7 +107,7 @@ export const resourceBase = {
   search_metadata: freeObject,
   display_metadata: freeObject,
   viewers_delta: freeObject,
-  current_user_permissions: { type: ["string", "object"] },
+  current_user_permissions: string,
 } as const satisfies { [name: string]: JsonSchema };
 
 /** Table-only catalog fields. */
@@ -120,7 +120,7 @@ export const tableFields = {
   byte_size: integerOrNull,
   creation_query: {
     type: ["object", "null"],
-    properties: { id: string, type: string, freq: integerOrNull, definition: stringOrNull },
+    properties: { id: uuid, type: string, freq: integerOrNull, definition: stringOrNull },
   },
 } as const satisfies { [name: string]: JsonSchema };
 

@@ -1,6 +1,7 @@
 import {
   boolean,
   dateTimeOrNull,
+  freeObject,
   integer,
   integerOrNull,
   numberOrNull,
@@ -20,7 +21,8 @@ export const monitors = recordSchema({
   target: uuidOrNull,
   workspace: uuid,
   metric_type: string,
-  metric_config: { type: ["string", "object", "null"] },
+  // Documented as "string/object", seen as null: keep every form, objects free-form.
+  metric_config: { anyOf: [freeObject, string, { type: "null" }] },
   frequency: integer,
   name: string,
   is_enabled: boolean,
