@@ -24,7 +24,8 @@ export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
 const NEWLINE = 0x0a;
 const CR = 0x0d;
 
-interface Line {
+/** One line of input: its number (from 1), text without the line ending, and byte size. */
+export interface Line {
   readonly line: number;
   readonly text: string;
   readonly bytes: number;
@@ -35,10 +36,11 @@ interface Line {
  * newline and a UTF-8 BOM. Lines are cut on bytes, so a multi-byte character split across chunks
  * is decoded whole. A partial line is kept as a list of chunks (linear in its size, also for a
  * 100 MB line), and a line longer than `maxLineBytes` fails as soon as it passes the limit.
- * Synchronous per chunk, so the reader's generator yields once per message, not twice.
+ * Synchronous per chunk, so the reader's generator yields once per message, not twice, and a
+ * caller can interleave its own events (e.g. idle ticks) between chunks.
  * See docs/decisions.md "Reader: own byte splitter".
  */
-class LineSplitter {
+export class LineSplitter {
   readonly #max: number;
   #pending: Buffer[] = [];
   #pendingBytes = 0;
