@@ -16,7 +16,7 @@ import {
   type NulHandling,
   parseJsonContainer,
 } from "./copy.js";
-import { type Db, DbError } from "./db.js";
+import { type Db, DbError, type DbSession } from "./db.js";
 import {
   applyPlan,
   inspectTable,
@@ -28,7 +28,13 @@ import {
 } from "./ddl.js";
 import type { LoadObject } from "./exact-json.js";
 import { assignNames, qualified, quoteIdent } from "./identifiers.js";
-import { createStagingSql, type MergeColumns, mergeSql, stagingTable } from "./merge.js";
+import {
+  createStagingSql,
+  dropStagingSql,
+  type MergeColumns,
+  mergeSql,
+  stagingTable,
+} from "./merge.js";
 import { type Batch, RowBuffer } from "./row-buffer.js";
 import { allowsString, columnType, joinTypes, PG, widenUsing } from "./type-mapping.js";
 
@@ -303,37 +309,34 @@ export class Loader {
     return { batch, merge, widen };
   }
 
-  /** One transaction: widen columns if needed, COPY, merge, COMMIT. */
-  async commit({ batch, merge, widen }: SealedBatch): Promise<void> {
-    const started = performance.now();
+  /**
+   * Loads a sealed batch inside the flush's transaction: widen columns if needed, then COPY
+   * straight into the table (keyless) or into a staging table followed by one merge (keyed).
+   */
+  async load(tx: DbSession, { batch, merge, widen }: SealedBatch): Promise<void> {
     const table = this.table;
     const names = merge.columns.map((c) => quoteIdent(c.name));
     try {
-      await this.#ctx.db.transaction(async (tx) => {
-        for (const column of widen) {
-          const quoted = quoteIdent(column.name);
-          await tx.query(
-            `ALTER TABLE ${table} ALTER COLUMN ${quoted} TYPE ${column.type} USING ${widenUsing(quoted, column.type)}`,
-          );
-        }
-        if (merge.primaryKey.length === 0) {
-          await tx.copyRows(table, names, batch.chunks());
-          return;
-        }
-        await tx.query(createStagingSql(merge));
-        await tx.copyRows(stagingTable(), names, batch.chunks());
-        await tx.query(mergeSql(table, merge));
-      });
+      for (const column of widen) {
+        const quoted = quoteIdent(column.name);
+        await tx.query(
+          `ALTER TABLE ${table} ALTER COLUMN ${quoted} TYPE ${column.type} USING ${widenUsing(quoted, column.type)}`,
+        );
+        this.#ctx.log.info(
+          `stream ${this.stream}: widened column ${column.name} to ${column.type} for values that did not fit`,
+        );
+      }
+      if (merge.primaryKey.length === 0) {
+        await tx.copyRows(table, names, batch.chunks());
+        return;
+      }
+      await tx.query(createStagingSql(merge));
+      await tx.copyRows(stagingTable(), names, batch.chunks());
+      await tx.query(mergeSql(table, merge));
+      await tx.query(dropStagingSql());
     } catch (error) {
       throw this.#loadError(error, batch);
     }
-    if (widen.length > 0)
-      this.#ctx.log.info(
-        `stream ${this.stream}: widened ${widen.map((c) => `${c.name} to ${c.type}`).join(", ")} for values that did not fit`,
-      );
-    this.#ctx.log.info(
-      `stream ${this.stream}: committed ${batch.rows} rows (${batch.bytes} bytes) to ${table} in ${Math.round(performance.now() - started)} ms`,
-    );
   }
 
   #loadError(error: unknown, batch: Batch): LoadError {

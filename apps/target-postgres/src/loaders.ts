@@ -154,14 +154,25 @@ export class Loaders {
     if (loaders.length === this.#loaders.size || this.#bufferedBytes === 0)
       this.#oldestAt = undefined;
     if (work.length === 0) return;
-    this.#inFlight = (async () => {
-      for (const { loader, sealed, ticket } of work) {
-        await loader.commit(sealed);
-        if (ticket !== undefined) this.#states.committed(ticket);
-      }
-    })().catch((error: unknown) => {
+    this.#inFlight = this.#commit(work).catch((error: unknown) => {
       this.#failure ??= { error };
     });
+  }
+
+  /** One transaction for every stream of the flush; the STATE update follows its COMMIT. */
+  async #commit(
+    work: readonly { loader: Loader; sealed: SealedBatch; ticket: number | undefined }[],
+  ) {
+    const started = performance.now();
+    await this.#db.transaction(async (tx) => {
+      for (const { loader, sealed } of work) await loader.load(tx, sealed);
+    });
+    const took = Math.round(performance.now() - started);
+    for (const { loader, sealed } of work)
+      this.#log.info(
+        `stream ${loader.stream}: committed ${sealed.batch.rows} rows (${sealed.batch.bytes} bytes) to ${loader.table} (flush of ${work.length} stream(s) in ${took} ms)`,
+      );
+    this.#states.committed(work.flatMap(({ ticket }) => (ticket === undefined ? [] : [ticket])));
   }
 
   /**

@@ -6,8 +6,8 @@ import { quoteIdent } from "./identifiers.js";
  * Duplicate keys never reach the merge (the row buffer keeps the last one), so Postgres's
  * "ON CONFLICT DO UPDATE command cannot affect row a second time" cannot happen. Rows whose
  * values did not change are not rewritten (`IS DISTINCT FROM`), so re-running a load is cheap
- * and leaves no dead tuples. Keyless streams append: COPY straight into the table, in the same
- * one transaction per flush (a staging table would only copy the rows twice).
+ * and leaves no dead tuples. Keyless streams append: COPY straight into the table (a staging
+ * table would only copy the rows twice). All streams of one flush share one transaction.
  */
 
 export const STAGING_TABLE = "target_postgres_staging";
@@ -21,6 +21,11 @@ export interface MergeColumns {
 export function createStagingSql({ columns }: MergeColumns): string {
   const definitions = columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(", ");
   return `CREATE TEMPORARY TABLE ${quoteIdent(STAGING_TABLE)} (${definitions}) ON COMMIT DROP`;
+}
+
+/** Dropped right after its merge: the next stream of the same flush makes its own. */
+export function dropStagingSql(): string {
+  return `DROP TABLE ${stagingTable()}`;
 }
 
 export function stagingTable(): string {

@@ -52,9 +52,9 @@ export class StateTracker {
     return start;
   }
 
-  /** Call only after the COMMIT of the sealed batch has returned. */
-  committed(ticket: number): void {
-    this.#sealed.delete(ticket);
+  /** Call only after the COMMIT of these sealed batches (one flush) has returned. */
+  committed(tickets: Iterable<number>): void {
+    for (const ticket of tickets) this.#sealed.delete(ticket);
     this.#update();
   }
 

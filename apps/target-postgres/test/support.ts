@@ -1,0 +1,147 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { pgConfigFromEnv, type TestSchema } from "@repo/pg-testing";
+
+export const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+
+/** The Meltano SDK target test streams, read in place (never copied into the repo). */
+export const STREAMS_DIR =
+  process.env.SINGER_STREAMS_DIR ??
+  fileURLToPath(new URL("../../../../shared/singer-streams/meltano-sdk/", import.meta.url));
+
+export function streamFile(name: string): string {
+  return readFileSync(join(STREAMS_DIR, `${name}.singer`), "utf8");
+}
+
+export interface RunResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** stdout lines parsed as JSON (the STATE values the target printed). */
+  readonly states: unknown[];
+  /** The FATAL line on stderr, if any. */
+  readonly fatal: string | undefined;
+}
+
+export interface RunOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  /** Called with each stdout line as it arrives (the run continues meanwhile). */
+  readonly onLine?: (line: string) => void | Promise<void>;
+}
+
+/** Target config for a test schema: the test database plus the given settings. */
+export function configFor(schema: TestSchema, settings: Record<string, unknown> = {}) {
+  const connection = pgConfigFromEnv();
+  return {
+    host: connection.host,
+    port: connection.port,
+    user: connection.user,
+    ...(connection.password === undefined ? {} : { password: connection.password }),
+    database: connection.database,
+    default_target_schema: schema.name,
+    ...settings,
+  };
+}
+
+/** Runs `node dist/cli.js --config <tmp file>` with `input` on stdin. */
+export async function runTarget(
+  config: Record<string, unknown> | undefined,
+  input: string | readonly string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
+  const dir = mkdtempSync(join(tmpdir(), "target-postgres-"));
+  try {
+    const args = [CLI];
+    if (config !== undefined) {
+      writeFileSync(join(dir, "config.json"), JSON.stringify(config));
+      args.push("--config", join(dir, "config.json"));
+    }
+    return await run(args, input, options);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function run(
+  args: string[],
+  input: string | readonly string[],
+  options: RunOptions,
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      env: { ...process.env, LOGLEVEL: "info", ...options.env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    let partial = "";
+    const callbacks: Promise<void>[] = [];
+    child.stdout.setEncoding("utf8");
+    child.stderr.setEncoding("utf8");
+    child.stdout.on("data", (text: string) => {
+      stdout += text;
+      partial += text;
+      const lines = partial.split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines)
+        if (options.onLine !== undefined) callbacks.push(Promise.resolve(options.onLine(line)));
+    });
+    child.stderr.on("data", (text: string) => {
+      stderr += text;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      Promise.all(callbacks)
+        .then(() => {
+          const states = stdout
+            .split("\n")
+            .filter((line) => line !== "")
+            .map((line) => JSON.parse(line) as unknown);
+          const fatal = stderr.split("\n").find((line) => line.includes(" FATAL "));
+          resolve({ code, stdout, stderr, states, fatal });
+        })
+        .catch(reject);
+    });
+    child.stdin.on("error", () => undefined); // the target may exit before reading everything
+    if (typeof input === "string") child.stdin.end(input);
+    else writeSlowly(child.stdin, input).catch(reject);
+  });
+}
+
+async function writeSlowly(stdin: NodeJS.WritableStream, lines: readonly string[]): Promise<void> {
+  for (const line of lines) {
+    stdin.write(`${line}\n`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  stdin.end();
+}
+
+/** Rows of a table as JSON objects (`to_jsonb`), ordered. bigint/numeric come back as numbers. */
+export async function rowsOf(schema: TestSchema, table: string, orderBy = "1"): Promise<unknown[]> {
+  const rows = await schema.query<{ r: unknown }>(
+    `select to_jsonb(t) as r from "${schema.name}"."${table}" t order by ${orderBy}`,
+  );
+  return rows.map((row) => row.r);
+}
+
+/** Messages as NDJSON. */
+export function ndjson(messages: readonly unknown[]): string {
+  return `${messages.map((m) => JSON.stringify(m)).join("\n")}\n`;
+}
+
+export const schemaMessage = (
+  stream: string,
+  properties: Record<string, unknown>,
+  keys: readonly string[] = [],
+) => ({ type: "SCHEMA", stream, key_properties: keys, schema: { type: "object", properties } });
+
+export const recordMessage = (stream: string, record: Record<string, unknown>) => ({
+  type: "RECORD",
+  stream,
+  record,
+});
+
+export const stateMessage = (value: Record<string, unknown>) => ({ type: "STATE", value });
