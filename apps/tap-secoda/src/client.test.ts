@@ -114,6 +114,13 @@ describe("SecodaClient paging", () => {
     expect(t.urls).toEqual(["https://api.secoda.co/api/v1/resource/catalog?"]);
   });
 
+  it("treats a 404 past page 1 as the end of a list that shrank (DRF's Invalid page)", async () => {
+    const t = setup([json({ detail: "Invalid page." }, 404), json({ detail: "Not found." }, 404)]);
+    const page = await t.client.fetchPage(query, 7);
+    expect(page).toMatchObject({ rows: [], nextPage: undefined });
+    expect((await failure(t.client.fetchPage(query, 1))).status).toBe(404);
+  });
+
   it("prefetches at most one page ahead and abandons it on close", async () => {
     const t = setup([json(w1([{ id: "a" }], 1, 3)), json(w1([{ id: "b" }], 2, 3))]);
     const cursor = t.client.list(query);

@@ -85,10 +85,20 @@ export class SecodaClient {
         params.set("page_size", String(this.#options.pageSize));
     }
     const label = { stream: query.stream, endpoint: query.path };
-    return this.#retrying(label, `${query.path}?${params}`, signal, (body, receivedAt) => {
-      const result = readList(body, page, receivedAt, label);
-      return query.list === "array" ? { ...result, nextPage: undefined } : result;
-    });
+    try {
+      return await this.#retrying(label, `${query.path}?${params}`, signal, (body, receivedAt) => {
+        const result = readList(body, page, receivedAt, label);
+        return query.list === "array" ? { ...result, nextPage: undefined } : result;
+      });
+    } catch (error) {
+      // DRF answers 404 "Invalid page" past the last page: a resumed cursor whose list shrank.
+      if (!(error instanceof SourceError) || error.status !== 404 || page === 1) throw error;
+      this.#options.log.warn(
+        `stream ${query.stream}: page ${page} of ${query.path} no longer exists (404); the list ends there`,
+      );
+      const receivedAt = new Date(this.#clock.now());
+      return { rows: [], page, nextPage: undefined, count: undefined, receivedAt };
+    }
   }
 
   /** A detail object (`{id}` in `template` replaced), or undefined when Secoda says 404. */
