@@ -1,6 +1,6 @@
 /** One API request as the fake answered it (admin requests are not recorded). */
 export interface RecordedRequest {
-  /** 1-based, in arrival order; keeps counting after the log is trimmed. */
+  /** 1-based, in arrival order since the last reset (trimming the log does not renumber). */
   readonly seq: number;
   readonly method: string;
   /** The path as requested (trailing slash kept). */
@@ -67,6 +67,7 @@ export class RequestLog {
 
   reset(): void {
     this.#entries = [];
+    this.#seq = 0;
     this.#total = 0;
     this.#byPath = {};
     this.#byStatus = {};
