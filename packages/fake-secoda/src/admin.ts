@@ -56,7 +56,8 @@ const count = (value: unknown): value is number => Number.isInteger(value) && Nu
 export function parseMutation(value: unknown): Mutation {
   if (!isJsonObject(value)) throw new AdminError("a mutation must be a JSON object");
   const { op, kind, ids, share } = value;
-  if (op !== "update" && op !== "delete" && op !== "add") throw new AdminError('op must be "update", "delete" or "add"');
+  if (op !== "update" && op !== "delete" && op !== "add")
+    throw new AdminError('op must be "update", "delete" or "add"');
   if (op !== "add" && Array.isArray(ids)) {
     if (!ids.every((id) => typeof id === "string")) throw new AdminError("ids must be strings");
     return { op, ids: ids as string[] }; // checked element by element above
@@ -66,20 +67,29 @@ export function parseMutation(value: unknown): Mutation {
   }
   if (op === "add" || value.count !== undefined) {
     if (!count(value.count)) throw new AdminError("count must be a non-negative integer");
-    if (op === "add") return { op, kind: kind as Exclude<typeof kind, "catalog">, count: value.count };
+    if (op === "add")
+      return { op, kind: kind as Exclude<typeof kind, "catalog">, count: value.count };
     return { op, kind, count: value.count };
   }
-  if (typeof share !== "number" || share < 0 || share > 1) throw new AdminError("give count, share (0..1) or ids");
+  if (typeof share !== "number" || share < 0 || share > 1)
+    throw new AdminError("give count, share (0..1) or ids");
   return { op, kind, share };
 }
 
 function reply(res: ServerResponse, status: number, body: JsonValue): void {
   const text = JSON.stringify(body, null, 2);
-  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
+  res.writeHead(status, {
+    "Content-Type": "application/json",
+    "Content-Length": Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
-async function dispatch(req: IncomingMessage, path: string, ctx: AdminContext): Promise<JsonValue | undefined> {
+async function dispatch(
+  req: IncomingMessage,
+  path: string,
+  ctx: AdminContext,
+): Promise<JsonValue | undefined> {
   const route = `${req.method ?? "GET"} ${path.replace(/\/$/, "")}`;
   const { dataset, log } = ctx;
   switch (route) {
@@ -109,7 +119,10 @@ async function dispatch(req: IncomingMessage, path: string, ctx: AdminContext): 
       ctx.setFaults({});
       return {};
     case "GET /__admin/requests":
-      return { counters: { ...log.counters() }, requests: log.entries.map((entry) => ({ ...entry })) };
+      return {
+        counters: { ...log.counters() },
+        requests: log.entries.map((entry) => ({ ...entry })),
+      };
     case "DELETE /__admin/requests":
       log.reset();
       return {};
@@ -118,7 +131,11 @@ async function dispatch(req: IncomingMessage, path: string, ctx: AdminContext): 
   }
 }
 
-export async function handleAdmin(req: IncomingMessage, res: ServerResponse, ctx: AdminContext): Promise<void> {
+export async function handleAdmin(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: AdminContext,
+): Promise<void> {
   const url = new URL(req.url ?? "/", "http://127.0.0.1");
   if (ctx.controlToken !== undefined && req.headers["x-admin-token"] !== ctx.controlToken) {
     reply(res, 401, { detail: "missing or wrong X-Admin-Token" });
@@ -126,10 +143,14 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, ctx
   }
   try {
     const body = await dispatch(req, url.pathname, ctx);
-    if (body === undefined) reply(res, 404, { detail: "unknown admin endpoint", endpoints: ADMIN_ENDPOINTS });
+    if (body === undefined)
+      reply(res, 404, { detail: "unknown admin endpoint", endpoints: ADMIN_ENDPOINTS });
     else reply(res, 200, body);
   } catch (error) {
-    const known = error instanceof AdminError || error instanceof MutationError || error instanceof FaultPlanError;
+    const known =
+      error instanceof AdminError ||
+      error instanceof MutationError ||
+      error instanceof FaultPlanError;
     if (!known) throw error;
     reply(res, 400, { detail: error.message });
   }

@@ -11,7 +11,8 @@ const log = (line: string) => process.stderr.write(`secoda-fake: ${line}\n`);
 
 function integer(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a non-negative integer");
+  if (!Number.isInteger(n) || n < 0)
+    throw new InvalidArgumentError("expected a non-negative integer");
   return n;
 }
 
@@ -22,7 +23,9 @@ function share(value: string): number {
 }
 
 const program = new Command("secoda-fake")
-  .description("A local fake of the Secoda API v1 with seeded data, an admin API and fault injection.")
+  .description(
+    "A local fake of the Secoda API v1 with seeded data, an admin API and fault injection.",
+  )
   .option("--port <n>", "TCP port (0 = any free port)", integer, 8787)
   .option("--host <host>", "interface to listen on", "127.0.0.1")
   .option("--seed <n>", "data seed", integer, 1)
@@ -58,11 +61,18 @@ program.action(async (options) => {
     faults,
     ...(options.controlToken === undefined ? {} : { controlToken: options.controlToken }),
     ...(options.logRequests === true
-      ? { onRequest: (r) => log(`${r.method} ${r.path}${r.query === "" ? "" : `?${r.query}`} → ${r.status}${r.fault === null ? "" : ` (${r.fault})`}`) }
+      ? {
+          onRequest: (r) =>
+            log(
+              `${r.method} ${r.path}${r.query === "" ? "" : `?${r.query}`} → ${r.status}${r.fault === null ? "" : ` (${r.fault})`}`,
+            ),
+        }
       : {}),
   });
   log(`seed ${options.seed}, scale ${options.scale}, faults ${JSON.stringify(faults)}`);
-  log(`keys: admin "${options.adminKey}", non-admin "${options.apiKey}"; admin API at ${fake.url}/__admin`);
+  log(
+    `keys: admin "${options.adminKey}", non-admin "${options.apiKey}"; admin API at ${fake.url}/__admin`,
+  );
   say(fake.url);
   stopOnSignal(fake);
 });
@@ -88,7 +98,10 @@ try {
   if (error instanceof CommanderError) {
     process.exitCode = error.exitCode;
   } else {
-    const known = error instanceof FaultPlanError || error instanceof RangeError || error instanceof SyntaxError;
+    const known =
+      error instanceof FaultPlanError ||
+      error instanceof RangeError ||
+      error instanceof SyntaxError;
     log(`error: ${known ? error.message : String(error)}`);
     process.exitCode = known ? 2 : 1;
   }

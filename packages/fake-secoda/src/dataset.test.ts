@@ -55,23 +55,26 @@ describe("relations", () => {
     }
   });
 
-  it.each(CATALOG_KINDS)("%s references only live users, tags, collections, groups and teams", (kind) => {
-    const refs: [string, Kind][] = [
-      ["owners", "user"],
-      ["tags", "tag"],
-      ["collections", "collection"],
-      ["owners_groups", "group"],
-      ["teams", "team"],
-    ];
-    for (let k = 0; k < Math.min(50, dataset.counts[kind]); k += 1) {
-      const record = dataset.record(kind, k);
-      for (const [field, target] of refs) {
-        const ids = record[field];
-        expect(Array.isArray(ids)).toBe(true);
-        for (const id of Array.isArray(ids) ? ids : []) expect(find(id)?.kind).toBe(target);
+  it.each(CATALOG_KINDS)(
+    "%s references only live users, tags, collections, groups and teams",
+    (kind) => {
+      const refs: [string, Kind][] = [
+        ["owners", "user"],
+        ["tags", "tag"],
+        ["collections", "collection"],
+        ["owners_groups", "group"],
+        ["teams", "team"],
+      ];
+      for (let k = 0; k < Math.min(50, dataset.counts[kind]); k += 1) {
+        const record = dataset.record(kind, k);
+        for (const [field, target] of refs) {
+          const ids = record[field];
+          expect(Array.isArray(ids)).toBe(true);
+          for (const id of Array.isArray(ids) ? ids : []) expect(find(id)?.kind).toBe(target);
+        }
       }
-    }
-  });
+    },
+  );
 
   it("children_count counts live children", () => {
     const table = dataset.record("table", 0);
@@ -148,11 +151,17 @@ describe("mutations", () => {
     const column = dataset.record("column", dataset.counts.column);
     expect(column.created_at).toBe("2026-03-01T12:00:10.000000Z");
     const audit = dataset.record("audit_log", dataset.counts.audit_log);
-    expect(audit).toMatchObject({ activity_type: "resource_created", resource_id: id, resource_type: "column" });
+    expect(audit).toMatchObject({
+      activity_type: "resource_created",
+      resource_id: id,
+      resource_type: "column",
+    });
   });
 
   it("rejects unknown ids", () => {
-    expect(() => make().mutate({ op: "delete", ids: ["nope"] })).toThrow("no live record has id nope");
+    expect(() => make().mutate({ op: "delete", ids: ["nope"] })).toThrow(
+      "no live record has id nope",
+    );
   });
 });
 

@@ -72,7 +72,8 @@ export class Dataset implements World {
     this.#now = options.startMicros;
     this.#codec = new IdCodec(options.seed);
     this.workspaceId = this.#codec.encode(WORKSPACE_ID_SPACE, 0);
-    for (const kind of KINDS) this.#overlays.set(kind, { deleted: new Set(), revisions: new Map(), added: [] });
+    for (const kind of KINDS)
+      this.#overlays.set(kind, { deleted: new Set(), revisions: new Map(), added: [] });
   }
 
   /** Bumped by every mutation and clock change; query caches key on it. */
@@ -160,10 +161,17 @@ export class Dataset implements World {
   mutate(mutation: Mutation): MutationResult {
     this.#mutations += 1;
     const random = prng(hash4(this.seed, this.#mutations, 0x6d757461, 0));
-    const refs = mutation.op === "add" ? this.#add(mutation.kind, mutation.count) : this.#targets(mutation, random);
+    const refs =
+      mutation.op === "add"
+        ? this.#add(mutation.kind, mutation.count)
+        : this.#targets(mutation, random);
     if (mutation.op !== "add") for (const ref of refs) this.#change(mutation.op, ref);
     this.#version += 1;
-    return { op: mutation.op, ids: refs.map((ref) => this.#idOf(ref)), now: formatMicros(this.#now) };
+    return {
+      op: mutation.op,
+      ids: refs.map((ref) => this.#idOf(ref)),
+      now: formatMicros(this.#now),
+    };
   }
 
   /** Counts and well-known ids, for tests and the README demo. */

@@ -23,7 +23,8 @@ export const NOT_FOUND: Reply = { status: 404, json: { detail: "Not found." } };
 const INVALID_PAGE: Reply = { status: 404, json: { detail: "Invalid page." } };
 const DAY = 86_400_000_000;
 
-const isTrue = (value: string | null) => value !== null && ["true", "1"].includes(value.toLowerCase());
+const isTrue = (value: string | null) =>
+  value !== null && ["true", "1"].includes(value.toLowerCase());
 
 function paramNode(rule: ParamRule, params: URLSearchParams, now: number): FilterNode | undefined {
   const value = params.get(rule.param);
@@ -31,7 +32,9 @@ function paramNode(rule: ParamRule, params: URLSearchParams, now: number): Filte
     case "exact":
       return value === null ? undefined : { operator: "exact", field: rule.field, value };
     case "in-csv":
-      return value === null ? undefined : { operator: "in", field: rule.field, value: value.split(",") };
+      return value === null
+        ? undefined
+        : { operator: "in", field: rule.field, value: value.split(",") };
     case "unless-true":
       return isTrue(value) ? undefined : { operator: "exact", field: rule.field, value: false };
     case "only-true":
@@ -44,7 +47,11 @@ function paramNode(rule: ParamRule, params: URLSearchParams, now: number): Filte
 }
 
 /** Query parameters and the JSON `filter` combined into one node (undefined = no filter). */
-function listFilter(route: ListRoute, params: URLSearchParams, now: number): FilterNode | undefined {
+function listFilter(
+  route: ListRoute,
+  params: URLSearchParams,
+  now: number,
+): FilterNode | undefined {
   const nodes = route.params.flatMap((rule) => paramNode(rule, params, now) ?? []);
   const text = params.get("filter");
   if (route.grammar !== undefined && text !== null && text !== "") {
@@ -83,7 +90,13 @@ export function listReply(route: ListRoute, url: URL, ctx: EndpointContext): Rep
   const results = result.refs
     .slice(start, start + window.pageSize)
     .map((ref) => ctx.dataset.recordByRef(ref));
-  const page = { results, count: result.count, page: window.page, totalPages: pages, requestUrl: url };
+  const page = {
+    results,
+    count: result.count,
+    page: window.page,
+    totalPages: pages,
+    requestUrl: url,
+  };
   return { status: 200, json: wrapPage(route.shape, page, route.extra) };
 }
 

@@ -31,7 +31,8 @@ function defined<T extends object>(value: T): Partial<T> {
  * Throws FaultPlanError naming the bad value.
  */
 export function faultPlanFromFlags(flags: FaultFlags): FaultPlan {
-  const base: Record<string, unknown> = flags.faults === undefined ? {} : { ...parseFaultPlan(JSON.parse(flags.faults)) };
+  const base: Record<string, unknown> =
+    flags.faults === undefined ? {} : { ...parseFaultPlan(JSON.parse(flags.faults)) };
   const scope: FaultScope = defined({
     pathPrefix: flags.faultPath,
     afterRequests: flags.faultAfter,

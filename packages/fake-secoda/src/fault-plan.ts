@@ -59,7 +59,9 @@ const number =
   (value, where) => {
     const ok = typeof value === "number" && value >= min && value <= max;
     if (!ok || (integer && !Number.isInteger(value))) {
-      throw new FaultPlanError(`${where} must be ${integer ? "an integer" : "a number"} in [${min}, ${max}]`);
+      throw new FaultPlanError(
+        `${where} must be ${integer ? "an integer" : "a number"} in [${min}, ${max}]`,
+      );
     }
   };
 
@@ -74,7 +76,8 @@ const SCOPE: Record<string, Checker> = {
 };
 const TRIGGER: Record<string, Checker> = { ...SCOPE, every: number(1), share: fraction };
 const statuses: Checker = (value, where) => {
-  const ok = Array.isArray(value) && value.length > 0 && value.every((s) => [500, 502, 503].includes(s));
+  const ok =
+    Array.isArray(value) && value.length > 0 && value.every((s) => [500, 502, 503].includes(s));
   if (!ok) throw new FaultPlanError(`${where} must be a non-empty list of 500, 502, 503`);
 };
 const boolean: Checker = (value, where) => {
@@ -102,7 +105,8 @@ export function parseFaultPlan(value: unknown): FaultPlan {
       continue;
     }
     const shape = FAULTS[name];
-    if (shape === undefined) throw new FaultPlanError(`unknown fault "${name}"; known: ${Object.keys(FAULTS).join(", ")}`);
+    if (shape === undefined)
+      throw new FaultPlanError(`unknown fault "${name}"; known: ${Object.keys(FAULTS).join(", ")}`);
     if (!isJsonObject(spec)) throw new FaultPlanError(`${name} must be an object`);
     for (const required of shape.required) {
       if (!(required in spec)) throw new FaultPlanError(`${name}.${required} is required`);

@@ -92,9 +92,16 @@ describe("FaultInjector", () => {
     const slow = new FaultInjector({ rateLimit: { perMinute: 6, burst: 1 } }, 1, () => 0);
     slow.decide("/x");
     expect(slow.decide("/x").outcome).toEqual({ type: "rate-limited", retryAfterSeconds: 10 });
-    const silent = new FaultInjector({ rateLimit: { perMinute: 6, burst: 1, retryAfter: false } }, 1, () => 0);
+    const silent = new FaultInjector(
+      { rateLimit: { perMinute: 6, burst: 1, retryAfter: false } },
+      1,
+      () => 0,
+    );
     silent.decide("/x");
-    expect(silent.decide("/x").outcome).toEqual({ type: "rate-limited", retryAfterSeconds: undefined });
+    expect(silent.decide("/x").outcome).toEqual({
+      type: "rate-limited",
+      retryAfterSeconds: undefined,
+    });
   });
 });
 
@@ -121,7 +128,10 @@ describe("parseFaultPlan", () => {
     [{ errors: { share: 2 } }, "errors.share must be a number in [0, 1]"],
     [{ reset: { every: 0 } }, "reset.every must be an integer in [1, Infinity]"],
     [{ truncate: { colour: "red" } }, "truncate.colour is not a known setting"],
-    [{ rateLimit: { perMinute: 5, retryAfter: "no" } }, "rateLimit.retryAfter must be true or false"],
+    [
+      { rateLimit: { perMinute: 5, retryAfter: "no" } },
+      "rateLimit.retryAfter must be true or false",
+    ],
   ])("%j → %s", (plan, message) => {
     expect(() => parseFaultPlan(plan)).toThrow(FaultPlanError);
     expect(() => parseFaultPlan(plan)).toThrow(message);

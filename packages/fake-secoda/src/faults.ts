@@ -58,7 +58,11 @@ class Trigger {
     if (position === undefined) return false;
     const { every, share } = this.#spec;
     const fire =
-      every !== undefined ? position % every === 0 : share !== undefined ? this.#random() < share : true;
+      every !== undefined
+        ? position % every === 0
+        : share !== undefined
+          ? this.#random() < share
+          : true;
     if (fire) this.#counter.injected();
     return fire;
   }
@@ -109,13 +113,16 @@ const DEFAULT_STATUSES: readonly ErrorStatus[] = [500, 502, 503];
 export class FaultInjector {
   readonly plan: FaultPlan;
   readonly #rateLimit: RateLimiter | undefined;
-  readonly #triggers: Partial<Record<"errors" | "slow" | "reset" | "truncate" | "missingResults", Trigger>>;
+  readonly #triggers: Partial<
+    Record<"errors" | "slow" | "reset" | "truncate" | "missingResults", Trigger>
+  >;
   #errorsFired = 0;
 
   constructor(plan: FaultPlan, seed: number, nowMs: () => number = () => performance.now()) {
     this.plan = plan;
     const faultSeed = plan.seed ?? seed;
-    this.#rateLimit = plan.rateLimit === undefined ? undefined : new RateLimiter(plan.rateLimit, nowMs);
+    this.#rateLimit =
+      plan.rateLimit === undefined ? undefined : new RateLimiter(plan.rateLimit, nowMs);
     const make = (spec: FaultTrigger | undefined, salt: number) =>
       spec === undefined ? undefined : new Trigger(spec, faultSeed, salt);
     this.#triggers = {
@@ -140,7 +147,9 @@ export class FaultInjector {
     return { delayMs, outcome: limited ?? this.#outcome(fired) };
   }
 
-  #outcome(fired: Record<"errors" | "reset" | "truncate" | "missingResults", boolean>): FaultOutcome {
+  #outcome(
+    fired: Record<"errors" | "reset" | "truncate" | "missingResults", boolean>,
+  ): FaultOutcome {
     if (fired.errors) {
       const statuses = this.plan.errors?.statuses ?? DEFAULT_STATUSES;
       const status = statuses[this.#errorsFired % statuses.length] ?? 500;
@@ -154,6 +163,9 @@ export class FaultInjector {
   }
 }
 
-function optional<K extends string>(key: K, value: Trigger | undefined): Partial<Record<K, Trigger>> {
+function optional<K extends string>(
+  key: K,
+  value: Trigger | undefined,
+): Partial<Record<K, Trigger>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, Trigger>); // key is K by construction
 }

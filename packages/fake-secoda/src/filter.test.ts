@@ -67,7 +67,11 @@ describe("matches", () => {
   });
 
   it("the internal since operator compares ISO timestamps", () => {
-    const since: FilterNode = { operator: "since", field: "at", value: "2026-01-01T00:00:00.000000Z" };
+    const since: FilterNode = {
+      operator: "since",
+      field: "at",
+      value: "2026-01-01T00:00:00.000000Z",
+    };
     expect(matches(since, () => "2026-01-01T00:00:00.000001Z")).toBe(true);
     expect(matches(since, () => "2025-12-31T23:59:59.999999Z")).toBe(false);
   });
@@ -82,7 +86,10 @@ describe("parseFilter errors", () => {
     ['{"operator":"exact","value":1}', "filter.field must be a string"],
     ['{"operator":"in","field":"x","value":"a"}', 'filter.value must be a list for "in"'],
     ['{"operator":"and","operands":{}}', "filter.operands must be a list"],
-    ['{"operator":"and","operands":[{"operator":"exact"}]}', "filter.operands[0].field must be a string"],
+    [
+      '{"operator":"and","operands":[{"operator":"exact"}]}',
+      "filter.operands[0].field must be a string",
+    ],
   ])("%s → %s", (text, message) => {
     expect(() => parseFilter(text)).toThrow(QueryError);
     expect(() => parseFilter(text)).toThrow(message);

@@ -43,10 +43,15 @@ function toNode(value: unknown, where: string): FilterNode {
   if (operator === "and" || operator === "or" || operator === "not") {
     const operands = value.operands;
     if (!Array.isArray(operands)) throw new QueryError(`${where}.operands must be a list`);
-    return { operator, operands: operands.map((node, i) => toNode(node, `${where}.operands[${i}]`)) };
+    return {
+      operator,
+      operands: operands.map((node, i) => toNode(node, `${where}.operands[${i}]`)),
+    };
   }
   if (typeof operator !== "string" || !FIELD_OPERATORS.includes(operator)) {
-    throw new QueryError(`${where}.operator must be one of exact, contains, in, is_set, and, or, not`);
+    throw new QueryError(
+      `${where}.operator must be one of exact, contains, in, is_set, and, or, not`,
+    );
   }
   if (typeof value.field !== "string") throw new QueryError(`${where}.field must be a string`);
   const operand = value.value ?? null;
@@ -66,7 +71,8 @@ export function parseSort(text: string): SortKey[] {
       throw new QueryError(`${where} must be an object with a string "field"`);
     }
     const order = node.order ?? "asc";
-    if (order !== "asc" && order !== "desc") throw new QueryError(`${where}.order must be asc or desc`);
+    if (order !== "asc" && order !== "desc")
+      throw new QueryError(`${where}.order must be asc or desc`);
     keys.push({ field: node.field, order });
     node = node.tie_breaker;
     where = `${where}.tie_breaker`;
@@ -94,7 +100,11 @@ function exact(actual: JsonValue, expected: JsonValue): boolean {
 function contains(actual: JsonValue, expected: JsonValue): boolean {
   if (Array.isArray(actual)) return actual.some((item) => contains(item, expected));
   const needle = lower(expected);
-  return typeof actual === "string" && typeof needle === "string" && actual.toLowerCase().includes(needle);
+  return (
+    typeof actual === "string" &&
+    typeof needle === "string" &&
+    actual.toLowerCase().includes(needle)
+  );
 }
 
 function isSet(actual: JsonValue): boolean {

@@ -1,11 +1,12 @@
+import { kindFields, properties } from "./gen-catalog-kinds.js";
 import {
-  Draw,
-  SALT,
   created,
   createdMicros,
   cycle,
+  Draw,
   edited,
   h,
+  SALT,
   updated,
   updatedMicros,
 } from "./gen-common.js";
@@ -179,7 +180,7 @@ function childrenCount(world: World, kind: CatalogKind, k: number): number {
   return count;
 }
 
-function description(world: World, kind: CatalogKind, k: number, draw: Draw): string | null {
+function description(kind: CatalogKind, k: number, draw: Draw): string | null {
   const text = draw.chance(0.25) ? null : draw.pick(words.SENTENCES);
   if (kind !== "table") return text;
   if (k === HOSTILE_TABLES.quotes) return words.HOSTILE.quotes;
@@ -220,7 +221,7 @@ export function catalogRecord(world: World, kind: CatalogKind, k: number): JsonO
     title,
     title_full: titles.join("."),
     title_cased: title.charAt(0).toUpperCase() + title.slice(1).replaceAll("_", " "),
-    description: edited(description(world, kind, k, draw), world, kind, k),
+    description: edited(description(kind, k, draw), world, kind, k),
     definition: definition(kind, title, draw),
     definition_version: 1 + draw.int(5) + (revision?.rev ?? 0),
     multiplayers: owners.slice(0, 1),
@@ -255,103 +256,13 @@ export function catalogRecord(world: World, kind: CatalogKind, k: number): JsonO
     databuilder_id:
       integration === undefined ? null : `${INTEGRATIONS[integration]?.type}.${titles.join(".")}`,
     properties: properties(world, kind, draw),
-    search_metadata: titles.length > 2 ? { database: titles[0] ?? "", schema: titles[1] ?? "" } : {},
+    search_metadata:
+      titles.length > 2 ? { database: titles[0] ?? "", schema: titles[1] ?? "" } : {},
     display_metadata: {},
     viewers_delta: {},
     sources: [],
     subscribers: owners,
     current_user_permissions: "read",
-    ...kindFields(world, kind, k, titles, draw),
-  };
-}
-
-function properties(world: World, kind: CatalogKind, draw: Draw): JsonObject {
-  if (kind !== "table" || draw.chance(0.4)) return {};
-  const at = formatMicros(world.initialNow - 400 * 86_400_000_000);
-  const value = draw.pick(["Sales", "Finance", "Marketing", "Product"]);
-  const domain = { id: world.id("custom_property", 0), name: "Domain", type: "string", order: 0 };
-  return { custom: [{ ...domain, value, options: [], created_at: at, updated_at: at }] };
-}
-
-function kindFields(
-  world: World,
-  kind: CatalogKind,
-  k: number,
-  titles: readonly string[],
-  draw: Draw,
-): JsonObject {
-  switch (kind) {
-    case "table":
-      return tableFields(world, k, titles, draw);
-    case "column":
-      return columnFields(world, k, titles, draw);
-    case "dashboard":
-    case "chart":
-      return { product: INTEGRATIONS[integrationIndex(world.counts, kind, k) ?? 4]?.type ?? null };
-    case "collection":
-      return { pinned: draw.chance(0.2) };
-    case "question":
-      return questionFields(world, k, draw);
-    case "question_reply":
-      return { accepted_answer: isAcceptedReply(world, k) };
-    case "query":
-      return { type: draw.pick(["select", "merge", "insert"]), freq: draw.int(500) };
-    default:
-      return {};
-  }
-}
-
-function tableFields(world: World, k: number, titles: readonly string[], draw: Draw): JsonObject {
-  const isView = nativeType(world, "table", k) === "view";
-  const rows = draw.chance(0.1) ? null : draw.int(5_000_000);
-  return {
-    row_count: rows,
-    byte_size: rows === null ? null : rows * (40 + draw.int(200)),
-    schema: titles[1] ?? "",
-    database: titles[0] ?? "",
-    cluster: "acme",
-    type: isView ? "view" : "table",
-    creation_query: isView
-      ? { id: world.id("query", k % world.counts.query), type: "view", freq: 1, definition: `select 1` }
-      : null,
-  };
-}
-
-function columnFields(world: World, k: number, titles: readonly string[], draw: Draw): JsonObject {
-  const sortOrder = Math.floor(k / world.counts.table);
-  return {
-    type: draw.pick(words.DATA_TYPES),
-    sort_order: sortOrder,
-    is_pk: sortOrder === 0,
-    hidden: draw.chance(0.02),
-    table_cluster: "acme",
-    table_database: titles[0] ?? "",
-    table_schema: titles[1] ?? "",
-    table_title: titles[2] ?? "",
-  };
-}
-
-/** A question's first reply (reply index = question index) is its accepted answer, half the time. */
-function isAcceptedReply(world: World, reply: number): boolean {
-  return reply < world.counts.question && h(world, "question_reply", reply, SALT.pick) % 2 === 0;
-}
-
-function questionFields(world: World, k: number, draw: Draw): JsonObject {
-  const answered = isAcceptedReply(world, k) && world.isLive("question_reply", k);
-  const status = answered ? "answered" : draw.pick(["open", "in_review"]);
-  const priority = draw.pick(["low", "medium", "high", null]);
-  const assignee = draw.ids(world, "user", 1)[0] ?? null;
-  return {
-    status,
-    priority,
-    reactions: {},
-    answer: answered ? world.id("question_reply", k) : null,
-    assigned_to: assignee,
-    votes_sum: draw.int(12),
-    current_user_vote: null,
-    question_status: status,
-    question_priority: priority,
-    question_answered_by: answered ? world.id("user", 0) : null,
-    question_assigned_to: assignee,
+    ...kindFields(world, kind, k, { titles, nativeType: nativeType(world, kind, k) }, draw),
   };
 }

@@ -1,5 +1,5 @@
 import { catalogTitle, ENTITY_TYPE } from "./gen-catalog.js";
-import { Draw, SALT, created, createdMicros, h, updated } from "./gen-common.js";
+import { created, createdMicros, Draw, h, SALT, updated } from "./gen-common.js";
 import { userEmail, userName } from "./gen-workspace.js";
 import { formatMicros } from "./ids.js";
 import type { JsonObject } from "./json.js";

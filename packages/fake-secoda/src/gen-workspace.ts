@@ -1,4 +1,4 @@
-import { Draw, SALT, created, cycle, h, updated } from "./gen-common.js";
+import { created, cycle, Draw, h, SALT, updated } from "./gen-common.js";
 import { formatMicros } from "./ids.js";
 import type { JsonObject } from "./json.js";
 import { INTEGRATIONS, WAREHOUSES } from "./layout.js";

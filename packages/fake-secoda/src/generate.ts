@@ -51,13 +51,25 @@ export function recordOf(world: World, kind: Kind, k: number): JsonObject {
   }
 }
 
-const HAS_TIMESTAMPS = new Set<Kind>(["integration", "group", "team", "tag", "monitor", "incident"]);
+const HAS_TIMESTAMPS = new Set<Kind>([
+  "integration",
+  "group",
+  "team",
+  "tag",
+  "monitor",
+  "incident",
+]);
 
 /**
  * A field computable without building the whole record, or a virtual field used by query
  * parameters (`joined`/`writable` on teams, `integration_type` on lineage). Undefined = build it.
  */
-export function fastField(world: World, kind: Kind, k: number, field: string): JsonValue | undefined {
+export function fastField(
+  world: World,
+  kind: Kind,
+  k: number,
+  field: string,
+): JsonValue | undefined {
   if (isCatalogKind(kind)) return catalogFastField(world, kind, k, field);
   if (field === "id") return world.id(kind, k);
   if (HAS_TIMESTAMPS.has(kind) && field === "created_at") return created(world, kind, k);
@@ -82,7 +94,12 @@ function lineageField(world: World, k: number, field: string): JsonValue | undef
 }
 
 /** `created_at` / `updated_at` in microseconds, for kinds whose timestamps are generated. */
-export function timestampMicros(world: World, kind: Kind, k: number, field: string): number | undefined {
+export function timestampMicros(
+  world: World,
+  kind: Kind,
+  k: number,
+  field: string,
+): number | undefined {
   const generated = isCatalogKind(kind) || HAS_TIMESTAMPS.has(kind) || kind === "audit_log";
   if (!generated) return undefined;
   if (field === "created_at") return createdMicros(world, kind, k);

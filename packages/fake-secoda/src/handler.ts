@@ -26,7 +26,7 @@ export interface HandlerContext extends EndpointContext {
 
 // Django's own 404 page for unrouted paths (HTML, not JSON), and upstream-style 5xx pages.
 const HTML_NOT_FOUND =
-  "<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>Not Found</title>\n</head>\n<body>\n  <h1>Not Found</h1><p>The requested resource was not found on this server.</p>\n</body>\n</html>\n";
+  '<!doctype html>\n<html lang="en">\n<head>\n  <title>Not Found</title>\n</head>\n<body>\n  <h1>Not Found</h1><p>The requested resource was not found on this server.</p>\n</body>\n</html>\n';
 const ERROR_PAGES: Readonly<Record<number, string>> = {
   500: "<h1>Server Error (500)</h1>",
   502: "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>",
@@ -68,7 +68,8 @@ function routeReply(req: IncomingMessage, url: URL, ctx: HandlerContext): Reply 
 }
 
 function faultReply(outcome: FaultOutcome): Reply | undefined {
-  if (outcome.type === "error") return { status: outcome.status, html: ERROR_PAGES[outcome.status] ?? "" };
+  if (outcome.type === "error")
+    return { status: outcome.status, html: ERROR_PAGES[outcome.status] ?? "" };
   if (outcome.type !== "rate-limited") return undefined;
   const seconds = outcome.retryAfterSeconds;
   if (seconds === undefined) return { status: 429, json: { detail: "Request was throttled." } };
@@ -85,17 +86,27 @@ function withoutResults(json: JsonValue): JsonValue {
 
 /** Writes the reply, applying a body fault to 200 answers. Returns the fault actually applied. */
 function send(res: ServerResponse, reply: Reply, outcome: FaultOutcome): string | null {
-  const bodyFault = reply.status === 200 && ["reset", "truncate", "missing-results"].includes(outcome.type);
+  const bodyFault =
+    reply.status === 200 && ["reset", "truncate", "missing-results"].includes(outcome.type);
   const text =
     "html" in reply
       ? reply.html
-      : JSON.stringify(bodyFault && outcome.type === "missing-results" ? withoutResults(reply.json) : reply.json);
+      : JSON.stringify(
+          bodyFault && outcome.type === "missing-results" ? withoutResults(reply.json) : reply.json,
+        );
   let body = Buffer.from(text, "utf8");
   const type = "html" in reply ? "text/html; charset=utf-8" : "application/json";
   if (bodyFault && outcome.type === "truncate") {
-    body = body.subarray(0, Math.max(1, Math.min(body.length - 1, Math.floor(body.length * outcome.fraction))));
+    body = body.subarray(
+      0,
+      Math.max(1, Math.min(body.length - 1, Math.floor(body.length * outcome.fraction))),
+    );
   }
-  res.writeHead(reply.status, { "Content-Type": type, "Content-Length": body.length, ...reply.headers });
+  res.writeHead(reply.status, {
+    "Content-Type": type,
+    "Content-Length": body.length,
+    ...reply.headers,
+  });
   if (bodyFault && outcome.type === "reset") {
     // Content-Length promises the whole body; we send part of it, then drop the connection.
     res.write(body.subarray(0, Math.floor(body.length * outcome.fraction)), () => res.destroy());
@@ -106,7 +117,11 @@ function send(res: ServerResponse, reply: Reply, outcome: FaultOutcome): string 
   return bodyFault ? outcome.type : null;
 }
 
-export async function handleApi(req: IncomingMessage, res: ServerResponse, ctx: HandlerContext): Promise<void> {
+export async function handleApi(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: HandlerContext,
+): Promise<void> {
   const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "127.0.0.1"}`);
   const decision = ctx.faults().decide(url.pathname);
   if (decision.delayMs > 0) {

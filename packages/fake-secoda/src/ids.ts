@@ -44,7 +44,10 @@ const ROUNDS = 4;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 function hex(value: number, digits: number): string {
-  return (value >>> 0).toString(16).padStart(8, "0").slice(8 - digits);
+  return (value >>> 0)
+    .toString(16)
+    .padStart(8, "0")
+    .slice(8 - digits);
 }
 
 /**

@@ -10,8 +10,20 @@ export type {
 } from "./fault-plan.js";
 export { FaultPlanError, parseFaultPlan } from "./fault-plan.js";
 export type { JsonObject, JsonValue } from "./json.js";
-export { CATALOG_KINDS, type CatalogKind, countsFor, type Kind, KINDS, MIN_SCALE } from "./layout.js";
+export {
+  CATALOG_KINDS,
+  type CatalogKind,
+  countsFor,
+  KINDS,
+  type Kind,
+  MIN_SCALE,
+} from "./layout.js";
 export type { ListShape } from "./paging.js";
 export type { RecordedRequest, RequestCounters } from "./request-log.js";
 export { CATALOG_CAP, ROUTES, type Route } from "./routes.js";
-export { DEFAULT_START_TIME, type FakeSecoda, type FakeSecodaOptions, startFakeSecoda } from "./server.js";
+export {
+  DEFAULT_START_TIME,
+  type FakeSecoda,
+  type FakeSecodaOptions,
+  startFakeSecoda,
+} from "./server.js";

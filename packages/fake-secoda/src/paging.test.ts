@@ -56,7 +56,13 @@ describe("wrapPage", () => {
   it("w1", () => {
     const body = wrapPage("w1", page);
     expect(body).toEqual({ links, meta, count: 3, total_pages: 3, results: [{ id: "a" }] });
-    expect(Object.keys(body as object)).toEqual(["links", "meta", "count", "total_pages", "results"]);
+    expect(Object.keys(body as object)).toEqual([
+      "links",
+      "meta",
+      "count",
+      "total_pages",
+      "results",
+    ]);
   });
 
   it("w1-paged repeats count and total_pages in meta, results first", () => {
@@ -68,7 +74,13 @@ describe("wrapPage", () => {
       meta: { ...meta, count: 3, total_pages: 3 },
       links,
     });
-    expect(Object.keys(body as object)).toEqual(["results", "count", "total_pages", "meta", "links"]);
+    expect(Object.keys(body as object)).toEqual([
+      "results",
+      "count",
+      "total_pages",
+      "meta",
+      "links",
+    ]);
   });
 
   it("w2", () => {

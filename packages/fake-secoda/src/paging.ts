@@ -55,7 +55,11 @@ export interface Page {
 }
 
 /** Wraps one page of results in the endpoint's list shape. */
-export function wrapPage(shape: Exclude<ListShape, "array">, page: Page, extra: JsonObject = {}): JsonValue {
+export function wrapPage(
+  shape: Exclude<ListShape, "array">,
+  page: Page,
+  extra: JsonObject = {},
+): JsonValue {
   const previousPage = page.page > 1 ? page.page - 1 : null;
   const nextPage = page.page < page.totalPages ? page.page + 1 : null;
   const link = (n: number | null) => (n === null ? null : pageUrl(page.requestUrl, n));

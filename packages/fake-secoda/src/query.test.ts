@@ -11,12 +11,18 @@ const engine = new QueryEngine(dataset);
 describe("pruneKinds", () => {
   it.each([
     ['{"operator":"exact","field":"entity_type","value":"table"}', ["table"]],
-    ['{"operator":"in","field":"entity_type","value":["column","category"]}', ["column", "event_category"]],
+    [
+      '{"operator":"in","field":"entity_type","value":["column","category"]}',
+      ["column", "event_category"],
+    ],
     [
       '{"operator":"and","operands":[{"operator":"exact","field":"entity_type","value":"glossary"},{"operator":"contains","field":"title","value":"a"}]}',
       ["glossary"],
     ],
-    ['{"operator":"or","operands":[{"operator":"exact","field":"entity_type","value":"table"}]}', CATALOG_KINDS],
+    [
+      '{"operator":"or","operands":[{"operator":"exact","field":"entity_type","value":"table"}]}',
+      CATALOG_KINDS,
+    ],
     ['{"operator":"exact","field":"title","value":"x"}', CATALOG_KINDS],
   ])("%s → %j", (filter, kinds) => {
     expect(pruneKinds(CATALOG_KINDS, parseFilter(filter))).toEqual(kinds);

@@ -1,4 +1,4 @@
-import { type Kind, KINDS, kindIndex } from "./layout.js";
+import { KINDS, type Kind, kindIndex } from "./layout.js";
 
 /** A record reference packed into one number: kind index × 2³² + record index. */
 export type Ref = number;

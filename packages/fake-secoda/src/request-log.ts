@@ -48,7 +48,8 @@ export class RequestLog {
     bump(this.#byStatus, String(entry.status));
     if (entry.fault !== null) bump(this.#byFault, entry.fault);
     this.#entries.push(recorded);
-    if (this.#entries.length > this.#limit) this.#entries.splice(0, this.#entries.length - this.#limit);
+    if (this.#entries.length > this.#limit)
+      this.#entries.splice(0, this.#entries.length - this.#limit);
     return recorded;
   }
 

@@ -17,7 +17,12 @@ export type ParamRule =
   /** With `?param=true`, keep only rows where the field is true (`only_joined`). */
   | { readonly param: string; readonly field: string; readonly match: "only-true" }
   /** Rows whose timestamp field is within the last N days of the fake clock. */
-  | { readonly param: string; readonly field: string; readonly match: "days"; readonly days: number };
+  | {
+      readonly param: string;
+      readonly field: string;
+      readonly match: "days";
+      readonly days: number;
+    };
 
 export interface ListRoute {
   readonly type: "list";
@@ -162,7 +167,9 @@ export type RouteMatch =
   | { readonly route: ListRoute | HealthRoute }
   | { readonly route: DetailRoute; readonly id: string };
 
-const byPath = new Map<string, Route>(ROUTES.map((route) => [`${route.type === "detail" ? "detail:" : ""}${route.path}`, route]));
+const byPath = new Map<string, Route>(
+  ROUTES.map((route) => [`${route.type === "detail" ? "detail:" : ""}${route.path}`, route]),
+);
 
 /** Finds the route for a path (trailing slash optional); undefined = Django's HTML 404. */
 export function matchRoute(pathname: string): RouteMatch | undefined {

@@ -93,14 +93,23 @@ export async function startFakeSecoda(options: FakeSecodaOptions = {}): Promise<
     signal: closing.signal,
     ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
   };
-  const admin = { dataset, log, controlToken: options.controlToken, faultPlan: () => injector.plan, setFaults };
+  const admin = {
+    dataset,
+    log,
+    controlToken: options.controlToken,
+    faultPlan: () => injector.plan,
+    setFaults,
+  };
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const isAdmin = (req.url ?? "").startsWith("/__admin");
     try {
       await (isAdmin ? handleAdmin(req, res, admin) : handleApi(req, res, api));
     } catch (error) {
       if (res.headersSent) res.destroy();
-      else res.writeHead(500, { "Content-Type": "application/json" }).end(JSON.stringify({ detail: String(error) }));
+      else
+        res
+          .writeHead(500, { "Content-Type": "application/json" })
+          .end(JSON.stringify({ detail: String(error) }));
     }
   };
   const server = createServer((req, res) => void handle(req, res)); // handle() never rejects

@@ -79,7 +79,8 @@ export const SENTENCES = [
  * `NUL` carries exactly one U+0000 character.
  */
 export const HOSTILE = {
-  quotes: 'She said "use fct_orders" and wrote C:\\temp\\new\\ — \'single\', "double", \\\\ and \\n.',
+  quotes:
+    'She said "use fct_orders" and wrote C:\\temp\\new\\ — \'single\', "double", \\\\ and \\n.',
   emoji: "Revenue 📊🚀 per region 👍🏽 — ≥ 1 M€, über alles, 顧客 😀",
   nul: "Raw export from the legacy CRM.\u0000Bytes after the NUL must survive.",
 } as const;

@@ -9,8 +9,13 @@ beforeAll(async () => {
 });
 afterAll(() => fake.close());
 
-const tables = async (base: string) => results(await get(base, "/api/v1/table/tables?page_size=1000"));
-const maxUpdated = (rows: readonly JsonObject[]) => rows.map((row) => String(row.updated_at)).sort().at(-1) ?? "";
+const tables = async (base: string) =>
+  results(await get(base, "/api/v1/table/tables?page_size=1000"));
+const maxUpdated = (rows: readonly JsonObject[]) =>
+  rows
+    .map((row) => String(row.updated_at))
+    .sort()
+    .at(-1) ?? "";
 
 describe("change over time", () => {
   it("an incremental read after clock + update + add + delete sees exactly the changes", async () => {
@@ -18,20 +23,43 @@ describe("change over time", () => {
     const bookmark = maxUpdated(before);
     expect(bookmark < "2026-03-01T12:00:00.000000Z").toBe(true);
 
-    expect((await admin(fake.url, "POST", "/__admin/clock", { advanceSeconds: 3600 })).json).toEqual({
+    expect(
+      (await admin(fake.url, "POST", "/__admin/clock", { advanceSeconds: 3600 })).json,
+    ).toEqual({
       now: "2026-03-01T13:00:00.000000Z",
     });
-    const updated = object((await admin(fake.url, "POST", "/__admin/mutations", { op: "update", kind: "table", count: 5 })).json);
-    const added = object((await admin(fake.url, "POST", "/__admin/mutations", { op: "add", kind: "table", count: 2 })).json);
-    const victim = String(before.find((row) => !(updated.ids as string[]).includes(String(row.id)))?.id);
-    const deleted = object((await admin(fake.url, "POST", "/__admin/mutations", { op: "delete", ids: [victim] })).json);
-    expect([updated.now, added.now, deleted.ids]).toEqual(["2026-03-01T13:00:00.000000Z", "2026-03-01T13:00:00.000000Z", [victim]]);
+    const updated = object(
+      (
+        await admin(fake.url, "POST", "/__admin/mutations", {
+          op: "update",
+          kind: "table",
+          count: 5,
+        })
+      ).json,
+    );
+    const added = object(
+      (await admin(fake.url, "POST", "/__admin/mutations", { op: "add", kind: "table", count: 2 }))
+        .json,
+    );
+    const victim = String(
+      before.find((row) => !(updated.ids as string[]).includes(String(row.id)))?.id,
+    );
+    const deleted = object(
+      (await admin(fake.url, "POST", "/__admin/mutations", { op: "delete", ids: [victim] })).json,
+    );
+    expect([updated.now, added.now, deleted.ids]).toEqual([
+      "2026-03-01T13:00:00.000000Z",
+      "2026-03-01T13:00:00.000000Z",
+      [victim],
+    ]);
     expect([(updated.ids as string[]).length, (added.ids as string[]).length]).toEqual([5, 2]);
 
     const after = await tables(fake.url);
     expect(after).toHaveLength(121);
     const changed = after.filter((row) => String(row.updated_at) > bookmark);
-    expect(new Set(changed.map((row) => row.id))).toEqual(new Set([...(updated.ids as string[]), ...(added.ids as string[])]));
+    expect(new Set(changed.map((row) => row.id))).toEqual(
+      new Set([...(updated.ids as string[]), ...(added.ids as string[])]),
+    );
     expect(changed.every((row) => row.updated_at === "2026-03-01T13:00:00.000000Z")).toBe(true);
     expect(after.some((row) => row.id === victim)).toBe(false);
 
@@ -42,17 +70,26 @@ describe("change over time", () => {
 
     // The catalog sorted by updated_at desc starts with the changed tables.
     const sort = q({ field: "updated_at", order: "desc" });
-    const newest = results(await get(fake.url, `/api/v1/resource/catalog?sort=${sort}&page_size=7`));
+    const newest = results(
+      await get(fake.url, `/api/v1/resource/catalog?sort=${sort}&page_size=7`),
+    );
     expect(new Set(newest.map((row) => row.id))).toEqual(new Set(changed.map((row) => row.id)));
 
     // Each change is in the audit log, newest first.
     const audit = results(await get(fake.url, "/api/v1/activity_log/audit_logs/?page_size=8"));
-    expect(audit.slice(0, 8).map((row) => row.activity_type).sort()).toEqual([
-      ...Array(5).fill("resource_updated"),
-      "resource_created",
-      "resource_created",
-      "resource_deleted",
-    ].sort());
+    expect(
+      audit
+        .slice(0, 8)
+        .map((row) => row.activity_type)
+        .sort(),
+    ).toEqual(
+      [
+        ...Array(5).fill("resource_updated"),
+        "resource_created",
+        "resource_created",
+        "resource_deleted",
+      ].sort(),
+    );
   });
 
   it("the same seed and the same mutations give the same data", async () => {
@@ -81,7 +118,10 @@ describe("change over time", () => {
     [{ op: "update", kind: "tables", count: 1 }, 'unknown kind "tables"'],
     [{ op: "update", kind: "table" }, "give count, share (0..1) or ids"],
     [{ op: "add", kind: "tag", count: -1 }, "count must be a non-negative integer"],
-    [{ op: "delete", ids: ["123e4567-e89b-12d3-a456-426614174000"] }, "no live record has id 123e4567-e89b-12d3-a456-426614174000"],
+    [
+      { op: "delete", ids: ["123e4567-e89b-12d3-a456-426614174000"] },
+      "no live record has id 123e4567-e89b-12d3-a456-426614174000",
+    ],
   ])("mutation %j → 400 %s", async (body, detail) => {
     const answer = await admin(fake.url, "POST", "/__admin/mutations", body);
     expect([answer.status, answer.json]).toEqual([400, { detail }]);
@@ -90,7 +130,12 @@ describe("change over time", () => {
   it("clock and info", async () => {
     const info = object((await admin(fake.url, "GET", "/__admin/info")).json);
     expect([info.seed, info.scale]).toEqual([7, 1000]);
-    expect(object(object(info.kinds ?? null).table ?? null)).toEqual({ base: 120, added: 2, deleted: 1, updated: 5 });
+    expect(object(object(info.kinds ?? null).table ?? null)).toEqual({
+      base: 120,
+      added: 2,
+      deleted: 1,
+      updated: 5,
+    });
     expect(Object.keys(object(info.special ?? null))).toEqual([
       "admin_user_id",
       "api_user_id",
@@ -121,7 +166,9 @@ describe("request log", () => {
       byStatus: { "200": 1, "401": 1, "404": 1, "500": 1 },
       byFault: { error: 1 },
     });
-    expect(list(body.requests ?? null).map((r) => [r.seq, r.path, r.query, r.status, r.fault])).toEqual([
+    expect(
+      list(body.requests ?? null).map((r) => [r.seq, r.path, r.query, r.status, r.fault]),
+    ).toEqual([
       [1, "/api/v1/tag", "", 200, null],
       [2, "/api/v1/tag/", "page=2", 404, null],
       [3, "/api/v1/user", "", 401, null],
@@ -146,7 +193,9 @@ describe("control token", () => {
     const guarded = await startFakeSecoda({ scale: 100, controlToken: "s3cret" });
     try {
       expect((await fetch(`${guarded.url}/__admin/info`)).status).toBe(401);
-      const ok = await fetch(`${guarded.url}/__admin/info`, { headers: { "X-Admin-Token": "s3cret" } });
+      const ok = await fetch(`${guarded.url}/__admin/info`, {
+        headers: { "X-Admin-Token": "s3cret" },
+      });
       expect(ok.status).toBe(200);
     } finally {
       await guarded.close();

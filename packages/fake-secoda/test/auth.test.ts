@@ -21,7 +21,9 @@ describe("authentication", () => {
   });
 
   it("rejects a key without the Bearer scheme", async () => {
-    const response = await fetch(`${fake.url}/api/v1/user`, { headers: { Authorization: "plain-key" } });
+    const response = await fetch(`${fake.url}/api/v1/user`, {
+      headers: { Authorization: "plain-key" },
+    });
     expect(response.status).toBe(401);
   });
 
@@ -31,7 +33,8 @@ describe("authentication", () => {
   ])("audit logs with %s → %i", async (key, status) => {
     const answer = await get(fake.url, "/api/v1/activity_log/audit_logs/", key);
     expect(answer.status).toBe(status);
-    if (status === 403) expect(answer.json).toEqual({ detail: "You do not have permission to perform this action." });
+    if (status === 403)
+      expect(answer.json).toEqual({ detail: "You do not have permission to perform this action." });
   });
 
   it("the non-admin key reads everything else", async () => {

@@ -6,7 +6,8 @@ import { get, object, q, results } from "./support.js";
 let fake: FakeSecoda;
 /** The whole catalog, fetched once: the oracle the server's filters are checked against. */
 let all: JsonObject[];
-const catalog = (query: string) => get(fake.url, `/api/v1/resource/catalog?page_size=1000&${query}`);
+const catalog = (query: string) =>
+  get(fake.url, `/api/v1/resource/catalog?page_size=1000&${query}`);
 const ids = (rows: readonly JsonObject[]) => rows.map((row) => row.id);
 
 beforeAll(async () => {
@@ -24,17 +25,40 @@ describe("filter grammar", () => {
   const table = { operator: "exact", field: "type", value: "table" };
   const cases: [string, unknown, (row: JsonObject) => boolean][] = [
     ["type (alias of entity_type)", table, (r) => r.entity_type === "table"],
-    ["entity_type glossary", { operator: "exact", field: "entity_type", value: "glossary" }, (r) => r.entity_type === "glossary"],
-    ["contains, case-insensitive", { operator: "contains", field: "title", value: "ORDERS" }, (r) => String(r.title).toLowerCase().includes("orders")],
-    ["in", { operator: "in", field: "native_type", value: ["view", "workbook"] }, (r) => r.native_type === "view" || r.native_type === "workbook"],
-    ["is_set", { operator: "is_set", field: "description", value: null }, (r) => r.description !== null && r.description !== ""],
-    ["exact on a list field", { operator: "exact", field: "tags", value: "TAG" }, (r) => has(r, "tags", "TAG")],
+    [
+      "entity_type glossary",
+      { operator: "exact", field: "entity_type", value: "glossary" },
+      (r) => r.entity_type === "glossary",
+    ],
+    [
+      "contains, case-insensitive",
+      { operator: "contains", field: "title", value: "ORDERS" },
+      (r) => String(r.title).toLowerCase().includes("orders"),
+    ],
+    [
+      "in",
+      { operator: "in", field: "native_type", value: ["view", "workbook"] },
+      (r) => r.native_type === "view" || r.native_type === "workbook",
+    ],
+    [
+      "is_set",
+      { operator: "is_set", field: "description", value: null },
+      (r) => r.description !== null && r.description !== "",
+    ],
+    [
+      "exact on a list field",
+      { operator: "exact", field: "tags", value: "TAG" },
+      (r) => has(r, "tags", "TAG"),
+    ],
     [
       "and / or / not",
       {
         operator: "and",
         operands: [
-          { operator: "or", operands: [table, { operator: "exact", field: "type", value: "column" }] },
+          {
+            operator: "or",
+            operands: [table, { operator: "exact", field: "type", value: "column" }],
+          },
           { operator: "not", operands: [{ operator: "exact", field: "pii", value: true }] },
         ],
       },
@@ -42,16 +66,21 @@ describe("filter grammar", () => {
     ],
   ];
 
-  it.each(cases)("%s matches exactly the rows the oracle finds", async (_name, filter, predicate) => {
-    const tag = String(object(results(await get(fake.url, "/api/v1/tag"))[0] ?? null).id);
-    const text = JSON.stringify(filter).replace('"TAG"', JSON.stringify(tag));
-    const answer = await catalog(`filter=${encodeURIComponent(text)}`);
-    const expected = all.filter((row) => predicate(JSON.parse(JSON.stringify(row).replaceAll(tag, "TAG"))));
-    expect(answer.status).toBe(200);
-    expect(object(answer.json).count).toBe(expected.length);
-    expect(new Set(ids(results(answer)))).toEqual(new Set(ids(expected)));
-    expect(expected.length).toBeGreaterThan(0);
-  });
+  it.each(cases)(
+    "%s matches exactly the rows the oracle finds",
+    async (_name, filter, predicate) => {
+      const tag = String(object(results(await get(fake.url, "/api/v1/tag"))[0] ?? null).id);
+      const text = JSON.stringify(filter).replace('"TAG"', JSON.stringify(tag));
+      const answer = await catalog(`filter=${encodeURIComponent(text)}`);
+      const expected = all.filter((row) =>
+        predicate(JSON.parse(JSON.stringify(row).replaceAll(tag, "TAG"))),
+      );
+      expect(answer.status).toBe(200);
+      expect(object(answer.json).count).toBe(expected.length);
+      expect(new Set(ids(results(answer)))).toEqual(new Set(ids(expected)));
+      expect(expected.length).toBeGreaterThan(0);
+    },
+  );
 
   it("parent_id and integration_id are aliases of parent and integration", async () => {
     const schema = all.find((row) => row.entity_type === "schema");
@@ -64,7 +93,9 @@ describe("filter grammar", () => {
     };
     const rows = results(await catalog(`filter=${q(filter)}`));
     expect(rows).toHaveLength(Number(schema?.children_count));
-    expect(rows.every((row) => row.parent === schema?.id && row.entity_type === "table")).toBe(true);
+    expect(rows.every((row) => row.parent === schema?.id && row.entity_type === "table")).toBe(
+      true,
+    );
   });
 
   it("teams=<uuid> keeps resources of that team", async () => {
@@ -75,7 +106,10 @@ describe("filter grammar", () => {
 
   it.each([
     ["filter={", "filter is not valid JSON"],
-    [`filter=${q({ operator: "gte", field: "updated_at", value: "2026" })}`, "filter.operator must be one of exact, contains, in, is_set, and, or, not"],
+    [
+      `filter=${q({ operator: "gte", field: "updated_at", value: "2026" })}`,
+      "filter.operator must be one of exact, contains, in, is_set, and, or, not",
+    ],
     [`sort=${q({ field: "title", order: "sideways" })}`, "sort.order must be asc or desc"],
   ])("%s → 400", async (query, detail) => {
     const answer = await catalog(query);
@@ -91,8 +125,16 @@ describe("sort", () => {
   });
 
   it.each([
-    [{ field: "title", order: "asc", tie_breaker: { field: "id", order: "asc" } }, ["title", "id"], 1],
-    [{ field: "updated_at", order: "desc", tie_breaker: { field: "id", order: "desc" } }, ["updated_at", "id"], -1],
+    [
+      { field: "title", order: "asc", tie_breaker: { field: "id", order: "asc" } },
+      ["title", "id"],
+      1,
+    ],
+    [
+      { field: "updated_at", order: "desc", tie_breaker: { field: "id", order: "desc" } },
+      ["updated_at", "id"],
+      -1,
+    ],
   ])("%j", async (sort, [first, second], sign) => {
     const rows = results(await catalog(`sort=${q(sort)}`));
     const key = (row: JsonObject) => [String(row[first ?? ""]), String(row[second ?? ""])] as const;
@@ -142,16 +184,26 @@ describe("per-type list parameters", () => {
     const edges = results(await get(fake.url, "/api/v1/lineage/manual/?page_size=1000"));
     const first = edges[0];
     const from = String(first?.from_entity_id);
-    const byFrom = results(await get(fake.url, `/api/v1/lineage/manual/?from_entity=${from}&page_size=1000`));
+    const byFrom = results(
+      await get(fake.url, `/api/v1/lineage/manual/?from_entity=${from}&page_size=1000`),
+    );
     expect(ids(byFrom)).toEqual(ids(edges.filter((edge) => edge.from_entity_id === from)));
     const toIn = [String(edges[1]?.to_entity_id), String(edges[2]?.to_entity_id)];
-    const byTo = results(await get(fake.url, `/api/v1/lineage/manual/?to_entity__in=${toIn.join(",")}&page_size=1000`));
-    expect(ids(byTo)).toEqual(ids(edges.filter((edge) => toIn.includes(String(edge.to_entity_id)))));
+    const byTo = results(
+      await get(fake.url, `/api/v1/lineage/manual/?to_entity__in=${toIn.join(",")}&page_size=1000`),
+    );
+    expect(ids(byTo)).toEqual(
+      ids(edges.filter((edge) => toIn.includes(String(edge.to_entity_id)))),
+    );
     const tables = new Map(all.map((row) => [row.id, row]));
     const integrations = results(await get(fake.url, "/api/v1/integration/integrations"));
     const snowflake = integrations.find((row) => row.type === "snowflake")?.id;
-    const bySnowflake = results(await get(fake.url, "/api/v1/lineage/manual/?integration__type=snowflake&page_size=1000"));
-    const expected = edges.filter((edge) => tables.get(edge.from_entity_id)?.integration === snowflake);
+    const bySnowflake = results(
+      await get(fake.url, "/api/v1/lineage/manual/?integration__type=snowflake&page_size=1000"),
+    );
+    const expected = edges.filter(
+      (edge) => tables.get(edge.from_entity_id)?.integration === snowflake,
+    );
     expect(ids(bySnowflake)).toEqual(ids(expected));
     expect(expected.length).toBeGreaterThan(0);
   });
@@ -159,9 +211,16 @@ describe("per-type list parameters", () => {
   it("audit logs accept the filter grammar (performer_type) and sort", async () => {
     const path = "/api/v1/activity_log/audit_logs/?page_size=100";
     const everything = results(await get(fake.url, path));
-    const api = results(await get(fake.url, `${path}&filter=${q({ operator: "exact", field: "performer_type", value: "API" })}`));
+    const api = results(
+      await get(
+        fake.url,
+        `${path}&filter=${q({ operator: "exact", field: "performer_type", value: "API" })}`,
+      ),
+    );
     expect(ids(api)).toEqual(ids(everything.filter((row) => row.performer_type === "API")));
-    const oldest = results(await get(fake.url, `${path}&sort=${q({ field: "created_at", order: "asc" })}`));
+    const oldest = results(
+      await get(fake.url, `${path}&sort=${q({ field: "created_at", order: "asc" })}`),
+    );
     expect(ids(oldest)).toEqual(ids(everything).reverse());
   });
 });
@@ -178,8 +237,13 @@ describe("the 10,000-result cap", () => {
     const first = object((await page("")).json);
     expect([first.count, first.total_pages]).toEqual([12_000, 200]);
     const last = object((await page("page=200")).json);
-    expect([last.count, last.total_pages, (last.results as unknown[]).length]).toEqual([12_000, 200, 50]);
-    expect(last.links).toEqual({ next: null, previous: `${big.url}/api/v1/resource/catalog?page=199` });
+    expect([last.count, last.total_pages, (last.results as unknown[]).length]).toEqual([
+      12_000, 200, 50,
+    ]);
+    expect(last.links).toEqual({
+      next: null,
+      previous: `${big.url}/api/v1/resource/catalog?page=199`,
+    });
     expect(last.meta).toEqual({ page: 200, previous_page: 199, next_page: null });
     const beyond = await page("page=201");
     expect([beyond.status, beyond.json]).toEqual([404, { detail: "Invalid page." }]);

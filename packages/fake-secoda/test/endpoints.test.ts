@@ -44,7 +44,11 @@ const LISTS: readonly [string, string, readonly string[] | null, number][] = [
 ];
 
 const kindOfRow = (kind: string, row: Record<string, unknown>) =>
-  kind !== "catalog" ? kind : row.entity_type === "category" ? "event_category" : String(row.entity_type);
+  kind !== "catalog"
+    ? kind
+    : row.entity_type === "category"
+      ? "event_category"
+      : String(row.entity_type);
 
 describe.each(LISTS)("GET %s", (path, kind, wrapper, rows) => {
   it(`returns ${rows} ${kind} rows in the documented shape and fields`, async () => {
@@ -63,9 +67,13 @@ describe.each(LISTS)("GET %s", (path, kind, wrapper, rows) => {
 
   it("answers the same with and without a trailing slash", async () => {
     const other = path.endsWith("/") ? path.slice(0, -1) : `${path}/`;
-    const [a, b] = await Promise.all([get(fake.url, `${path}?page_size=3`), get(fake.url, `${other}?page_size=3`)]);
+    const [a, b] = await Promise.all([
+      get(fake.url, `${path}?page_size=3`),
+      get(fake.url, `${other}?page_size=3`),
+    ]);
     expect(b.status).toBe(200);
-    const strip = (json: unknown) => JSON.stringify(json).replaceAll(/"(next|previous)":"[^"]*"/g, "");
+    const strip = (json: unknown) =>
+      JSON.stringify(json).replaceAll(/"(next|previous)":"[^"]*"/g, "");
     expect(strip(b.json)).toBe(strip(a.json));
   });
 });
@@ -81,7 +89,10 @@ const DETAILS: readonly [string, string][] = [
   ["/api/v1/document/documents/", "/api/v1/document/documents"],
   ["/api/v1/question/questions/", "/api/v1/question/questions"],
   ["/api/v1/question/replies/", "/api/v1/question/replies"],
-  ["/api/v1/query/queries/", `/api/v1/resource/catalog?filter=${q({ operator: "exact", field: "type", value: "query" })}`],
+  [
+    "/api/v1/query/queries/",
+    `/api/v1/resource/catalog?filter=${q({ operator: "exact", field: "type", value: "query" })}`,
+  ],
   ["/api/v1/integration/integrations/", "/api/v1/integration/integrations"],
   ["/api/v1/user/", "/api/v1/user"],
   ["/api/v1/auth/group/", "/api/v1/auth/group"],

@@ -20,7 +20,9 @@ const statuses = async (n: number, path = "/api/v1/tag") => {
 };
 
 /** The raw bytes of a response and how the connection ended. */
-function raw(path: string): Promise<{ status: number; length: string | undefined; body: Buffer; aborted: boolean }> {
+function raw(
+  path: string,
+): Promise<{ status: number; length: string | undefined; body: Buffer; aborted: boolean }> {
   return new Promise((resolve, reject) => {
     const req = request(`${fake.url}${path}`, { headers: { Authorization: "Bearer admin-key" } });
     req.on("response", (res) => {
@@ -36,7 +38,12 @@ function raw(path: string): Promise<{ status: number; length: string | undefined
         aborted = true;
       });
       res.on("close", () =>
-        resolve({ status: res.statusCode ?? 0, length: res.headers["content-length"], body: Buffer.concat(chunks), aborted }),
+        resolve({
+          status: res.statusCode ?? 0,
+          length: res.headers["content-length"],
+          body: Buffer.concat(chunks),
+          aborted,
+        }),
       );
     });
     req.on("error", reject).end();
@@ -49,7 +56,9 @@ describe("rate limit", () => {
     expect(await statuses(4)).toEqual([200, 200, 429, 429]);
     const limited = await get(fake.url, "/api/v1/tag");
     expect(limited.headers.get("retry-after")).toBe("10");
-    expect(limited.json).toEqual({ detail: "Request was throttled. Expected available in 10 seconds." });
+    expect(limited.json).toEqual({
+      detail: "Request was throttled. Expected available in 10 seconds.",
+    });
     expect(fake.counters().byFault).toEqual({ "rate-limited": 3 });
   });
 
@@ -109,7 +118,11 @@ describe("broken bodies", () => {
     expect(cut.length).toBe(whole.length);
     expect(cut.aborted).toBe(true);
     expect(cut.body).toEqual(whole.body.subarray(0, Math.floor(whole.body.length / 2)));
-    await expect(fetch(`${fake.url}/api/v1/tag`, { headers: { Authorization: "Bearer admin-key" } }).then((r) => r.text())).rejects.toThrow();
+    await expect(
+      fetch(`${fake.url}/api/v1/tag`, { headers: { Authorization: "Bearer admin-key" } }).then(
+        (r) => r.text(),
+      ),
+    ).rejects.toThrow();
     expect(fake.counters().byFault).toEqual({ reset: 2 });
   });
 
@@ -124,9 +137,21 @@ describe("broken bodies", () => {
 
   it("missing results: a 200 whose wrapper lacks results", async () => {
     fake.setFaults({ missingResults: { every: 2 } });
-    const [first, second] = [await get(fake.url, "/api/v1/tag"), await get(fake.url, "/api/v1/tag")];
-    expect(Object.keys(object(first.json))).toEqual(["links", "meta", "count", "total_pages", "results"]);
-    expect([second.status, Object.keys(object(second.json))]).toEqual([200, ["links", "meta", "count", "total_pages"]]);
+    const [first, second] = [
+      await get(fake.url, "/api/v1/tag"),
+      await get(fake.url, "/api/v1/tag"),
+    ];
+    expect(Object.keys(object(first.json))).toEqual([
+      "links",
+      "meta",
+      "count",
+      "total_pages",
+      "results",
+    ]);
+    expect([second.status, Object.keys(object(second.json))]).toEqual([
+      200,
+      ["links", "meta", "count", "total_pages"],
+    ]);
   });
 
   it("body faults leave non-200 answers alone", async () => {
@@ -156,7 +181,10 @@ describe("admin fault endpoint", () => {
 
 describe("faults from the start", () => {
   it("startFakeSecoda({faults}) applies from the first request", async () => {
-    const faulty = await startFakeSecoda({ scale: 100, faults: { errors: { every: 1, maxFaults: 1 } } });
+    const faulty = await startFakeSecoda({
+      scale: 100,
+      faults: { errors: { every: 1, maxFaults: 1 } },
+    });
     try {
       expect((await get(faulty.url, "/api/v1/tag")).status).toBe(500);
       expect((await get(faulty.url, "/api/v1/tag")).status).toBe(200);

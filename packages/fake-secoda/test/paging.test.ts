@@ -20,9 +20,24 @@ describe("W1 paging", () => {
       next = object(body.links ?? null).next as string | null;
     }
     expect(pages.map((page) => [page.links, page.meta, page.count, page.total_pages])).toEqual([
-      [{ next: `${base}?page_size=5&page=2`, previous: null }, { page: 1, previous_page: null, next_page: 2 }, 12, 3],
-      [{ next: `${base}?page_size=5&page=3`, previous: `${base}?page_size=5` }, { page: 2, previous_page: 1, next_page: 3 }, 12, 3],
-      [{ next: null, previous: `${base}?page_size=5&page=2` }, { page: 3, previous_page: 2, next_page: null }, 12, 3],
+      [
+        { next: `${base}?page_size=5&page=2`, previous: null },
+        { page: 1, previous_page: null, next_page: 2 },
+        12,
+        3,
+      ],
+      [
+        { next: `${base}?page_size=5&page=3`, previous: `${base}?page_size=5` },
+        { page: 2, previous_page: 1, next_page: 3 },
+        12,
+        3,
+      ],
+      [
+        { next: null, previous: `${base}?page_size=5&page=2` },
+        { page: 3, previous_page: 2, next_page: null },
+        12,
+        3,
+      ],
     ]);
     const ids = pages.flatMap((page) => list(page.results ?? null).map((row) => row.id));
     expect(ids).toHaveLength(12);
@@ -41,11 +56,14 @@ describe("W1 paging", () => {
     expect([body.total_pages, list(body.results ?? null).length]).toEqual([1, 1000]);
   });
 
-  it.each(["page=4", "page=0", "page=-2", "page=x"])("?%s past the end or invalid → 404 Invalid page", async (query) => {
-    const answer = await get(fake.url, `/api/v1/table/tables?${query}`);
-    expect(answer.status).toBe(404);
-    expect(answer.json).toEqual({ detail: "Invalid page." });
-  });
+  it.each(["page=4", "page=0", "page=-2", "page=x"])(
+    "?%s past the end or invalid → 404 Invalid page",
+    async (query) => {
+      const answer = await get(fake.url, `/api/v1/table/tables?${query}`);
+      expect(answer.status).toBe(404);
+      expect(answer.json).toEqual({ detail: "Invalid page." });
+    },
+  );
 
   it("an empty list still has page 1", async () => {
     const body = object((await get(fake.url, "/api/v1/table/tables?title=nope")).json);
@@ -73,15 +91,26 @@ describe("W1 paging", () => {
       });
       req.on("error", reject).end();
     });
-    expect(JSON.parse(body).links.next).toBe("http://api.secoda.example:8443/api/v1/user/?page_size=2&page=2");
+    expect(JSON.parse(body).links.next).toBe(
+      "http://api.secoda.example:8443/api/v1/user/?page_size=2&page=2",
+    );
   });
 });
 
 describe("other shapes", () => {
   it("W1 paged (teams, lineage) repeats count and total_pages inside meta", async () => {
     const body = object((await get(fake.url, "/api/v1/lineage/manual/?page_size=100&page=2")).json);
-    expect(body.meta).toEqual({ page: 2, previous_page: 1, next_page: null, count: 180, total_pages: 2 });
-    expect(body.links).toEqual({ next: null, previous: `${fake.url}/api/v1/lineage/manual/?page_size=100` });
+    expect(body.meta).toEqual({
+      page: 2,
+      previous_page: 1,
+      next_page: null,
+      count: 180,
+      total_pages: 2,
+    });
+    expect(body.links).toEqual({
+      next: null,
+      previous: `${fake.url}/api/v1/lineage/manual/?page_size=100`,
+    });
   });
 
   it("W2 (notification/workspace) puts next/previous at the top level and honours days", async () => {
@@ -92,17 +121,24 @@ describe("other shapes", () => {
       `${fake.url}/api/v1/notification/workspace/?page_size=20&page=2`,
       null,
     ]);
-    const everything = results(await get(fake.url, "/api/v1/notification/workspace/?page_size=100"));
+    const everything = results(
+      await get(fake.url, "/api/v1/notification/workspace/?page_size=100"),
+    );
     const cutoff = "2026-01-30T12:00:00.000000Z"; // the fake clock minus 30 days
     const recent = everything.filter((row) => String(row.created_at) >= cutoff);
-    const month = object((await get(fake.url, "/api/v1/notification/workspace/?days=30&page_size=100")).json);
+    const month = object(
+      (await get(fake.url, "/api/v1/notification/workspace/?days=30&page_size=100")).json,
+    );
     expect(month.count).toBe(recent.length);
     expect(list(month.results ?? null)).toEqual(recent);
     expect(recent.length).toBeGreaterThan(10);
   });
 
   it("custom properties are a bare array that ignores paging", async () => {
-    const answer = await get(fake.url, "/api/v1/resource/all_v2/custom_properties/?page=2&page_size=1");
+    const answer = await get(
+      fake.url,
+      "/api/v1/resource/all_v2/custom_properties/?page=2&page_size=1",
+    );
     expect(list(answer.json).map((row) => row.name)).toEqual([
       "Domain",
       "Tier",

@@ -11,12 +11,21 @@ export interface Answer {
 }
 
 /** GET with a bearer key (null = no Authorization header); parses JSON bodies. */
-export async function get(base: string, path: string, key: string | null = ADMIN_KEY): Promise<Answer> {
+export async function get(
+  base: string,
+  path: string,
+  key: string | null = ADMIN_KEY,
+): Promise<Answer> {
   const headers: Record<string, string> = key === null ? {} : { Authorization: `Bearer ${key}` };
   const response = await fetch(path.startsWith("http") ? path : `${base}${path}`, { headers });
   const text = await response.text();
   const isJson = response.headers.get("content-type") === "application/json";
-  return { status: response.status, headers: response.headers, text, json: isJson ? JSON.parse(text) : null };
+  return {
+    status: response.status,
+    headers: response.headers,
+    text,
+    json: isJson ? JSON.parse(text) : null,
+  };
 }
 
 export function object(value: JsonValue): JsonObject {
@@ -39,7 +48,12 @@ export function results(answer: Answer): JsonObject[] {
 export const q = (value: unknown) => encodeURIComponent(JSON.stringify(value));
 
 /** POST/PUT/DELETE a JSON body to the admin API. */
-export async function admin(base: string, method: string, path: string, body?: unknown): Promise<Answer> {
+export async function admin(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Answer> {
   const response = await fetch(`${base}${path}`, {
     method,
     headers: { "Content-Type": "application/json" },
