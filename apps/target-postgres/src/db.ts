@@ -62,7 +62,7 @@ export function connectPg(settings: ConnectionSettings, log: Logger): Db {
   // query fails with it instead.
   pool.on("error", (error) => log.warn(`database connection lost: ${error.message}`));
   const query = async <R extends Row>(
-    client: pg.Pool | pg.PoolClient,
+    client: pg.PoolClient,
     sql: string,
     params?: readonly unknown[],
   ): Promise<R[]> => {
@@ -86,7 +86,7 @@ export function connectPg(settings: ConnectionSettings, log: Logger): Db {
     },
   });
   return {
-    query: (sql, params) => query(pool, sql, params),
+    query: (sql, params) => withClient(pool, (client) => query(client, sql, params)),
     copyRows: async (table, columns, data) =>
       withClient(pool, (client) => session(client).copyRows(table, columns, data)),
     transaction: async (work) =>
@@ -110,7 +110,8 @@ async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Pro
   try {
     client = await pool.connect();
   } catch (error) {
-    throw toDbError(error);
+    const cause = toDbError(error);
+    throw new DbError(`could not connect to PostgreSQL: ${cause.message}`, {}, error);
   }
   let broken: Error | undefined;
   try {
@@ -144,5 +145,5 @@ function toDbError(error: unknown): DbError {
     );
   }
   const message = error instanceof Error ? error.message : String(error);
-  return new DbError(`database connection failed: ${message}`, {}, error);
+  return new DbError(message, {}, error);
 }

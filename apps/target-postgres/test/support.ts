@@ -30,6 +30,8 @@ export interface RunOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Called with each stdout line as it arrives (the run continues meanwhile). */
   readonly onLine?: (line: string) => void | Promise<void>;
+  /** Extra CLI arguments. */
+  readonly args?: readonly string[];
 }
 
 /** Target config for a test schema: the test database plus the given settings. */
@@ -47,9 +49,12 @@ export function configFor(schema: TestSchema, settings: Record<string, unknown> 
 }
 
 /** Runs `node dist/cli.js --config <tmp file>` with `input` on stdin. */
+/** What to send on stdin: text, lines sent a few ms apart, or a function that writes it. */
+export type Input = string | readonly string[] | ((stdin: NodeJS.WritableStream) => Promise<void>);
+
 export async function runTarget(
   config: Record<string, unknown> | undefined,
-  input: string | readonly string[],
+  input: Input,
   options: RunOptions = {},
 ): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), "target-postgres-"));
@@ -59,17 +64,13 @@ export async function runTarget(
       writeFileSync(join(dir, "config.json"), JSON.stringify(config));
       args.push("--config", join(dir, "config.json"));
     }
-    return await run(args, input, options);
+    return await run([...args, ...(options.args ?? [])], input, options);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function run(
-  args: string[],
-  input: string | readonly string[],
-  options: RunOptions,
-): Promise<RunResult> {
+function run(args: string[], input: Input, options: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, {
       env: { ...process.env, LOGLEVEL: "info", ...options.env },
@@ -96,10 +97,15 @@ function run(
     child.on("close", (code) => {
       Promise.all(callbacks)
         .then(() => {
-          const states = stdout
-            .split("\n")
-            .filter((line) => line !== "")
-            .map((line) => JSON.parse(line) as unknown);
+          let states: unknown[] = [];
+          try {
+            states = stdout
+              .split("\n")
+              .filter((line) => line !== "")
+              .map((line) => JSON.parse(line) as unknown);
+          } catch {
+            states = []; // not STATE lines (e.g. --about output)
+          }
           const fatal = stderr.split("\n").find((line) => line.includes(" FATAL "));
           resolve({ code, stdout, stderr, states, fatal });
         })
@@ -107,6 +113,7 @@ function run(
     });
     child.stdin.on("error", () => undefined); // the target may exit before reading everything
     if (typeof input === "string") child.stdin.end(input);
+    else if (typeof input === "function") input(child.stdin).catch(reject);
     else writeSlowly(child.stdin, input).catch(reject);
   });
 }

@@ -1,0 +1,175 @@
+import { freshSchema, postgresUnavailable, type TestSchema } from "@repo/pg-testing";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  configFor,
+  ndjson,
+  recordMessage,
+  rowsOf,
+  runTarget,
+  schemaMessage,
+  stateMessage,
+} from "./support.js";
+
+const users = schemaMessage(
+  "users",
+  {
+    id: { type: "integer" },
+    name: { type: "string" },
+    seen: { type: ["null", "string"], format: "date-time" },
+  },
+  ["id"],
+);
+
+/**
+ * Bad input fails with one FATAL line naming line, stream and field, exit 1, and no partial
+ * commit of the failing batch; what was committed before stays, and its STATE was printed.
+ */
+describe.skipIf((await postgresUnavailable()) !== undefined)("bad input", () => {
+  const schemas: TestSchema[] = [];
+  afterEach(async () => {
+    await Promise.all(schemas.splice(0).map((schema) => schema.drop()));
+  });
+  const fresh = async () => {
+    const schema = await freshSchema("tp_bad");
+    schemas.push(schema);
+    return schema;
+  };
+
+  it("invalid JSON: earlier commits and their STATE stay, the failing batch is not committed", async () => {
+    const schema = await fresh();
+    const input = `${ndjson([
+      users,
+      recordMessage("users", { id: 1, name: "a" }),
+      recordMessage("users", { id: 2, name: "b" }),
+      stateMessage({ n: 2 }),
+      recordMessage("users", { id: 3, name: "c" }),
+      stateMessage({ n: 3 }),
+    ])}{"type":"RECORD","stream":"users",\n`;
+    const result = await runTarget(configFor(schema, { batch_size_rows: 2 }), input);
+    expect(result.code).toBe(1);
+    expect(result.fatal).toMatch(
+      /FATAL .* line 7: invalid JSON \(.*\): \{"type":"RECORD","stream":"users",$/,
+    );
+    expect(result.states).toEqual([{ n: 2 }]);
+    expect(await rowsOf(schema, "users", "id")).toEqual([
+      { id: 1, name: "a", seen: null },
+      { id: 2, name: "b", seen: null },
+    ]);
+  });
+
+  it("a record failing validation names line, stream, field and value", async () => {
+    const schema = await fresh();
+    const input = ndjson([
+      users,
+      recordMessage("users", { id: 1, name: "a" }),
+      stateMessage({ n: 1 }),
+      recordMessage("users", { id: 2, name: 42 }),
+    ]);
+    const result = await runTarget(configFor(schema, { batch_size_rows: 1 }), input);
+    expect(result.code).toBe(1);
+    expect(result.fatal).toContain(
+      "line 4, stream users, field /name: must be string, got 42 (number)",
+    );
+    expect(result.states).toEqual([{ n: 1 }]);
+    expect(await schema.count("users")).toBe(1);
+  });
+
+  it("a RECORD for a stream without SCHEMA, after other data, fails naming it", async () => {
+    const schema = await fresh();
+    const input = ndjson([
+      users,
+      recordMessage("users", { id: 1 }),
+      recordMessage("orders", { id: 1 }),
+    ]);
+    const result = await runTarget(configFor(schema), input);
+    expect(result.code).toBe(1);
+    expect(result.fatal).toContain("line 3, stream orders: record for stream orders before SCHEMA");
+    expect(await schema.count("users")).toBe(0);
+  });
+
+  it("a key property missing from the schema's properties fails at the SCHEMA", async () => {
+    const schema = await fresh();
+    const input = ndjson([schemaMessage("users", { name: { type: "string" } }, ["id"])]);
+    const result = await runTarget(configFor(schema), input);
+    expect(result.code).toBe(1);
+    expect(result.fatal).toContain(
+      "line 1, stream users: key property id is not one of the schema's properties",
+    );
+  });
+
+  it("a record with a NULL key fails like a missing one", async () => {
+    const schema = await fresh();
+    const result = await runTarget(
+      configFor(schema, { validate_records: false }),
+      ndjson([users, recordMessage("users", { id: null, name: "x" })]),
+    );
+    expect(result.code).toBe(1);
+    expect(result.fatal).toContain(
+      "line 2, stream users, field /id: record is missing key property id",
+    );
+  });
+
+  it("unknown message types are skipped with a warning", async () => {
+    const schema = await fresh();
+    const input = ndjson([
+      users,
+      { type: "FOO", stream: "users" },
+      recordMessage("users", { id: 1, name: "a" }),
+      stateMessage({ n: 1 }),
+    ]);
+    const result = await runTarget(configFor(schema), input);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('line 2: unknown message type "FOO", skipped');
+    expect(result.states).toEqual([{ n: 1 }]);
+    expect(await schema.count("users")).toBe(1);
+  });
+
+  it("BATCH messages fail clearly instead of dropping their records", async () => {
+    const schema = await fresh();
+    const input = ndjson([
+      users,
+      { type: "BATCH", stream: "users", encoding: { format: "jsonl" }, manifest: ["file:///x"] },
+    ]);
+    const result = await runTarget(configFor(schema), input);
+    expect(result.code).toBe(1);
+    expect(result.fatal).toContain("line 2, stream users: BATCH messages are not supported");
+  });
+
+  it("a value Postgres rejects (validation off) names table, line and column; batch rolled back", async () => {
+    const schema = await fresh();
+    const input = ndjson([
+      users,
+      recordMessage("users", { id: 1, name: "a" }),
+      stateMessage({ n: 1 }),
+      recordMessage("users", { id: 2, name: "b", seen: "2024-01-01T00:00:00Z" }),
+      recordMessage("users", { id: 3, name: "c", seen: "not a date" }),
+      stateMessage({ n: 3 }),
+    ]);
+    const result = await runTarget(
+      configFor(schema, { validate_records: false, batch_size_rows: 2 }),
+      input,
+    );
+    expect(result.code).toBe(1);
+    expect(result.fatal).toMatch(
+      new RegExp(
+        `table ${schema.name}\\.users: line 5, stream users: invalid input syntax for type timestamp with time zone: "not a date".*column seen.*nothing of this batch was committed`,
+      ),
+    );
+    expect(result.states).toEqual([{ n: 1 }]);
+    expect(await rowsOf(schema, "users", "id")).toEqual([
+      { id: 1, name: "a", seen: null },
+      { id: 2, name: "b", seen: "2024-01-01T00:00:00+00:00" },
+    ]);
+  });
+
+  it("an invalid setting exits 2 before reading input", async () => {
+    const schema = await fresh();
+    const result = await runTarget(
+      configFor(schema, { batch_size_rows: 0, nul_handling: "drop" }),
+      "",
+    );
+    expect(result.code).toBe(2);
+    expect(result.fatal).toContain('"batch_size_rows" must be >= 1');
+    expect(result.fatal).toContain('"nul_handling" must be equal to one of the allowed values');
+  });
+});

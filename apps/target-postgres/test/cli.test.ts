@@ -1,0 +1,122 @@
+import {
+  freshSchema,
+  pgConfigFromEnv,
+  pgUrl,
+  postgresUnavailable,
+  type TestSchema,
+} from "@repo/pg-testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ndjson, recordMessage, runTarget, schemaMessage, stateMessage } from "./support.js";
+
+const input = ndjson([
+  schemaMessage("users", { id: { type: "integer" } }, ["id"]),
+  recordMessage("users", { id: 1 }),
+  stateMessage({ n: 1 }),
+]);
+
+/** Connection settings as a user gives them: config file, connection string, env vars. */
+describe.skipIf((await postgresUnavailable()) !== undefined)("CLI and connection settings", () => {
+  let schema: TestSchema;
+  const connection = pgConfigFromEnv();
+  // A clean environment: no PG* or DATABASE_URL from the test runner leaks into the child.
+  const bare = Object.fromEntries(
+    Object.keys(process.env)
+      .filter((key) => key.startsWith("PG") || key === "DATABASE_URL")
+      .map((key) => [key, undefined]),
+  );
+  beforeAll(async () => {
+    schema = await freshSchema("tp_cli");
+  });
+  afterAll(async () => {
+    await schema.drop();
+  });
+
+  it("--about --format json lists every setting with a description; secrets flagged", async () => {
+    const result = await runTarget(undefined, "", {
+      env: {},
+      args: ["--about", "--format", "json"],
+    });
+    expect(result.code).toBe(0);
+    const about = JSON.parse(result.stdout) as {
+      name: string;
+      settings: { properties: Record<string, { description?: string; secret?: boolean }> };
+    };
+    expect(about.name).toBe("target-postgres");
+    const settings = about.settings.properties;
+    expect(Object.keys(settings)).toEqual([
+      "host",
+      "port",
+      "user",
+      "password",
+      "database",
+      "connection_string",
+      "default_target_schema",
+      "batch_size_rows",
+      "batch_size_bytes",
+      "batch_max_age_seconds",
+      "validate_records",
+      "nul_handling",
+      "log_level",
+    ]);
+    for (const spec of Object.values(settings))
+      expect(spec.description?.length).toBeGreaterThan(20);
+    expect(settings.password?.secret).toBe(true);
+    expect(settings.connection_string?.secret).toBe(true);
+  });
+
+  it("DATABASE_URL is used when no connection setting is given (env config only)", async () => {
+    const result = await runTarget(undefined, input, {
+      env: {
+        ...bare,
+        DATABASE_URL: pgUrl(connection),
+        PGHOST: "host.invalid",
+        TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA: schema.name,
+      },
+    });
+    expect(result.fatal).toBeUndefined();
+    expect(result.code).toBe(0);
+    expect(result.states).toEqual([{ n: 1 }]);
+  });
+
+  it("the libpq PG* variables work as node-postgres reads them", async () => {
+    const result = await runTarget(undefined, input, {
+      env: {
+        ...bare,
+        PGHOST: connection.host,
+        PGPORT: String(connection.port),
+        PGUSER: connection.user,
+        PGDATABASE: connection.database,
+        ...(connection.password === undefined ? {} : { PGPASSWORD: connection.password }),
+        TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA: schema.name,
+      },
+    });
+    expect(result.code).toBe(0);
+    expect(result.states).toEqual([{ n: 1 }]);
+  });
+
+  it("connection_string wins over host; a failure names the cause and never the secret", async () => {
+    const secret = "s3cr3t-P4ss";
+    const ok = await runTarget(
+      {
+        connection_string: pgUrl(connection),
+        host: "host.invalid",
+        default_target_schema: schema.name,
+      },
+      input,
+      { env: bare },
+    );
+    expect(ok.code).toBe(0);
+    const refused = await runTarget(
+      {
+        connection_string: `postgres://${connection.user}:${secret}@127.0.0.1:1/${connection.database}`,
+        default_target_schema: schema.name,
+      },
+      input,
+      { env: bare },
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.fatal).toContain("could not connect to PostgreSQL");
+    expect(refused.stderr).not.toContain(secret);
+    expect(refused.stdout).toBe("");
+  });
+});
