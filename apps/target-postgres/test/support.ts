@@ -129,7 +129,7 @@ async function writeSlowly(stdin: NodeJS.WritableStream, lines: readonly string[
 /** Rows of a table as JSON objects (`to_jsonb`), ordered. bigint/numeric come back as numbers. */
 export async function rowsOf(schema: TestSchema, table: string, orderBy = "1"): Promise<unknown[]> {
   const rows = await schema.query<{ r: unknown }>(
-    `select to_jsonb(t) as r from "${schema.name}"."${table}" t order by ${orderBy}`,
+    `select to_jsonb(tbl_row_) as r from "${schema.name}"."${table}" tbl_row_ order by ${orderBy}`,
   );
   return rows.map((row) => row.r);
 }

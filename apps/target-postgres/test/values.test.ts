@@ -1,0 +1,204 @@
+import { createHash } from "node:crypto";
+import { freshSchema, postgresUnavailable, type TestSchema } from "@repo/pg-testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { configFor, ndjson, recordMessage, rowsOf, runTarget, schemaMessage } from "./support.js";
+
+/** Values that break other targets: huge text, exact numbers, lenient dates, JSON strings, NUL. */
+describe.skipIf((await postgresUnavailable()) !== undefined)("values", () => {
+  let schema: TestSchema;
+  beforeAll(async () => {
+    schema = await freshSchema("tp_val");
+  });
+  afterAll(async () => {
+    await schema.drop();
+  });
+
+  it("huge text (3 MB with escapes and unicode) and a 1 MB string inside jsonb load byte-exact", async () => {
+    const piece = "line\twith\\tabs and\nnewlines \r\n unicode ✓ 简单 \u{1F600} ";
+    const big = piece.repeat(Math.ceil((3 * 1024 * 1024) / piece.length));
+    const inner = 'j\\"'.repeat(350_000);
+    const input = ndjson([
+      schemaMessage(
+        "big",
+        { id: { type: "integer" }, body: { type: "string" }, doc: { type: "object" } },
+        ["id"],
+      ),
+      recordMessage("big", { id: 1, body: big, doc: { inner, n: 1 } }),
+    ]);
+    const result = await runTarget(configFor(schema), input);
+    expect(result.code).toBe(0);
+    const [row] = await schema.query<{ md5: string; bytes: number; inner: string }>(
+      `select md5(body) as md5, octet_length(body) as bytes, doc->>'inner' as inner from "${schema.name}".big`,
+    );
+    expect(row?.bytes).toBe(Buffer.byteLength(big));
+    expect(row?.md5).toBe(createHash("md5").update(big, "utf8").digest("hex"));
+    expect(row?.inner).toBe(inner);
+  });
+
+  it("big integers and long decimals round-trip exactly (columns, widening, nested jsonb)", async () => {
+    const input = [
+      JSON.stringify(
+        schemaMessage(
+          "exact",
+          { id: { type: "integer" }, num: { type: "number" }, int: { type: "integer" }, doc: {} },
+          ["id"],
+        ),
+      ),
+      // Written by hand: JSON.stringify would already have rounded these numbers.
+      '{"type":"RECORD","stream":"exact","record":{"id":1,"num":123456789012345678901234567890,"int":12,"doc":{"big":123456789012345678901234567890,"dec":0.1000000000000000055511151231257827}}}',
+      '{"type":"RECORD","stream":"exact","record":{"id":2,"num":0.1000000000000000055511151231257827,"int":9007199254740993,"doc":[-98765432109876543210.0123456789]}}',
+      '{"type":"RECORD","stream":"exact","record":{"id":3,"num":-98765432109876543210.0123456789,"int":123456789012345678901234567890}}',
+      '{"type":"RECORD","stream":"exact","record":{"id":4,"num":1e-30,"int":-42}}',
+    ].join("\n");
+    const result = await runTarget(configFor(schema), input);
+    expect(result.fatal).toBeUndefined();
+    expect(result.stderr).toContain("widened column int to numeric");
+    expect(await schema.columns("exact")).toMatchObject({
+      id: "bigint",
+      num: "numeric",
+      int: "numeric",
+      doc: "jsonb",
+    });
+    const rows = await schema.query<{ id: string; num: string; int: string; doc: string | null }>(
+      `select id, num::text as num, int::text as int, doc::text as doc from "${schema.name}".exact order by id`,
+    );
+    expect(rows).toEqual([
+      {
+        id: "1",
+        num: "123456789012345678901234567890",
+        int: "12",
+        doc: '{"big": 123456789012345678901234567890, "dec": 0.1000000000000000055511151231257827}',
+      },
+      {
+        id: "2",
+        num: "0.1000000000000000055511151231257827",
+        int: "9007199254740993",
+        doc: "[-98765432109876543210.0123456789]",
+      },
+      {
+        id: "3",
+        num: "-98765432109876543210.0123456789",
+        int: "123456789012345678901234567890",
+        doc: null,
+      },
+      { id: "4", num: "0.000000000000000000000000000001", int: "-42", doc: null },
+    ]);
+  });
+
+  it("date-times without zone (as UTC) or with a space, and with offsets, validate and load", async () => {
+    const input = ndjson([
+      schemaMessage(
+        "times",
+        { id: { type: "integer" }, at: { type: "string", format: "date-time" } },
+        ["id"],
+      ),
+      recordMessage("times", { id: 1, at: "2024-01-02 03:04:05" }),
+      recordMessage("times", { id: 2, at: "2024-01-02T03:04:05" }),
+      recordMessage("times", { id: 3, at: "2024-01-02T05:04:05.123456+02:00" }),
+      recordMessage("times", { id: 4, at: "2024-01-02T03:04:05Z" }),
+    ]);
+    const result = await runTarget(configFor(schema), input);
+    expect(result.fatal).toBeUndefined();
+    const rows = await schema.query<{ at: string }>(
+      `select to_char(at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') as at from "${schema.name}".times order by id`,
+    );
+    expect(rows.map((r) => r.at)).toEqual([
+      "2024-01-02 03:04:05.000000",
+      "2024-01-02 03:04:05.000000",
+      "2024-01-02 03:04:05.123456",
+      "2024-01-02 03:04:05.000000",
+    ]);
+  });
+
+  it("an object or array sent as a JSON string loads as JSON; when strings are allowed it stays a string", async () => {
+    const input = ndjson([
+      schemaMessage(
+        "js",
+        {
+          id: { type: "integer" },
+          obj: { type: "object" },
+          arr: { type: ["array", "null"] },
+          any: { type: ["object", "string"] },
+        },
+        ["id"],
+      ),
+      recordMessage("js", { id: 1, obj: '{"a": 1, "b": [true]}', arr: '["x", 2]', any: '{"a":1}' }),
+      recordMessage("js", { id: 2, obj: { a: 2 }, arr: ["y"], any: "plain" }),
+    ]);
+    const result = await runTarget(configFor(schema), input);
+    expect(result.fatal).toBeUndefined();
+    expect(await rowsOf(schema, "js", "id")).toEqual([
+      { id: 1, obj: { a: 1, b: [true] }, arr: ["x", 2], any: '{"a":1}' },
+      { id: 2, obj: { a: 2 }, arr: ["y"], any: "plain" },
+    ]);
+  });
+
+  it("NUL nested in objects, arrays and keys is replaced; the escaped text \\u0000 stays", async () => {
+    const input = ndjson([
+      schemaMessage(
+        "nul",
+        { id: { type: "integer" }, doc: {}, list: { type: "array" }, s: { type: "string" } },
+        ["id"],
+      ),
+      recordMessage("nul", {
+        id: 1,
+        doc: { "k\u0000": ["a\u0000b", { x: "\u0000", lit: "\\u0000" }] },
+        list: [["\u0000"]],
+        s: "x\u0000y",
+      }),
+    ]);
+    const result = await runTarget(configFor(schema), input);
+    expect(result.fatal).toBeUndefined();
+    expect(await rowsOf(schema, "nul")).toEqual([
+      {
+        id: 1,
+        doc: { "k\uFFFD": ["a\uFFFDb", { x: "\uFFFD", lit: "\\u0000" }] },
+        list: [["\uFFFD"]],
+        s: "x\uFFFDy",
+      },
+    ]);
+  });
+
+  it("reserved, quoted, unicode, colliding and over-long property names all get valid columns", async () => {
+    const long = "a_very_long_property_name_that_goes_on_and_on_past_sixty_three_bytes_";
+    const properties = [
+      "order",
+      "user",
+      "Select",
+      'quo"ted',
+      "Ünïcödé Náme",
+      "Id",
+      "id",
+      `${long}1`,
+      `${long}2`,
+    ];
+    const input = ndjson([
+      schemaMessage("names", Object.fromEntries(properties.map((p) => [p, { type: "string" }])), [
+        "id",
+      ]),
+      recordMessage("names", Object.fromEntries(properties.map((p) => [p, `v:${p}`]))),
+    ]);
+    const result = await runTarget(configFor(schema), input);
+    expect(result.fatal).toBeUndefined();
+    const comments = await schema.query<{ name: string; original: string }>(
+      `select attname as name, col_description(attrelid, attnum)::jsonb->>'singer_name' as original
+         from pg_attribute where attrelid = '"${schema.name}".names'::regclass and attnum > 0`,
+    );
+    const byOriginal = Object.fromEntries(comments.map((c) => [c.original, c.name]));
+    expect(byOriginal).toMatchObject({
+      order: "order",
+      user: "user",
+      Select: "select",
+      'quo"ted': "quo_ted",
+      "Ünïcödé Náme": "ünïcödé_náme",
+      id: "id",
+    });
+    expect(byOriginal.Id).toMatch(/^id_[0-9a-f]{8}$/);
+    for (const name of Object.values(byOriginal))
+      expect(Buffer.byteLength(name)).toBeLessThanOrEqual(63);
+    expect(byOriginal[`${long}1`]).not.toBe(byOriginal[`${long}2`]);
+    const [row] = (await rowsOf(schema, "names")) as Record<string, string>[];
+    for (const property of properties)
+      expect(row?.[byOriginal[property] ?? ""]).toBe(`v:${property}`);
+  });
+});
