@@ -18,14 +18,19 @@ describe("Pacer", () => {
     expect(state.sleeps).toEqual([5000]);
   });
 
-  it("doubles the gap on each 429 and shrinks it on successes", () => {
-    const pacer = new Pacer(fakeClock().clock);
+  it("grows the gap by half per 429 (once per gap), and shrinks it on successes", () => {
+    const { clock, state } = fakeClock();
+    const pacer = new Pacer(clock);
     pacer.onRateLimited(undefined);
+    expect(pacer.gapMs).toBe(50);
+    pacer.onRateLimited(undefined); // same instant: a parallel request hit by the same limit
+    expect(pacer.gapMs).toBe(50);
+    state.now += 50;
     pacer.onRateLimited(undefined);
-    expect(pacer.gapMs).toBe(400);
-    for (let i = 0; i < 35; i += 1) pacer.onSuccess();
-    expect(pacer.gapMs).toBeLessThan(200);
-    for (let i = 0; i < 400; i += 1) pacer.onSuccess();
+    expect(pacer.gapMs).toBe(75);
+    for (let i = 0; i < 14; i += 1) pacer.onSuccess();
+    expect(pacer.gapMs).toBeLessThan(40);
+    for (let i = 0; i < 200; i += 1) pacer.onSuccess();
     expect(pacer.gapMs).toBe(0);
   });
 

@@ -27,12 +27,14 @@ export const systemClock: Clock = {
     }),
 };
 
-// After a 429 the gap between requests doubles (at least MIN_GAP); every success shrinks it by
-// RECOVERY, so the rate creeps back up (~35 successes halve the gap) and settles just under
-// the server's limit with few 429s (decisions-tap.md "Pacing").
-const MIN_GAP_MS = 200;
+// After a 429 the gap between request starts grows by half (at least MIN_GAP), at most once per
+// gap so that parallel requests hit by the same limit count once; every success shrinks it by
+// RECOVERY (~14 successes halve it). The rate settles just under the server's limit with few
+// 429s (decisions-tap.md "Pacing").
+const MIN_GAP_MS = 50;
 const MAX_GAP_MS = 60_000;
-const RECOVERY = 0.98;
+const GROWTH = 1.5;
+const RECOVERY = 0.95;
 
 /**
  * Spaces request starts across the whole run (every stream shares one pacer): a fixed gap from
@@ -45,6 +47,7 @@ export class Pacer {
   #adaptiveGap = 0;
   #nextAt = 0;
   #pausedUntil = 0;
+  #grownAt = Number.NEGATIVE_INFINITY;
 
   constructor(clock: Clock, requestsPerMinute?: number) {
     this.#clock = clock;
@@ -67,10 +70,13 @@ export class Pacer {
 
   /** A 429: slow down; with Retry-After, also hold every request until then. */
   onRateLimited(retryAfterMs: number | undefined): void {
-    this.#adaptiveGap = Math.min(MAX_GAP_MS, Math.max(MIN_GAP_MS, this.#adaptiveGap * 2));
-    if (retryAfterMs !== undefined) {
-      this.#pausedUntil = Math.max(this.#pausedUntil, this.#clock.now() + retryAfterMs);
+    const now = this.#clock.now();
+    if (now - this.#grownAt >= this.#adaptiveGap) {
+      this.#grownAt = now;
+      this.#adaptiveGap = Math.min(MAX_GAP_MS, Math.max(MIN_GAP_MS, this.#adaptiveGap * GROWTH));
     }
+    if (retryAfterMs !== undefined)
+      this.#pausedUntil = Math.max(this.#pausedUntil, now + retryAfterMs);
   }
 
   /** Current gap between request starts, in ms (for logs and tests). */

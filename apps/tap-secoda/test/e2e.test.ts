@@ -222,6 +222,30 @@ describe("selection from the catalog", () => {
   });
 });
 
+describe("ACTIVATE_VERSION", () => {
+  it("brackets FULL_TABLE streams and versions their records; incremental streams get none", async () => {
+    const run = await runCli({
+      config: fakeConfig(url, { emit_activate_version_messages: true }),
+      catalog: catalogSelecting(["users", "custom_properties", "tags"]),
+    });
+    expect(run.code, run.stderr).toBe(0);
+    for (const stream of ["users", "custom_properties"]) {
+      const own = run.messages.filter(
+        (m) => m.type !== "STATE" && "stream" in m && m.stream === stream,
+      );
+      const types = own.map((m) => m.type);
+      expect(types[0]).toBe("SCHEMA");
+      expect(types[1]).toBe("ACTIVATE_VERSION");
+      expect(types.at(-1)).toBe("ACTIVATE_VERSION");
+      const versions = new Set(own.flatMap((m) => ("version" in m ? [m.version] : [])));
+      expect(versions.size, stream).toBe(1);
+      expect(own.filter((m) => m.type === "RECORD").every((m) => "version" in m)).toBe(true);
+    }
+    const tags = run.messages.filter((m) => m.type === "ACTIVATE_VERSION" && m.stream === "tags");
+    expect(tags).toEqual([]);
+  });
+});
+
 describe("access errors", () => {
   it("401: fails at once with guidance and never prints the key", async () => {
     const run = await runCli({ config: fakeConfig(url, { api_key: "sk-wrong-key-123" }) });
