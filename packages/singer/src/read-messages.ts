@@ -103,7 +103,7 @@ export class LineSplitter {
 
 /** Lines of a byte stream (see LineSplitter), for callers that want raw lines. */
 export async function* readLines(
-  input: AsyncIterable<Buffer | string>,
+  input: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
   maxLineBytes = DEFAULT_MAX_LINE_BYTES,
 ): AsyncGenerator<Line> {
   const splitter = new LineSplitter(maxLineBytes);
@@ -125,7 +125,7 @@ function tooLong(line: number, max: number): InputError {
  * names the line number and shows a short snippet of it.
  */
 export async function* readMessages(
-  input: Readable | AsyncIterable<Buffer | string>,
+  input: Readable | AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
   options: ReadOptions = {},
 ): AsyncGenerator<InputLine> {
   const splitter = new LineSplitter(options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
