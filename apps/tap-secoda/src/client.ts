@@ -9,10 +9,10 @@ import { Semaphore } from "./limit.js";
 import { type Clock, Pacer, systemClock } from "./pacer.js";
 import { type Page, type RequestLabel, readList, retryAfterMs, statusError } from "./responses.js";
 
-export type { Page } from "./responses.js";
+import { type FetchLike, fetchTransport, nodeTransport, type Transport } from "./transport.js";
 
-/** The subset of `fetch` the client uses; tests inject their own. */
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+export type { Page } from "./responses.js";
+export type { FetchLike } from "./transport.js";
 
 export interface ClientOptions {
   /** API root from config.apiRoot(base_url); table paths (`/api/v1/…`) are appended to it. */
@@ -30,6 +30,9 @@ export interface ClientOptions {
   readonly log: Logger;
   /** The run's signal: aborting it stops waits and in-flight requests. */
   readonly signal: AbortSignal;
+  /** Default: node:http(s) with keep-alive (transport.ts). */
+  readonly transport?: Transport;
+  /** Tests: a fetch to build the transport on (wins over `transport`). */
   readonly fetch?: FetchLike;
   readonly clock?: Clock;
   /** Uniform [0, 1) for backoff jitter. */
@@ -52,7 +55,7 @@ export interface ListQuery {
  */
 export class SecodaClient {
   readonly #options: ClientOptions;
-  readonly #fetch: FetchLike;
+  readonly #transport: Transport;
   readonly #clock: Clock;
   readonly #random: () => number;
   readonly #pacer: Pacer;
@@ -61,7 +64,10 @@ export class SecodaClient {
 
   constructor(options: ClientOptions) {
     this.#options = options;
-    this.#fetch = options.fetch ?? ((url, init) => fetch(url, init));
+    this.#transport =
+      options.fetch === undefined
+        ? (options.transport ?? nodeTransport(options.maxConcurrency))
+        : fetchTransport(options.fetch);
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
     this.#pacer = new Pacer(this.#clock, options.requestsPerMinute);
@@ -186,18 +192,19 @@ export class SecodaClient {
     let status = 0;
     let result: { value: T } | { error: SourceError };
     try {
-      const response = await this.#fetch(`${this.#options.root}${pathAndQuery}`, {
+      const response = await this.#transport(`${this.#options.root}${pathAndQuery}`, {
         headers: {
           authorization: `Bearer ${this.#options.apiKey}`,
           accept: "application/json",
           "user-agent": this.#options.userAgent,
         },
-        signal: AbortSignal.any([stop, AbortSignal.timeout(this.#options.timeoutMs)]),
+        signal: stop,
+        timeoutMs: this.#options.timeoutMs,
       });
       status = response.status;
       if (status < 200 || status > 299) {
-        await response.body?.cancel().catch(() => undefined);
-        const after = retryAfterMs(response.headers.get("retry-after"), this.#clock.now());
+        response.discard();
+        const after = retryAfterMs(response.header("retry-after"), this.#clock.now());
         result = { error: statusError(status, label, after) };
       } else {
         const text = await response.text();
@@ -252,10 +259,13 @@ function asSourceError(error: unknown, label: RequestLabel, timeoutMs: number): 
   if (error instanceof SourceError) return error;
   const name = error instanceof Error ? error.name : "";
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
+  // node:http errors carry `code` themselves (ECONNRESET); undici's carry it on their cause.
+  const code =
+    (error as NodeJS.ErrnoException).code ?? (cause as NodeJS.ErrnoException | undefined)?.code;
   const why =
     name === "TimeoutError"
       ? `no complete response within ${timeoutMs / 1000} s`
-      : `${error instanceof Error ? error.message : String(error)}${cause === undefined ? "" : ` (${(cause as NodeJS.ErrnoException).code ?? cause.message})`}`;
+      : `${error instanceof Error ? error.message : String(error)}${code === undefined ? "" : ` (${code})`}`;
   return new SourceError(
     `request to ${label.endpoint} failed: ${why}`,
     { endpoint: label.endpoint, retryable: true },

@@ -55,6 +55,16 @@ describe("every fault mode is survived with no record lost", () => {
     expect(run.stderr).toMatch(/WARN .*retry in/);
   });
 
+  it("a response slower than request_timeout", async () => {
+    const { run, counts } = await syncWith(
+      { slow: { delayMs: 1500, every: 4, maxFaults: 2 } },
+      { request_timeout: 0.4 },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(counts).toEqual(EXPECTED);
+    expect(run.stderr).toMatch(/WARN .*no complete response within 0.4 s; retry in/);
+  });
+
   it("paces itself under a tight rate limit instead of failing", async () => {
     const { run, counts, statuses } = await syncWith({
       rateLimit: { perMinute: 1200, burst: 1, retryAfter: false },

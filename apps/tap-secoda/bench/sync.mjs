@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+// Benchmark (not a test): records/s of the tap's full sync of the catalog against a bare
+// sequential fetch-all-pages loop over the very same pages, plus the tap's peak RSS at two sizes.
+//
+//   node bench/sync.mjs [--sizes 100000,200000] [--page-size 50]
+//
+// The fake runs as its own process (packages/fake-secoda's CLI), the tap as the built CLI with
+// stdout to a file; the bare loop runs here. Run `pnpm --filter tap-secoda build` and
+// `pnpm --filter @repo/fake-secoda build` first.
+import { spawn } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+
+const here = new URL(".", import.meta.url).pathname;
+const TAP = join(here, "../dist/cli.js");
+const FAKE = join(here, "../../../packages/fake-secoda/dist/cli.js");
+const KEY = "admin-key";
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: "string", default: "100000,200000" },
+    "page-size": { type: "string", default: "50" },
+  },
+});
+const sizes = values.sizes.split(",").map(Number);
+const pageSize = Number(values["page-size"]);
+const dir = mkdtempSync(join(tmpdir(), "tap-secoda-bench-"));
+
+function startFake(scale) {
+  const child = spawn(
+    process.execPath,
+    [FAKE, "--port", "0", "--scale", String(scale), "--seed", "1"],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    let text = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk) => {
+      text += chunk;
+      const url = /^(http:\/\/\S+)$/m.exec(text)?.[1];
+      if (url !== undefined) resolve({ url, stop: () => child.kill("SIGTERM") });
+    });
+    child.on("exit", (code) => reject(new Error(`fake exited with ${code}`)));
+  });
+}
+
+/** Discovered catalog with only `resources` (the whole catalog, every entity type) selected. */
+async function catalogFile() {
+  const { stdout } = await run(
+    process.execPath,
+    [TAP, "--discover"],
+    { TAP_SECODA_API_KEY: KEY },
+    "pipe",
+  );
+  const catalog = JSON.parse(stdout);
+  for (const entry of catalog.streams) {
+    const root = entry.metadata.find((m) => m.breadcrumb.length === 0);
+    root.metadata.selected = entry.tap_stream_id === "resources";
+  }
+  const path = join(dir, "catalog.json");
+  writeFileSync(path, JSON.stringify(catalog));
+  return path;
+}
+
+function run(command, args, env, stdout) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      stdio: ["ignore", stdout, "pipe"],
+      env: { PATH: process.env.PATH, ...env },
+    });
+    let out = "";
+    let err = "";
+    child.stdout?.setEncoding("utf8").on("data", (chunk) => (out += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk) => (err += chunk));
+    child.on("close", (code) =>
+      code === 0
+        ? resolve({ stdout: out, stderr: err })
+        : reject(new Error(`${args.join(" ")}: exit ${code}\n${err.slice(-2000)}`)),
+    );
+  });
+}
+
+/** One timed tap run: records/s (from the RECORD lines it wrote) and peak RSS. */
+async function tapRun(url, catalog, concurrency) {
+  const config = join(dir, "config.json");
+  writeFileSync(
+    config,
+    JSON.stringify({
+      api_key: KEY,
+      base_url: url,
+      page_size: pageSize,
+      max_concurrency: concurrency,
+    }),
+  );
+  const outPath = join(dir, `out-${concurrency}.jsonl`);
+  const out = openSync(outPath, "w");
+  const started = performance.now();
+  const { stderr } = await run(
+    process.execPath,
+    ["--require", join(here, "maxrss.cjs"), TAP, "--config", config, "--catalog", catalog],
+    { LOGLEVEL: "warn" },
+    out,
+  );
+  const seconds = (performance.now() - started) / 1000;
+  closeSync(out);
+  const records = readFileSync(outPath, "utf8").split('"type":"RECORD"').length - 1;
+  const rssKb = Number(/bench-maxrss-kb (\d+)/.exec(stderr)?.[1] ?? Number.NaN);
+  return { records, seconds, rate: records / seconds, rssMb: rssKb / 1024 };
+}
+
+/** The tap's successful requests, in order, from the fake's request log. */
+async function requestedPages(url) {
+  const log = await (await fetch(`${url}/__admin/requests`)).json();
+  return log.requests.filter((r) => r.status === 200).map((r) => `${url}${r.path}?${r.query}`);
+}
+
+/** The floor: fetch and JSON.parse the same pages one after the other, nothing else. */
+async function bareLoop(pages) {
+  const started = performance.now();
+  let records = 0;
+  for (const page of pages) {
+    const response = await fetch(page, { headers: { authorization: `Bearer ${KEY}` } });
+    const body = await response.json();
+    records += body.results.length;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return { records, seconds, rate: records / seconds };
+}
+
+const resetLog = (url) => fetch(`${url}/__admin/requests`, { method: "DELETE" });
+const fmt = (n) => Math.round(n).toLocaleString("en-US");
+
+const catalog = await catalogFile();
+const rows = [];
+for (const size of sizes) {
+  const fake = await startFake(size);
+  try {
+    await tapRun(fake.url, catalog, 4); // warm-up: JIT in the fake, its query caches
+    await resetLog(fake.url);
+    const tap1 = await tapRun(fake.url, catalog, 1);
+    const pages = await requestedPages(fake.url);
+    const loop = await bareLoop(pages);
+    const tap4 = await tapRun(fake.url, catalog, 4);
+    if (tap1.records !== size || tap4.records !== size || loop.records < size) {
+      throw new Error(
+        `record counts differ: tap ${tap1.records}/${tap4.records}, loop ${loop.records}, expected ${size}`,
+      );
+    }
+    rows.push({ size, pages: pages.length, loop, tap1, tap4 });
+  } finally {
+    fake.stop();
+  }
+}
+
+console.log(`page_size ${pageSize}; fake and tap in separate processes; ${process.version}`);
+console.log(
+  "| catalog records | pages | bare loop rec/s | tap c=1 rec/s | ratio | tap c=4 rec/s | ratio | tap peak RSS c=1 / c=4 |",
+);
+console.log("|--:|--:|--:|--:|--:|--:|--:|--:|");
+for (const { size, pages, loop, tap1, tap4 } of rows) {
+  console.log(
+    `| ${fmt(size)} | ${fmt(pages)} | ${fmt(loop.rate)} | ${fmt(tap1.rate)} | ${(tap1.rate / loop.rate).toFixed(2)}× | ${fmt(tap4.rate)} | ${(tap4.rate / loop.rate).toFixed(2)}× | ${tap1.rssMb.toFixed(0)} MB / ${tap4.rssMb.toFixed(0)} MB |`,
+  );
+}

@@ -1,0 +1,119 @@
+import http from "node:http";
+import https from "node:https";
+import { promisify } from "node:util";
+import zlib from "node:zlib";
+
+/** One HTTP response as the client needs it. */
+export interface HttpResponse {
+  readonly status: number;
+  /** A response header (case-insensitive name), or null. */
+  header(name: string): string | null;
+  /** The whole body, decompressed and decoded as UTF-8. Rejects if it was cut off. */
+  text(): Promise<string>;
+  /** Throws the body away (error answers), freeing the connection. */
+  discard(): void;
+}
+
+export interface HttpRequest {
+  readonly headers: { readonly [name: string]: string };
+  /** Aborts the exchange (run interrupted, prefetch abandoned). */
+  readonly signal: AbortSignal;
+  /** Headers and body must both arrive within this many ms. */
+  readonly timeoutMs: number;
+}
+
+/** GETs a URL. The client owns retries; a transport only moves bytes. */
+export type Transport = (url: string, request: HttpRequest) => Promise<HttpResponse>;
+
+/** The subset of `fetch` a transport can be built on (tests inject their own). */
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+const decoders: { readonly [encoding: string]: (body: Buffer) => Promise<Buffer> } = {
+  gzip: promisify(zlib.gunzip),
+  "x-gzip": promisify(zlib.gunzip),
+  deflate: promisify(zlib.inflate),
+  br: promisify(zlib.brotliDecompress),
+};
+
+/** The `TimeoutError` fetch would throw, so errors read the same whatever the transport. */
+function timeoutError(ms: number): Error {
+  return new DOMException(`no complete response within ${ms} ms`, "TimeoutError");
+}
+
+/**
+ * node:http(s) with keep-alive and gzip/deflate/br. Chosen over the global fetch for the data path:
+ * undici's fetch spends about twice the CPU per request (web streams, TextDecoder, AbortSignal.any),
+ * which shows in records/s (decisions-tap.md "node:http transport").
+ */
+export function nodeTransport(maxSockets: number): Transport {
+  const options = { keepAlive: true, maxSockets: Math.max(1, maxSockets) };
+  const agents = { http: new http.Agent(options), https: new https.Agent(options) };
+  return (url, request) =>
+    new Promise<HttpResponse>((resolve, reject) => {
+      const target = new URL(url);
+      const secure = target.protocol === "https:";
+      const req = (secure ? https : http).get(target, {
+        agent: secure ? agents.https : agents.http,
+        headers: { ...request.headers, "accept-encoding": "gzip, deflate, br" },
+      });
+      const timer = setTimeout(
+        () => req.destroy(timeoutError(request.timeoutMs)),
+        request.timeoutMs,
+      );
+      const onAbort = () => req.destroy(request.signal.reason);
+      const cleanup = () => {
+        clearTimeout(timer);
+        request.signal.removeEventListener("abort", onAbort);
+      };
+      if (request.signal.aborted) onAbort();
+      else request.signal.addEventListener("abort", onAbort, { once: true });
+      req.on("error", (error) => {
+        cleanup();
+        reject(error); // no-op once the response has resolved; the body read sees the error
+      });
+      req.on("response", (res) => {
+        resolve({
+          status: res.statusCode ?? 0,
+          header: (name) => {
+            const value = res.headers[name.toLowerCase()];
+            return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
+          },
+          text: async () => {
+            try {
+              const chunks: Buffer[] = [];
+              for await (const chunk of res) chunks.push(chunk as Buffer); // no setEncoding: Buffers
+              if (!res.complete)
+                throw new Error("the connection closed before the body was complete");
+              const body = Buffer.concat(chunks);
+              const decode = decoders[String(res.headers["content-encoding"] ?? "").toLowerCase()];
+              return (decode === undefined ? body : await decode(body)).toString("utf8");
+            } finally {
+              cleanup();
+            }
+          },
+          discard: () => {
+            cleanup();
+            res.resume();
+          },
+        });
+      });
+    });
+}
+
+/** A transport over `fetch` (undici): what the unit tests inject, with their own fetch. */
+export function fetchTransport(fetchLike: FetchLike): Transport {
+  return async (url, request) => {
+    const response = await fetchLike(url, {
+      headers: request.headers,
+      signal: AbortSignal.any([request.signal, AbortSignal.timeout(request.timeoutMs)]),
+    });
+    return {
+      status: response.status,
+      header: (name) => response.headers.get(name),
+      text: () => response.text(),
+      discard: () => {
+        response.body?.cancel().catch(() => undefined);
+      },
+    };
+  };
+}

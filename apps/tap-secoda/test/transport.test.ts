@@ -1,0 +1,79 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { brotliCompressSync, gzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { nodeTransport } from "../src/transport.js";
+
+// The production transport against a real local server: what the fake does not exercise
+// (compression, timeouts, headers).
+let server: Server;
+let base: string;
+const seen: { [path: string]: string | undefined } = {};
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const body = JSON.stringify({ results: [{ id: "é✓" }] });
+    seen[req.url ?? ""] = req.headers["accept-encoding"];
+    switch (req.url) {
+      case "/gzip":
+        res.writeHead(200, { "content-encoding": "gzip" }).end(gzipSync(body));
+        return;
+      case "/br":
+        res.writeHead(200, { "content-encoding": "br" }).end(brotliCompressSync(body));
+        return;
+      case "/slow":
+        setTimeout(() => res.end(body), 300);
+        return;
+      case "/cut":
+        res.writeHead(200, { "content-length": String(body.length + 50) });
+        res.write(body, () => res.destroy());
+        return;
+      default:
+        res.writeHead(429, { "retry-after": "3" }).end("{}");
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`; // TCP listen: AddressInfo
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+const transport = nodeTransport(2);
+const request = (timeoutMs = 2000) => ({
+  headers: { authorization: "Bearer k" },
+  signal: new AbortController().signal,
+  timeoutMs,
+});
+
+describe("nodeTransport", () => {
+  it.each(["/gzip", "/br"])("asks for compression and decodes %s as UTF-8", async (path) => {
+    const response = await transport(`${base}${path}`, request());
+    expect(response.status).toBe(200);
+    expect(JSON.parse(await response.text())).toEqual({ results: [{ id: "é✓" }] });
+    expect(seen[path]).toContain("gzip");
+  });
+
+  it("gives status and headers of error answers", async () => {
+    const response = await transport(`${base}/limited`, request());
+    expect([response.status, response.header("Retry-After")]).toEqual([429, "3"]);
+    response.discard();
+  });
+
+  it("times out a response that is too slow, as a TimeoutError", async () => {
+    const failure = await transport(`${base}/slow`, request(100))
+      .then((response) => response.text())
+      .catch((error: unknown) => error);
+    expect(failure).toMatchObject({ name: "TimeoutError" });
+  });
+
+  it("rejects a body cut off before its Content-Length", async () => {
+    const response = await transport(`${base}/cut`, request());
+    await expect(response.text()).rejects.toThrow();
+  });
+
+  it("stops at once when the run is interrupted", async () => {
+    const controller = new AbortController();
+    const pending = transport(`${base}/slow`, { ...request(), signal: controller.signal });
+    controller.abort(new Error("interrupted"));
+    await expect(pending.then((r) => r.text())).rejects.toThrow("interrupted");
+  });
+});
