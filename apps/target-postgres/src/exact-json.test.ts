@@ -1,0 +1,86 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  ExactNumber,
+  type LoadValue,
+  mayHaveLongNumber,
+  parseExact,
+  stringifyExact,
+} from "./exact-json.js";
+
+/** Replaces ExactNumbers by their double, to compare with JSON.parse. */
+function lossy(value: LoadValue): unknown {
+  if (value instanceof ExactNumber) return value.value;
+  if (Array.isArray(value)) return value.map(lossy);
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, lossy(v)]));
+  return value;
+}
+
+describe("exact numbers (decisions: Exact numbers)", () => {
+  it.each([
+    ['{"n":123456789012345678901234567890}', "123456789012345678901234567890"],
+    ['{"n":0.1000000000000000055511151231257827}', "0.1000000000000000055511151231257827"],
+    ['{"n":-98765432109876543210.0123456789}', "-98765432109876543210.0123456789"],
+    ['{"n":1.2345678901234567e+300}', "1.2345678901234567e+300"],
+    ['{"n":9007199254740993}', "9007199254740993"],
+  ])("keeps %s exact", (text, source) => {
+    const parsed = parseExact(text) as { n: LoadValue };
+    expect(parsed.n).toBeInstanceOf(ExactNumber);
+    expect((parsed.n as ExactNumber).source).toBe(source);
+    expect(stringifyExact(parsed as LoadValue)).toBe(text);
+  });
+
+  it.each(['{"n":123456789012345}', '{"n":0.5}', '{"n":1e300}', '{"n":-0}'])(
+    "leaves %s a plain number (15 digits or fewer round-trip through a double)",
+    (text) => {
+      expect(parseExact(text)).toEqual(JSON.parse(text));
+    },
+  );
+
+  it("parses nested values, escapes, whitespace and __proto__ keys like JSON.parse", () => {
+    const text =
+      ' { "a" : [ 1 , { "b\\"c" : "x\\u0000\\n\\ud83d\\ude00" } , true , false , null ] , "__proto__" : {"p": 1}, "": [] } ';
+    const parsed = parseExact(text);
+    expect(parsed).toEqual(JSON.parse(text));
+    expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
+    expect(Object.keys(parsed as object)).toEqual(["a", "__proto__", ""]);
+  });
+
+  it("agrees with JSON.parse on any JSON (property)", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const text = JSON.stringify(value);
+        expect(lossy(parseExact(text))).toEqual(JSON.parse(text));
+        expect(JSON.parse(stringifyExact(parseExact(text)))).toEqual(JSON.parse(text));
+      }),
+    );
+  });
+
+  it.each([
+    ['{"record":{"n":1234567890123456}}', true],
+    ['{"record":{"n":[0.1234567890123456]}}', true],
+    ['{"record":{"n":-1234567.123456789}}', true],
+    ['{"record":{"n":123456789012345,"t":"2024-01-01T00:00:00.123456Z"}}', false],
+    ['{"record":{"id":"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"}}', false],
+  ])("mayHaveLongNumber(%s) = %s", (text, expected) => {
+    expect(mayHaveLongNumber(text)).toBe(expected);
+  });
+
+  it("every number with more than 15 significant digits is flagged (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n }),
+        fc.nat({ max: 40 }),
+        (digits, scale) => {
+          const abs = (digits < 0n ? -digits : digits).toString().padStart(scale + 1, "0");
+          const unsigned = scale === 0 ? abs : `${abs.slice(0, -scale)}.${abs.slice(-scale)}`;
+          const text = `${digits < 0n ? "-" : ""}${unsigned}`;
+          const line = `{"record":{"n":${text}}}`;
+          const significant = text.replace("-", "").replace(".", "").replace(/^0+/, "").length;
+          if (significant > 15) expect(mayHaveLongNumber(line)).toBe(true);
+        },
+      ),
+    );
+  });
+});

@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { RowBuffer } from "./row-buffer.js";
+
+const text = (chunks: Iterable<Buffer>) => Buffer.concat([...chunks]).toString("utf8");
+
+describe("RowBuffer", () => {
+  it("keeps rows in order as UTF-8 COPY data and counts them", () => {
+    const buffer = new RowBuffer(false);
+    buffer.add("1\tä\n", undefined, 10);
+    buffer.add("2\tb\n", undefined, 11);
+    expect(buffer.count).toBe(2);
+    expect(buffer.bytes).toBe(9);
+    const batch = buffer.take();
+    expect(batch.rows).toBe(2);
+    expect(text(batch.chunks())).toBe("1\tä\n2\tb\n");
+    expect(batch.inputLine(2)).toBe(11);
+    expect(buffer.count).toBe(0);
+  });
+
+  it("keyed: a later row with the same key replaces the earlier one (last write wins)", () => {
+    const buffer = new RowBuffer(true);
+    buffer.add("1\ta\n", "1", 1);
+    buffer.add("2\tb\n", "2", 2);
+    buffer.add("1\tc\n", "1", 3);
+    buffer.add("1\td\n", "1", 4);
+    const batch = buffer.take();
+    expect(batch.rows).toBe(2);
+    expect(batch.bytes).toBe(8);
+    expect(text(batch.chunks())).toBe("2\tb\n1\td\n");
+    expect(batch.inputLine(1)).toBe(2);
+    expect(batch.inputLine(2)).toBe(4);
+  });
+
+  it("spans many chunks, including a row larger than a chunk, and grows its index", () => {
+    const buffer = new RowBuffer(true);
+    const rows: string[] = [];
+    for (let i = 0; i < 5000; i += 1) {
+      const row = `${i % 4000}\t${"x".repeat(i === 1234 ? 3_000_000 : i % 97)}\n`;
+      rows.push(row);
+      buffer.add(row, String(i % 4000), i + 1);
+    }
+    const live = new Map<string, string>();
+    for (const [i, row] of rows.entries()) {
+      live.delete(String(i % 4000));
+      live.set(String(i % 4000), row);
+    }
+    const batch = buffer.take();
+    expect(batch.rows).toBe(4000);
+    expect(text(batch.chunks())).toBe([...live.values()].join(""));
+  });
+
+  it("a taken batch is independent of the next one", () => {
+    const buffer = new RowBuffer(false);
+    buffer.add("a\n", undefined, 1);
+    const first = buffer.take();
+    buffer.add("b\n", undefined, 2);
+    expect(text(first.chunks())).toBe("a\n");
+    expect(text(buffer.take().chunks())).toBe("b\n");
+  });
+});
