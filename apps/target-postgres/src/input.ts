@@ -22,29 +22,34 @@ export const IDLE = Symbol("idle");
  * Singer messages from NDJSON bytes, like @repo/singer's readMessages, plus what the target
  * needs on top: RECORD lines with long digit runs are also parsed exactly (exact-json.ts),
  * unknown message types are skipped with a warning, and IDLE is yielded whenever no input came
- * for `idleMs`, so the loop can honour the age limit while a tap is quiet. The idle timer is per
- * input chunk (about 64 KiB), not per message, so it costs nothing on the hot path.
+ * for `idleMs`, so the loop can honour the age limit while a tap is quiet.
+ * Messages come in one lazy, synchronous batch per input chunk (about 64 KiB): no promise per
+ * message on the hot path, and a line is parsed only when the loop reaches it, so an error in a
+ * later line never hides an earlier one.
  */
 export async function* readInput(
   input: AsyncIterable<Buffer | string>,
   log: Logger,
   idleMs: number,
-): AsyncGenerator<InputMessage | typeof IDLE> {
+): AsyncGenerator<Iterable<InputMessage> | typeof IDLE> {
   const warn = (line: number, text: string) => log.warn(`line ${line}: ${text}`);
   const lines = new LineSplitter(DEFAULT_MAX_LINE_BYTES);
   for await (const piece of withIdleTicks(input, idleMs)) {
-    if (piece === IDLE) {
-      yield IDLE;
-      continue;
-    }
-    for (const { line, text } of lines.push(piece)) {
-      const message = toInputMessage(line, text, warn);
-      if (message !== undefined) yield message;
-    }
+    if (piece === IDLE) yield IDLE;
+    else yield parsed(lines.push(piece), warn);
   }
   const last = lines.end();
-  const message = last === undefined ? undefined : toInputMessage(last.line, last.text, warn);
-  if (message !== undefined) yield message;
+  if (last !== undefined) yield parsed([last], warn);
+}
+
+function* parsed(
+  lines: readonly { line: number; text: string }[],
+  warn: (line: number, text: string) => void,
+): Generator<InputMessage> {
+  for (const { line, text } of lines) {
+    const message = toInputMessage(line, text, warn);
+    if (message !== undefined) yield message;
+  }
 }
 
 function toInputMessage(

@@ -109,13 +109,16 @@ export class Loaders {
     );
   }
 
-  /** Starts a flush when a limit is reached; returns a promise only when the caller must wait. */
-  flushIfDue(now: number): Promise<void> | undefined {
+  /**
+   * Starts a flush when a limit is reached (`stream`: the one that just got a record); returns a
+   * promise only when the caller must wait.
+   */
+  flushIfDue(now: number, stream: string | undefined): Promise<void> | undefined {
     if (this.#bufferedBytes >= this.#limits.bytes || this.#isStale(now))
       return this.flushAll(false);
-    for (const loader of this.#loaders.values()) {
-      if (loader.pendingRows >= this.#limits.rows) return this.#flush([loader]);
-    }
+    const loader = stream === undefined ? undefined : this.#loaders.get(stream);
+    if (loader !== undefined && loader.pendingRows >= this.#limits.rows)
+      return this.#flush([loader]);
     return undefined;
   }
 

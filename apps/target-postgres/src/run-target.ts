@@ -26,38 +26,40 @@ export async function runTarget(ctx: RunContext<TargetConfig>, input: Readable):
   const idleMs = Math.min(1000, config.batch_max_age_seconds * 1000);
   let failing = true;
   try {
-    for await (const item of readInput(input, log, idleMs)) {
-      if (signal.aborted) break;
-      if (item === IDLE) {
+    for await (const batch of readInput(input, log, idleMs)) {
+      if (batch === IDLE) {
         await loaders.flushIfStale(Date.now());
         continue;
       }
-      const { line, message, exact } = item;
-      switch (message.type) {
-        case "SCHEMA":
-          await loaders.setSchema(message, line);
-          break;
-        case "RECORD":
-          loaders.add(message, exact, line, Date.now());
-          states.recordSeen(message.stream);
-          break;
-        case "STATE":
-          states.stateSeen(message.value);
-          break;
-        case "ACTIVATE_VERSION":
-          loaders.activateVersion(message, line);
-          break;
-        case "BATCH":
-          throw new InputError(
-            "BATCH messages are not supported: run the tap without batch_config so it sends RECORD messages",
-            { line, stream: message.stream },
-          );
-        default:
-          assertNever(message, "message");
+      for (const { line, message, exact } of batch) {
+        if (signal.aborted) break;
+        const now = Date.now();
+        switch (message.type) {
+          case "SCHEMA":
+            await loaders.setSchema(message, line);
+            break;
+          case "RECORD":
+            loaders.add(message, exact, line, now);
+            states.recordSeen(message.stream);
+            break;
+          case "STATE":
+            states.stateSeen(message.value);
+            break;
+          case "ACTIVATE_VERSION":
+            loaders.activateVersion(message, line);
+            break;
+          case "BATCH":
+            throw new InputError(
+              "BATCH messages are not supported: run the tap without batch_config so it sends RECORD messages",
+              { line, stream: message.stream },
+            );
+          default:
+            assertNever(message, "message");
+        }
+        const due = loaders.flushIfDue(now, message.type === "RECORD" ? message.stream : undefined);
+        if (due !== undefined) await due;
+        if (output.isClosed) await output.flush();
       }
-      const due = loaders.flushIfDue(Date.now());
-      if (due !== undefined) await due;
-      if (output.isClosed) await output.flush();
     }
     // End of input (or a stop signal): commit everything; the last STATE follows the commit.
     await loaders.flushAll();
