@@ -17,17 +17,10 @@ import {
   parseJsonContainer,
 } from "./copy.js";
 import { type Db, DbError, type DbSession } from "./db.js";
-import {
-  applyPlan,
-  inspectTable,
-  type Plan,
-  planTable,
-  resultingType,
-  type TableState,
-  type WantedTable,
-} from "./ddl.js";
+import { applyPlan, inspectTable, type TableState } from "./ddl.js";
 import type { LoadObject } from "./exact-json.js";
-import { assignNames, qualified, quoteIdent } from "./identifiers.js";
+import { qualified, quoteIdent } from "./identifiers.js";
+import { type Column, type Layout, schemaLayout, schemaSignature } from "./layout.js";
 import {
   createStagingSql,
   dropStagingSql,
@@ -36,7 +29,7 @@ import {
   stagingTable,
 } from "./merge.js";
 import { type Batch, RowBuffer } from "./row-buffer.js";
-import { allowsString, columnType, joinTypes, PG, widenUsing } from "./type-mapping.js";
+import { joinTypes, PG, widenUsing } from "./type-mapping.js";
 
 export interface LoaderContext {
   readonly db: Db;
@@ -44,22 +37,6 @@ export interface LoaderContext {
   readonly schema: string;
   readonly validate: boolean;
   readonly nul: NulHandling;
-}
-
-interface Column {
-  readonly property: string;
-  readonly name: string;
-  readonly type: string;
-  readonly parseJsonStrings: boolean;
-}
-
-/** The stream's SCHEMA turned into columns and DDL against the table as it is now. */
-interface Layout {
-  readonly message: SchemaMessage;
-  readonly wanted: WantedTable;
-  readonly plan: Plan;
-  /** Key columns first (the row buffer dedupes on that prefix), then schema order. */
-  readonly columns: readonly Column[];
 }
 
 /** A batch taken out of the buffer, with what its transaction needs. */
@@ -119,7 +96,7 @@ export class Loader {
 
   /** The same SCHEMA again (same schema and keys, key order in objects ignored). */
   isSameSchema(message: SchemaMessage): boolean {
-    return signature(message) === this.#signature;
+    return schemaSignature(message) === this.#signature;
   }
 
   /**
@@ -152,7 +129,7 @@ export class Loader {
       this.#table = await inspectTable(this.#ctx.db, this.#ctx.schema, this.#tableName);
     }
     if (this.#buffer.count === 0) this.#buffer = new RowBuffer(message.key_properties.length > 0);
-    this.#signature = signature(message);
+    this.#signature = schemaSignature(message);
     this.#keys = message.key_properties;
     this.#setColumns(this.#layout(message, line).columns);
     this.#validator = this.#ctx.validate ? this.#compile(message, line) : undefined;
@@ -168,38 +145,11 @@ export class Loader {
   }
 
   #layout(message: SchemaMessage, line: number): Layout {
-    const properties = Object.keys(message.schema.properties);
-    for (const key of message.key_properties) {
-      if (!properties.includes(key))
-        throw new InputError(`key property ${key} is not one of the schema's properties`, {
-          line,
-          stream: this.stream,
-        });
-    }
-    const names = assignNames(properties, this.#table?.columns ?? []);
-    const nameOf = (property: string) => names.get(property) ?? property;
-    const wanted: WantedTable = {
+    return schemaLayout(message, line, {
       schema: this.#ctx.schema,
-      name: this.#tableName,
-      stream: this.stream,
-      columns: properties.map((property) => ({
-        name: nameOf(property),
-        original: property,
-        type: columnType(message.schema.properties[property] ?? {}),
-      })),
-      primaryKey: message.key_properties.map(nameOf),
-    };
-    const ordered = [
-      ...message.key_properties,
-      ...properties.filter((property) => !message.key_properties.includes(property)),
-    ];
-    const columns = ordered.map((property) => {
-      const schema = message.schema.properties[property] ?? {};
-      const name = nameOf(property);
-      const type = resultingType(this.#table, name, columnType(schema));
-      return { property, name, type, parseJsonStrings: type === PG.jsonb && !allowsString(schema) };
+      table: this.#tableName,
+      existing: this.#table,
     });
-    return { message, wanted, plan: planTable(this.#table, wanted), columns };
   }
 
   #setColumns(columns: readonly Column[]): void {
@@ -353,18 +303,4 @@ export class Loader {
       { stream: this.stream, ...(line === undefined ? {} : { line }), cause: error },
     );
   }
-}
-
-/** Canonical JSON (object keys sorted) of what makes a SCHEMA different. */
-function signature(message: SchemaMessage): string {
-  return canonical({ schema: message.schema, key_properties: [...message.key_properties] });
-}
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
 }
