@@ -6,7 +6,14 @@ import {
   type TestSchema,
 } from "@repo/pg-testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ndjson, recordMessage, runTarget, schemaMessage, stateMessage } from "./support.js";
+import {
+  configFor,
+  ndjson,
+  recordMessage,
+  runTarget,
+  schemaMessage,
+  stateMessage,
+} from "./support.js";
 
 const input = ndjson([
   schemaMessage("users", { id: { type: "integer" } }, ["id"]),
@@ -118,5 +125,31 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("CLI and connection
     expect(refused.fatal).toContain("could not connect to PostgreSQL");
     expect(refused.stderr).not.toContain(secret);
     expect(refused.stdout).toBe("");
+  });
+
+  it("SIGTERM: commits what is buffered, prints its STATE, exits 143", async () => {
+    let kill: ((signal: NodeJS.Signals) => void) | undefined;
+    const result = await runTarget(
+      { ...configFor(schema), batch_size_rows: 1000 },
+      async (stdin) => {
+        stdin.write(
+          ndjson([
+            schemaMessage("sig", { id: { type: "integer" } }, ["id"]),
+            recordMessage("sig", { id: 1 }),
+            recordMessage("sig", { id: 2 }),
+            stateMessage({ n: 2 }),
+          ]),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 1500)); // the tap goes quiet
+        kill?.("SIGTERM");
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        stdin.end();
+      },
+      { onSpawn: (fn) => (kill = fn) },
+    );
+    expect(result.code).toBe(143);
+    expect(result.fatal).toContain("interrupted by SIGTERM");
+    expect(result.states).toEqual([{ n: 2 }]);
+    expect(await schema.count("sig")).toBe(2);
   });
 });

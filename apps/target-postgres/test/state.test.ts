@@ -154,6 +154,24 @@ describe.skipIf((await postgresUnavailable()) !== undefined)(
       expect(printed.map((p) => JSON.parse(p.line))).toEqual([S1, S2, S3, S4, S5]);
     });
 
+    it("batch_max_age_seconds: while the tap is quiet, buffered rows commit and the STATE follows", async () => {
+      const schema = await fresh();
+      let ended = false;
+      const printedWhileOpen: unknown[] = [];
+      const result = await runTarget(
+        configFor(schema, { batch_max_age_seconds: 0.5 }),
+        async (stdin) => {
+          stdin.write(`${lines.slice(0, 4).join("\n")}\n`); // SCHEMA a, SCHEMA b, RECORD a1, STATE S1
+          await new Promise((resolve) => setTimeout(resolve, 2500)); // the tap goes quiet
+          ended = true;
+          stdin.end();
+        },
+        { onLine: (line) => void (ended ? undefined : printedWhileOpen.push(JSON.parse(line))) },
+      );
+      expect(result.code).toBe(0);
+      expect(printedWhileOpen).toEqual([S1]);
+    });
+
     it("an unchanged state is not repeated", async () => {
       const schema = await fresh();
       const input = [

@@ -32,6 +32,8 @@ export interface RunOptions {
   readonly onLine?: (line: string) => void | Promise<void>;
   /** Extra CLI arguments. */
   readonly args?: readonly string[];
+  /** Called with the process's signal function once it runs. */
+  readonly onSpawn?: (kill: (signal: NodeJS.Signals) => void) => void;
 }
 
 /** Target config for a test schema: the test database plus the given settings. */
@@ -94,6 +96,7 @@ function run(args: string[], input: Input, options: RunOptions): Promise<RunResu
       stderr += text;
     });
     child.on("error", reject);
+    options.onSpawn?.((signal) => child.kill(signal));
     child.on("close", (code) => {
       Promise.all(callbacks)
         .then(() => {
