@@ -1,10 +1,10 @@
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { type FakeSecoda, startFakeSecoda } from "@repo/fake-secoda";
 import { freshSchema, pgUrl, postgresUnavailable, type TestSchema } from "@repo/pg-testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bins } from "../support/bins.js";
 import { latestRecords, type PipeRun, runPipe } from "../support/pipe.js";
+import { run as runProcess } from "../support/run.js";
 import { byKey, differences, tableRows } from "../support/warehouse.js";
 
 const unavailable = await postgresUnavailable();
@@ -39,15 +39,16 @@ describe.skipIf(unavailable !== undefined)("tap-secoda | target-postgres, full s
     });
   });
 
-  it("syncs every stream the tap discovers, including the admin-only audit_logs", () => {
-    const discovered = spawnSync(
-      process.execPath,
-      [bins.tap, "--config", join(run.dir, "tap.json"), "--discover"],
-      {
-        encoding: "utf8",
-      },
-    );
-    const catalog = JSON.parse(discovered.stdout) as { streams: { tap_stream_id: string }[] };
+  it("syncs every stream the tap discovers, including the admin-only audit_logs", async () => {
+    const discovered = await runProcess(process.execPath, [
+      bins.tap,
+      "--config",
+      join(run.dir, "tap.json"),
+      "--discover",
+    ]);
+    const catalog = JSON.parse(discovered.stdout.toString()) as {
+      streams: { tap_stream_id: string }[];
+    };
     const { records } = latestRecords(run.tapMessages);
     expect([...records.keys()].sort()).toEqual(catalog.streams.map((s) => s.tap_stream_id).sort());
     expect(records.has("audit_logs")).toBe(true);
