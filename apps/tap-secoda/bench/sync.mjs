@@ -131,6 +131,7 @@ async function bareLoop(pages) {
 }
 
 const resetLog = (url) => fetch(`${url}/__admin/requests`, { method: "DELETE" });
+const print = (line) => process.stdout.write(`${line}\n`);
 const fmt = (n) => Math.round(n).toLocaleString("en-US");
 
 const catalog = await catalogFile();
@@ -155,13 +156,13 @@ for (const size of sizes) {
   }
 }
 
-console.log(`page_size ${pageSize}; fake and tap in separate processes; ${process.version}`);
-console.log(
+print(`page_size ${pageSize}; fake and tap in separate processes; ${process.version}`);
+print(
   "| catalog records | pages | bare loop rec/s | tap c=1 rec/s | ratio | tap c=4 rec/s | ratio | tap peak RSS c=1 / c=4 |",
 );
-console.log("|--:|--:|--:|--:|--:|--:|--:|--:|");
+print("|--:|--:|--:|--:|--:|--:|--:|--:|");
 for (const { size, pages, loop, tap1, tap4 } of rows) {
-  console.log(
+  print(
     `| ${fmt(size)} | ${fmt(pages)} | ${fmt(loop.rate)} | ${fmt(tap1.rate)} | ${(tap1.rate / loop.rate).toFixed(2)}× | ${fmt(tap4.rate)} | ${(tap4.rate / loop.rate).toFixed(2)}× | ${tap1.rssMb.toFixed(0)} MB / ${tap4.rssMb.toFixed(0)} MB |`,
   );
 }

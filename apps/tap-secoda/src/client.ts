@@ -7,6 +7,7 @@ import {
 } from "@repo/singer";
 import { Semaphore } from "./limit.js";
 import { type Clock, Pacer, systemClock } from "./pacer.js";
+import { listItemTexts } from "./raw-json.js";
 import { type Page, type RequestLabel, readList, retryAfterMs, statusError } from "./responses.js";
 
 import { type FetchLike, fetchTransport, nodeTransport, type Transport } from "./transport.js";
@@ -92,10 +93,20 @@ export class SecodaClient {
     }
     const label = { stream: query.stream, endpoint: query.path };
     try {
-      return await this.#retrying(label, `${query.path}?${params}`, signal, (body, receivedAt) => {
-        const result = readList(body, page, receivedAt, label);
-        return query.list === "array" ? { ...result, nextPage: undefined } : result;
-      });
+      return await this.#retrying(
+        label,
+        `${query.path}?${params}`,
+        signal,
+        (body, receivedAt, text) => {
+          const result = readList(body, page, receivedAt, label);
+          const raw = listItemTexts(text);
+          return {
+            ...result,
+            ...(query.list === "array" ? { nextPage: undefined } : {}),
+            ...(raw?.length === result.rows.length ? { raw } : {}),
+          };
+        },
+      );
     } catch (error) {
       // DRF answers 404 "Invalid page" past the last page: a resumed cursor whose list shrank.
       if (!(error instanceof SourceError) || error.status !== 404 || page === 1) throw error;
@@ -139,7 +150,7 @@ export class SecodaClient {
     label: RequestLabel,
     pathAndQuery: string,
     signal: AbortSignal | undefined,
-    read: (body: unknown, receivedAt: Date) => T,
+    read: (body: unknown, receivedAt: Date, text: string) => T,
   ): Promise<T> {
     const { maxRetries, log } = this.#options;
     const rateLimitBudget = Math.max(10, maxRetries * 3);
@@ -186,7 +197,7 @@ export class SecodaClient {
     label: RequestLabel,
     pathAndQuery: string,
     stop: AbortSignal,
-    read: (body: unknown, receivedAt: Date) => T,
+    read: (body: unknown, receivedAt: Date, text: string) => T,
   ): Promise<{ value: T } | { error: SourceError }> {
     const started = this.#clock.now();
     let status = 0;
@@ -208,7 +219,7 @@ export class SecodaClient {
         result = { error: statusError(status, label, after) };
       } else {
         const text = await response.text();
-        result = { value: read(parseBody(text, label), new Date(this.#clock.now())) };
+        result = { value: read(parseBody(text, label), new Date(this.#clock.now()), text) };
       }
     } catch (error) {
       if (stop.aborted) throw stop.reason;
@@ -294,10 +305,13 @@ export class ListCursor {
   readonly #controller = new AbortController();
   #nextPage: number | undefined;
   #pending: Promise<Page> | undefined;
+  /** The page this cursor started at (1, or a resume point). */
+  readonly startPage: number;
 
   constructor(fetchPage: (page: number, signal: AbortSignal) => Promise<Page>, startPage: number) {
     this.#fetchPage = fetchPage;
     this.#nextPage = startPage;
+    this.startPage = startPage;
   }
 
   /** Starts fetching the next page, if there is one and it is not on its way already. */

@@ -11,6 +11,8 @@ export interface Page {
   readonly count: number | undefined;
   /** When the response arrived; RECORDs of this page carry it as time_extracted. */
   readonly receivedAt: Date;
+  /** The server's own JSON text of each row (same order), when the body was compact JSON. */
+  readonly raw?: readonly string[];
 }
 
 /** What a request was for: names in errors, tags in metrics. */

@@ -6,7 +6,7 @@ import {
   message,
   SourceError,
 } from "@repo/singer";
-import type { Page, SecodaClient } from "./client.js";
+import type { ListCursor, Page, SecodaClient } from "./client.js";
 import { instantKey, laterOf } from "./instant.js";
 import { mapLimit } from "./limit.js";
 import {
@@ -115,17 +115,14 @@ class StreamSync {
    * the cap, and the split happens only if the listing ends at the cap without reaching the
    * bookmark (records already written are written again: at-least-once).
    */
-  async #readPart(part: Part, position: Position): Promise<void> {
-    if (this.#done.has(part.key) || this.#limitReached()) return;
+  async #readPart(
+    part: Part,
+    position: Position,
+    cursor = this.#open(part),
+    beforeLastPage?: () => void,
+  ): Promise<void> {
+    if (cursor === undefined) return;
     const { def } = this.#plan;
-    const startPage = this.#resume?.partition === part.key ? (this.#resume.page ?? 1) : 1;
-    const query = {
-      stream: def.name,
-      path: def.path,
-      list: def.list,
-      params: queryParams(def, part),
-    };
-    const cursor = this.#ctx.client.list(query, startPage);
     let count: number | undefined;
     let delivered = 0;
     let overCap = false;
@@ -144,6 +141,7 @@ class StreamSync {
         reachedBookmark = this.#olderThanBookmark(keys);
         const more = page.nextPage !== undefined && !reachedBookmark;
         if (more && !this.#limitReached()) cursor.prefetch();
+        else if (!overCap) beforeLastPage?.();
         await this.#writePage(page, keys);
         if (!more || this.#limitReached()) break;
         await this.#checkpoint({ partition: part.key, page: page.nextPage ?? 1 });
@@ -152,7 +150,7 @@ class StreamSync {
       cursor.close();
     }
     // A listing that ends short of its count was cut off by a cap (declared or not).
-    const cut = startPage === 1 && count !== undefined && delivered < count;
+    const cut = cursor.startPage === 1 && count !== undefined && delivered < count;
     if (!reachedBookmark && !this.#limitReached() && count !== undefined && (overCap || cut)) {
       if (def.resultCap !== undefined) {
         await this.#splitPart(part, position, count);
@@ -164,6 +162,40 @@ class StreamSync {
     }
     this.#done.add(part.key);
     if (part.key !== "") await this.#checkpoint({});
+  }
+
+  /** A cursor on the part's pages (from the resume point), or undefined when it is done. */
+  #open(part: Part): ListCursor | undefined {
+    if (this.#done.has(part.key) || this.#limitReached()) return undefined;
+    const { def } = this.#plan;
+    const startPage = this.#resume?.partition === part.key ? (this.#resume.page ?? 1) : 1;
+    const query = {
+      stream: def.name,
+      path: def.path,
+      list: def.list,
+      params: queryParams(def, part),
+    };
+    return this.#ctx.client.list(query, startPage);
+  }
+
+  /**
+   * Reads partitions one after the other, but asks for the next one's first page while the
+   * current one's last page is being written: a first page is the server's costliest (it filters
+   * and sorts), and this hides it behind our own work (decisions-tap.md "Prefetch").
+   */
+  async #readParts(children: readonly Part[], position: Position): Promise<void> {
+    let cursor = children[0] === undefined ? undefined : this.#open(children[0]);
+    for (const [index, child] of children.entries()) {
+      const following = children[index + 1];
+      const next = following === undefined ? undefined : this.#open(following);
+      try {
+        await this.#readPart(child, position, cursor, () => next?.prefetch());
+      } catch (error) {
+        next?.close();
+        throw error;
+      }
+      cursor = next;
+    }
   }
 
   #isOverCap(page: Page): boolean {
@@ -203,7 +235,7 @@ class StreamSync {
       this.#ctx.log.info(
         `stream ${def.name}: ${where} has ${count} results, over Secoda's cap of ${def.resultCap?.limit}; reading it as ${children.length} partitions by ${dimension.field}`,
       );
-      for (const child of children) await this.#readPart(child, next);
+      await this.#readParts(children, next);
       return;
     }
     throw new SourceError(
@@ -246,36 +278,61 @@ class StreamSync {
     return keys.some((key) => key !== undefined && key < since);
   }
 
+  /**
+   * Writes the page's records that are due: at or after the bookmark, within the --test limit,
+   * replaced by their detail where the stream has one. A row emitted as is goes out as the
+   * server's own JSON text (page.raw); only projected or detailed rows are serialised again.
+   */
   async #writePage(page: Page, keys: readonly (string | undefined)[]): Promise<void> {
     const { def, project } = this.#plan;
     const ctx = this.#ctx;
+    this.#trackMaxSeen(page.rows, keys);
     let rows: readonly JsonObject[] = page.rows;
+    let raw: readonly (string | undefined)[] | undefined = page.raw;
     const since = this.#sinceKey;
-    if (since !== undefined) {
-      rows = rows.filter((_, index) => {
+    const limit = ctx.recordLimit;
+    if (since !== undefined || limit !== undefined || def.detailPath !== undefined) {
+      let picked = rows.flatMap((_, index) => {
         const key = keys[index];
-        return key === undefined || key >= since; // at-least-once: equal to the bookmark is re-sent
+        // at-least-once: a record exactly at the bookmark is sent again
+        return since === undefined || key === undefined || key >= since ? [index] : [];
       });
+      if (limit !== undefined) picked = picked.slice(0, Math.max(0, limit - this.#written));
+      const all = rows;
+      const texts = raw;
+      rows = picked.flatMap((index) => {
+        const row = all[index];
+        return row === undefined ? [] : [row];
+      });
+      raw = texts === undefined ? undefined : picked.map((index) => texts[index]);
+      if (def.detailPath !== undefined) {
+        rows = await this.#details(def.detailPath, rows);
+        raw = undefined;
+      }
     }
+    await this.#start();
+    const version = this.#version === undefined ? "" : `,"version":${this.#version}`;
+    const prefix = `{"type":"RECORD","stream":${JSON.stringify(def.name)},"record":`;
+    const suffix = `${version},"time_extracted":"${page.receivedAt.toISOString()}"}`;
+    for (let index = 0; index < rows.length; index += 1) {
+      const row = rows[index] as JsonObject; // index < rows.length
+      const projected = project(row);
+      const text =
+        projected === row ? (raw?.[index] ?? JSON.stringify(row)) : JSON.stringify(projected);
+      const wait = ctx.output.writeLine(prefix + text + suffix);
+      if (wait !== undefined) await wait;
+    }
+    this.#written += rows.length;
+    if (rows.length > 0) ctx.records.increment({ stream: def.name }, rows.length);
+  }
+
+  #trackMaxSeen(rows: readonly JsonObject[], keys: readonly (string | undefined)[]): void {
     for (const key of keys) {
       if (key !== undefined && (this.#maxSeenKey === undefined || key > this.#maxSeenKey)) {
         this.#maxSeenKey = key;
       }
     }
-    this.#maxSeen = this.#maxSeenFrom(page.rows, keys) ?? this.#maxSeen;
-    const limit = ctx.recordLimit;
-    if (limit !== undefined) rows = rows.slice(0, Math.max(0, limit - this.#written));
-    if (def.detailPath !== undefined) rows = await this.#details(def.detailPath, rows);
-    await this.#start();
-    const version = this.#version === undefined ? "" : `,"version":${this.#version}`;
-    const prefix = `{"type":"RECORD","stream":${JSON.stringify(def.name)},"record":`;
-    const suffix = `${version},"time_extracted":"${page.receivedAt.toISOString()}"}`;
-    for (const row of rows) {
-      const wait = ctx.output.writeLine(prefix + JSON.stringify(project(row)) + suffix);
-      if (wait !== undefined) await wait;
-    }
-    this.#written += rows.length;
-    if (rows.length > 0) ctx.records.increment({ stream: def.name }, rows.length);
+    this.#maxSeen = this.#maxSeenFrom(rows, keys) ?? this.#maxSeen;
   }
 
   /** The original text of the greatest key on the page, if it beats the current maximum. */
