@@ -14,6 +14,8 @@ import { assignNames } from "./identifiers.js";
 import { Loader, type LoaderContext, type SealedBatch } from "./loader.js";
 import type { StateTracker } from "./state-tracker.js";
 
+const FIRST_FLUSH_BYTES = 1024 * 1024;
+
 export interface BatchLimits {
   readonly rows: number;
   readonly bytes: number;
@@ -37,6 +39,7 @@ export class Loaders {
   readonly #loaders = new Map<string, Loader>();
   readonly #warnedActivate = new Set<string>();
   #schemaReady = false;
+  #flushes = 0;
   #bufferedBytes = 0;
   #oldestAt: number | undefined;
   #inFlight: Promise<void> = Promise.resolve();
@@ -114,7 +117,7 @@ export class Loaders {
    * promise only when the caller must wait.
    */
   flushIfDue(now: number, stream: string | undefined): Promise<void> | undefined {
-    if (this.#bufferedBytes >= this.#limits.bytes || this.#isStale(now))
+    if (this.#bufferedBytes >= this.#bytesLimit() || this.#isStale(now))
       return this.flushAll(false);
     const loader = stream === undefined ? undefined : this.#loaders.get(stream);
     if (loader !== undefined && loader.pendingRows >= this.#limits.rows)
@@ -125,6 +128,14 @@ export class Loaders {
   /** For the idle timer: flush when the oldest buffered record passed the age limit. */
   flushIfStale(now: number): Promise<void> | undefined {
     return this.#isStale(now) ? this.flushAll(false) : undefined;
+  }
+
+  /**
+   * The first flushes ramp up from 1 MiB, doubling to `batch_size_bytes`: Postgres starts working
+   * after a few milliseconds instead of waiting for a whole first batch to be parsed.
+   */
+  #bytesLimit(): number {
+    return Math.min(this.#limits.bytes, FIRST_FLUSH_BYTES * 2 ** Math.min(this.#flushes, 20));
   }
 
   #isStale(now: number): boolean {
@@ -158,6 +169,7 @@ export class Loaders {
     if (loaders.length === this.#loaders.size || this.#bufferedBytes === 0)
       this.#oldestAt = undefined;
     if (work.length === 0) return;
+    this.#flushes += 1;
     this.#inFlight = this.#commit(work).catch((error: unknown) => {
       this.#failure ??= { error };
     });
