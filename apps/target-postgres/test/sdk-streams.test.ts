@@ -331,7 +331,7 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("Meltano SDK target
     ]);
   });
 
-  it("user_location_data then user_location_upsert_data: the README's rows; both idempotent", async () => {
+  it("user_location_data: 5 + 3 + 3 rows, info as jsonb; idempotent on re-run", async () => {
     const schema = await fresh();
     for (let run = 0; run < 2; run += 1) {
       const result = await load(schema, "user_location_data");
@@ -349,6 +349,17 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("Meltano SDK target
       location_id: "bigint",
       info: "jsonb",
     });
+    expect(await rowsOf(schema, "test_user_in_location", "id")).toContainEqual({
+      id: 1,
+      user_id: 1,
+      location_id: 1,
+      info: { weather: "rainy", mood: "sad" },
+    });
+  });
+
+  it("user_location_upsert_data after user_location_data: the README's rows; idempotent", async () => {
+    const schema = await fresh();
+    expect((await load(schema, "user_location_data")).code).toBe(0);
     for (let run = 0; run < 2; run += 1) {
       const result = await load(schema, "user_location_upsert_data");
       expect(result.code).toBe(0);
