@@ -1,7 +1,7 @@
 import { InputError, type JsonSchema, type SchemaMessage } from "@repo/singer";
 import { describe, expect, it } from "vitest";
 import type { TableState } from "./ddl.js";
-import { schemaLayout, schemaSignature } from "./layout.js";
+import { schemaLayout, schemaSignature, validationSchema } from "./layout.js";
 import { mergeSql } from "./merge.js";
 
 const schema = (
@@ -187,5 +187,28 @@ describe("mergeSql (decisions: COPY + merge)", () => {
     expect(
       mergeSql('"s"."t"', { columns: [{ name: "id", type: "bigint" }], primaryKey: ["id"] }),
     ).toMatch(/ON CONFLICT \("id"\) DO NOTHING$/);
+  });
+});
+
+describe("validationSchema", () => {
+  it("drops format time (times without zone are valid; the time column checks them)", () => {
+    const input = {
+      type: "object",
+      properties: {
+        t: { type: "string", format: "time" },
+        d: { type: "string", format: "date-time" },
+        time: { type: "string" },
+      },
+    };
+    expect(validationSchema(input)).toEqual({
+      type: "object",
+      properties: {
+        t: { type: "string" },
+        d: { type: "string", format: "date-time" },
+        time: { type: "string" },
+      },
+    });
+    const plain = { type: "object", properties: { a: { type: "string" } } };
+    expect(validationSchema(plain)).toBe(plain);
   });
 });

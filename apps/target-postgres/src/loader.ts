@@ -20,7 +20,13 @@ import { type Db, DbError, type DbSession } from "./db.js";
 import { applyPlan, inspectTable, type TableState } from "./ddl.js";
 import type { LoadObject } from "./exact-json.js";
 import { qualified, quoteIdent } from "./identifiers.js";
-import { type Column, type Layout, schemaLayout, schemaSignature } from "./layout.js";
+import {
+  type Column,
+  type Layout,
+  schemaLayout,
+  schemaSignature,
+  validationSchema,
+} from "./layout.js";
 import {
   createStagingSql,
   dropStagingSql,
@@ -137,7 +143,10 @@ export class Loader {
 
   #compile(message: SchemaMessage, line: number): RecordValidator {
     try {
-      return compileValidator(message.schema, { stream: this.stream, formats: "lenient" });
+      return compileValidator(validationSchema(message.schema), {
+        stream: this.stream,
+        formats: "lenient",
+      });
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       throw new InputError(error.message, { line, stream: this.stream, cause: error });

@@ -85,6 +85,23 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("values", () => {
     ]);
   });
 
+  it("times without zone validate and load into a time column", async () => {
+    const input = ndjson([
+      schemaMessage("clock", { id: { type: "integer" }, at: { type: "string", format: "time" } }, [
+        "id",
+      ]),
+      recordMessage("clock", { id: 1, at: "10:00:00" }),
+      recordMessage("clock", { id: 2, at: "23:59:59.123456Z" }),
+    ]);
+    const result = await runTarget(configFor(schema), input);
+    expect(result.fatal).toBeUndefined();
+    expect(await schema.columns("clock")).toEqual({ id: "bigint", at: "time without time zone" });
+    expect(await rowsOf(schema, "clock", "id")).toEqual([
+      { id: 1, at: "10:00:00" },
+      { id: 2, at: "23:59:59.123456" },
+    ]);
+  });
+
   it("date-times without zone (as UTC) or with a space, and with offsets, validate and load", async () => {
     const input = ndjson([
       schemaMessage(
