@@ -24,7 +24,7 @@ describe("when the target dies, the tap stops", () => {
       "bash",
       [
         "-c",
-        '"$NODE_BIN" "$TAP" --config "$CONFIG" 2>&3 | head -c 20000 >/dev/null; echo "${PIPESTATUS[0]}" >&4',
+        '"$NODE_BIN" "$TAP" --config "$CONFIG" 2>&3 | head -c 20000 >/dev/null; echo "$PIPESTATUS" >&4',
       ],
       {
         env: { ...process.env, NODE_BIN: process.execPath, TAP: bins.tap, CONFIG: config },

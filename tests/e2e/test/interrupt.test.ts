@@ -52,14 +52,14 @@ describe.skipIf(unavailable !== undefined)("interrupted syncs resume with nothin
   }
 
   const points = [
-    { who: "target", afterStates: 1 },
-    { who: "target", afterStates: 4 },
+    { who: "target", afterBytes: 400_000 },
+    { who: "target", afterBytes: 3_000_000 },
     { who: "tap", afterBytes: 300_000 },
     { who: "tap", afterBytes: 2_500_000 },
   ] as const;
 
   it.each(points)(
-    "kill -9 the %s at %o, then resume from the last printed STATE",
+    "kill -9 at $who after $afterBytes bytes of tap output, then resume from the last printed STATE",
     async (point) => {
       const schema = await freshSchema("e2e_kill");
       try {
