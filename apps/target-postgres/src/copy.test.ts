@@ -67,7 +67,7 @@ describe("encoders by column type", () => {
       onOverflow: () => {
         overflow = true;
       },
-    })(value, true);
+    })(value, true, false);
     return { text, overflow };
   };
 
@@ -121,6 +121,17 @@ describe("encoders by column type", () => {
     expect(encode(PG.jsonb, '{"a": "x\\u0000"}\n', true).text).toBe('{"a": "x\\\\ufffd"}\\n');
     expect(encode(PG.jsonb, "not json", true).text).toBe('"not json"');
     expect(encode(PG.jsonb, "[1,", true).text).toBe('"[1,"');
+  });
+
+  it("a clean line (no backslash in it) needs no escaping: values pass through", () => {
+    const options = {
+      nul: "replace",
+      parseJsonStrings: true,
+      onOverflow: () => undefined,
+    } as const;
+    expect(encoderFor(PG.text, options)("plain", false, true)).toBe("plain");
+    expect(encoderFor(PG.jsonb, options)({ a: ["x"] }, false, true)).toBe('{"a":["x"]}');
+    expect(encoderFor(PG.jsonb, options)("[1,2]", false, true)).toBe("[1,2]");
   });
 
   it("parseJsonContainer parses objects and arrays only", () => {

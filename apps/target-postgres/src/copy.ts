@@ -72,8 +72,13 @@ export function jsonOf(value: LoadValue, exact: boolean): string {
   return exact ? stringifyExact(value) : JSON.stringify(value);
 }
 
-/** Encodes one non-null value for a column. `exact` says the record may hold ExactNumbers. */
-export type Encoder = (value: LoadValue, exact: boolean) => string;
+/**
+ * Encodes one non-null value for a column. `exact`: the record may hold ExactNumbers. `clean`:
+ * the record's input line has no backslash, so no string in it holds a quote, a backslash, a
+ * control character (NUL, tab, newline: JSON must escape them) or a lone surrogate, and neither
+ * COPY escaping nor JSON sanitising can change anything; the common case skips both.
+ */
+export type Encoder = (value: LoadValue, exact: boolean, clean: boolean) => string;
 
 export interface EncoderOptions {
   readonly nul: NulHandling;
@@ -84,14 +89,19 @@ export interface EncoderOptions {
   readonly onOverflow: () => void;
 }
 
+/** JSON text as one COPY field. */
+function jsonField(json: string, clean: boolean, nul: NulHandling): string {
+  return clean ? json : copyText(sanitizeJson(json, nul), nul);
+}
+
 /** Any value as text (text-like columns, and the fallback of the others). */
-function asText(value: LoadValue, exact: boolean, nul: NulHandling): string {
-  if (typeof value === "string") return copyText(value, nul);
+function asText(value: LoadValue, exact: boolean, clean: boolean, nul: NulHandling): string {
+  if (typeof value === "string") return clean ? value : copyText(value, nul);
   if (typeof value === "number") return String(value);
   if (typeof value === "boolean") return value ? "true" : "false";
   if (value instanceof ExactNumber) return value.source;
   if (value === null) return NULL_TEXT;
-  return copyText(sanitizeJson(jsonOf(value, exact), nul), nul);
+  return jsonField(jsonOf(value, exact), clean, nul);
 }
 
 const INT_LIMITS: Readonly<Record<string, number>> = {
@@ -106,7 +116,7 @@ export function encoderFor(type: string, options: EncoderOptions): Encoder {
   const base = baseType(type);
   const intLimit = INT_LIMITS[base];
   if (intLimit !== undefined) {
-    return (value, exact) => {
+    return (value, exact, clean) => {
       if (typeof value === "number") {
         if (!Number.isInteger(value) || Math.abs(value) > intLimit) onOverflow();
         return String(value);
@@ -117,36 +127,40 @@ export function encoderFor(type: string, options: EncoderOptions): Encoder {
         if (base !== "bigint" || !/^-?\d{1,18}$/.test(value.source)) onOverflow();
         return value.source;
       }
-      return asText(value, exact, nul);
+      return asText(value, exact, clean, nul);
     };
   }
   switch (base) {
     case "numeric":
     case "double precision":
     case "real":
-      return (value, exact) =>
-        typeof value === "number" ? String(value) : asText(value, exact, nul);
+      return (value, exact, clean) =>
+        typeof value === "number" ? String(value) : asText(value, exact, clean, nul);
     case "boolean":
-      return (value, exact) =>
-        value === true ? "t" : value === false ? "f" : asText(value, exact, nul);
+      return (value, exact, clean) =>
+        value === true ? "t" : value === false ? "f" : asText(value, exact, clean, nul);
     case "jsonb":
     case "json":
       return jsonEncoder(options);
     default:
-      return (value, exact) =>
-        typeof value === "string" ? copyText(value, nul) : asText(value, exact, nul);
+      return (value, exact, clean) =>
+        typeof value === "string"
+          ? clean
+            ? value
+            : copyText(value, nul)
+          : asText(value, exact, clean, nul);
   }
 }
 
 function jsonEncoder({ nul, parseJsonStrings }: EncoderOptions): Encoder {
-  return (value, exact) => {
+  return (value, exact, clean) => {
     if (typeof value === "number" || typeof value === "boolean") return String(value);
     if (value instanceof ExactNumber) return value.source;
     if (typeof value === "string") {
       const json = parseJsonStrings && isJsonContainer(value) ? value : JSON.stringify(value);
-      return copyText(sanitizeJson(json, nul), nul);
+      return jsonField(json, clean, nul);
     }
-    return copyText(sanitizeJson(jsonOf(value, exact), nul), nul);
+    return jsonField(jsonOf(value, exact), clean, nul);
   };
 }
 

@@ -13,6 +13,8 @@ export interface InputMessage {
   readonly line: number;
   readonly message: SingerMessage;
   readonly exact: LoadObject | undefined;
+  /** The line has no backslash: no value needs COPY escaping or NUL handling (see copy.ts). */
+  readonly clean: boolean;
 }
 
 /** Yielded when no input arrived for a while, so the loop can honour the age limit. */
@@ -65,7 +67,7 @@ function toInputMessage(
   }
   const exact =
     message.type === "RECORD" && mayHaveLongNumber(text) ? exactRecord(text, line) : undefined;
-  return { line, message, exact };
+  return { line, message, exact, clean: text.indexOf("\\") === -1 };
 }
 
 function exactRecord(text: string, line: number): LoadObject | undefined {

@@ -180,9 +180,10 @@ export class Loader {
   /**
    * Checks, validates and encodes one record into the buffer; returns its encoded size.
    * `exact` is the same record with long numbers kept exact (see exact-json.ts), when the line
-   * had any. Throws InputError naming line, stream and field.
+   * had any; `clean`: its line has no backslash (see copy.ts Encoder). Throws InputError naming
+   * line, stream and field.
    */
-  add(record: JsonObject, exact: LoadObject | undefined, line: number): number {
+  add(record: JsonObject, exact: LoadObject | undefined, clean: boolean, line: number): number {
     for (const key of this.#keys) {
       const value = record[key];
       if (value === undefined || value === null)
@@ -216,7 +217,7 @@ export class Loader {
         const text =
           value === undefined || value === null || encode === undefined
             ? NULL_TEXT
-            : encode(value, isExact);
+            : encode(value, isExact, clean);
         row = index === 0 ? text : `${row}\t${text}`;
         if (index + 1 === keyCount) key = row;
       }

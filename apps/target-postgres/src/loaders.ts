@@ -92,14 +92,20 @@ export class Loaders {
   }
 
   /** Validates and buffers one RECORD; throws InputError naming line, stream and field. */
-  add(message: RecordMessage, exact: LoadObject | undefined, line: number, now: number): void {
+  add(
+    message: RecordMessage,
+    exact: LoadObject | undefined,
+    clean: boolean,
+    line: number,
+    now: number,
+  ): void {
     const loader = this.#loaders.get(message.stream);
     if (loader === undefined)
       throw new InputError(
         `record for stream ${message.stream} before SCHEMA (every stream needs a SCHEMA message first)`,
         { line, stream: message.stream },
       );
-    this.#bufferedBytes += loader.add(message.record, exact, line);
+    this.#bufferedBytes += loader.add(message.record, exact, clean, line);
     this.#oldestAt ??= now;
   }
 

@@ -31,7 +31,7 @@ export async function runTarget(ctx: RunContext<TargetConfig>, input: Readable):
         await loaders.flushIfStale(Date.now());
         continue;
       }
-      for (const { line, message, exact } of batch) {
+      for (const { line, message, exact, clean } of batch) {
         if (signal.aborted) break;
         const now = Date.now();
         switch (message.type) {
@@ -39,7 +39,7 @@ export async function runTarget(ctx: RunContext<TargetConfig>, input: Readable):
             await loaders.setSchema(message, line);
             break;
           case "RECORD":
-            loaders.add(message, exact, line, now);
+            loaders.add(message, exact, clean, line, now);
             states.recordSeen(message.stream);
             break;
           case "STATE":
