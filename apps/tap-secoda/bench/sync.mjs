@@ -2,13 +2,16 @@
 // Benchmark (not a test): records/s of the tap's full sync of the catalog against a bare
 // sequential fetch-all-pages loop over the very same pages, plus the tap's peak RSS at two sizes.
 //
-//   node bench/sync.mjs [--sizes 100000,200000] [--page-size 50]
+//   node bench/sync.mjs [--sizes 100000,200000] [--page-size 50] [--rounds 3]
 //
 // The fake runs as its own process (packages/fake-secoda's CLI), the tap as the built CLI with
-// stdout to a file; the bare loop runs here. Run `pnpm --filter tap-secoda build` and
+// stdout to a file (its time includes starting node); the bare loops run here: one with the
+// global fetch, one with node:http (what the tap uses). Each round runs loop, tap c=1, tap c=4
+// in turn on the same fake; medians are reported. Run `pnpm --filter tap-secoda build` and
 // `pnpm --filter @repo/fake-secoda build` first.
 import { spawn } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -22,10 +25,12 @@ const { values } = parseArgs({
   options: {
     sizes: { type: "string", default: "100000,200000" },
     "page-size": { type: "string", default: "50" },
+    rounds: { type: "string", default: "3" },
   },
 });
 const sizes = values.sizes.split(",").map(Number);
 const pageSize = Number(values["page-size"]);
+const rounds = Number(values.rounds);
 const dir = mkdtempSync(join(tmpdir(), "tap-secoda-bench-"));
 
 function startFake(scale) {
@@ -130,6 +135,34 @@ async function bareLoop(pages) {
   return { records, seconds, rate: records / seconds };
 }
 
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+function httpGet(url) {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent, headers: { authorization: `Bearer ${KEY}` } }, (res) => {
+        const chunks = [];
+        res.on("data", (chunk) => chunks.push(chunk));
+        res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+        res.on("error", reject);
+      })
+      .on("error", reject);
+  });
+}
+
+/** The same floor with node:http instead of fetch (less CPU per request). */
+async function bareHttpLoop(pages) {
+  const started = performance.now();
+  let records = 0;
+  for (const page of pages) records += JSON.parse(await httpGet(page)).results.length;
+  const seconds = (performance.now() - started) / 1000;
+  return { records, seconds, rate: records / seconds };
+}
+
+const median = (runs) => {
+  const sorted = [...runs].sort((a, b) => a.rate - b.rate);
+  return sorted[Math.floor(sorted.length / 2)];
+};
+
 const resetLog = (url) => fetch(`${url}/__admin/requests`, { method: "DELETE" });
 const print = (line) => process.stdout.write(`${line}\n`);
 const fmt = (n) => Math.round(n).toLocaleString("en-US");
@@ -141,28 +174,46 @@ for (const size of sizes) {
   try {
     await tapRun(fake.url, catalog, 4); // warm-up: JIT in the fake, its query caches
     await resetLog(fake.url);
-    const tap1 = await tapRun(fake.url, catalog, 1);
+    const runs = { fetchLoop: [], httpLoop: [], tap1: [], tap4: [] };
+    runs.tap1.push(await tapRun(fake.url, catalog, 1));
     const pages = await requestedPages(fake.url);
-    const loop = await bareLoop(pages);
-    const tap4 = await tapRun(fake.url, catalog, 4);
-    if (tap1.records !== size || tap4.records !== size || loop.records < size) {
-      throw new Error(
-        `record counts differ: tap ${tap1.records}/${tap4.records}, loop ${loop.records}, expected ${size}`,
-      );
+    for (let round = 0; round < rounds; round += 1) {
+      if (round > 0) runs.tap1.push(await tapRun(fake.url, catalog, 1));
+      runs.fetchLoop.push(await bareLoop(pages));
+      runs.httpLoop.push(await bareHttpLoop(pages));
+      runs.tap4.push(await tapRun(fake.url, catalog, 4));
     }
-    rows.push({ size, pages: pages.length, loop, tap1, tap4 });
+    for (const run of [...runs.tap1, ...runs.tap4]) {
+      if (run.records !== size)
+        throw new Error(`the tap wrote ${run.records} records, expected ${size}`);
+    }
+    const result = Object.fromEntries(
+      Object.entries(runs).map(([name, list]) => [name, median(list)]),
+    );
+    rows.push({
+      size,
+      pages: pages.length,
+      ...result,
+      rss1: runs.tap1.map((r) => r.rssMb),
+      rss4: runs.tap4.map((r) => r.rssMb),
+    });
   } finally {
     fake.stop();
   }
 }
 
-print(`page_size ${pageSize}; fake and tap in separate processes; ${process.version}`);
 print(
-  "| catalog records | pages | bare loop rec/s | tap c=1 rec/s | ratio | tap c=4 rec/s | ratio | tap peak RSS c=1 / c=4 |",
+  `page_size ${pageSize}; ${rounds} rounds, medians; fake, tap and loops in separate processes; ${process.version}`,
 );
-print("|--:|--:|--:|--:|--:|--:|--:|--:|");
-for (const { size, pages, loop, tap1, tap4 } of rows) {
+print(
+  "| catalog records | pages | loop (fetch) rec/s | loop (node:http) rec/s | tap c=1 rec/s | c=1 vs loops | tap c=4 rec/s | c=4 vs loops | tap peak RSS |",
+);
+print("|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+for (const { size, pages, fetchLoop, httpLoop, tap1, tap4, rss1, rss4 } of rows) {
+  const vs = (tap) =>
+    `${(tap.rate / fetchLoop.rate).toFixed(2)}× / ${(tap.rate / httpLoop.rate).toFixed(2)}×`;
+  const rss = [...rss1, ...rss4];
   print(
-    `| ${fmt(size)} | ${fmt(pages)} | ${fmt(loop.rate)} | ${fmt(tap1.rate)} | ${(tap1.rate / loop.rate).toFixed(2)}× | ${fmt(tap4.rate)} | ${(tap4.rate / loop.rate).toFixed(2)}× | ${tap1.rssMb.toFixed(0)} MB / ${tap4.rssMb.toFixed(0)} MB |`,
+    `| ${fmt(size)} | ${fmt(pages)} | ${fmt(fetchLoop.rate)} | ${fmt(httpLoop.rate)} | ${fmt(tap1.rate)} | ${vs(tap1)} | ${fmt(tap4.rate)} | ${vs(tap4)} | ${Math.min(...rss).toFixed(0)}–${Math.max(...rss).toFixed(0)} MB |`,
   );
 }

@@ -6,12 +6,22 @@ import {
   SourceError,
 } from "@repo/singer";
 import { Semaphore } from "./limit.js";
+import { ListCursor } from "./list-cursor.js";
 import { type Clock, Pacer, systemClock } from "./pacer.js";
 import { listItemTexts } from "./raw-json.js";
-import { type Page, type RequestLabel, readList, retryAfterMs, statusError } from "./responses.js";
-
+import {
+  asSourceError,
+  giveUp,
+  type Page,
+  parsed,
+  type RequestLabel,
+  readList,
+  retryAfterMs,
+  statusError,
+} from "./responses.js";
 import { type FetchLike, fetchTransport, nodeTransport, type Transport } from "./transport.js";
 
+export { ListCursor } from "./list-cursor.js";
 export type { Page } from "./responses.js";
 export type { FetchLike } from "./transport.js";
 
@@ -160,10 +170,13 @@ export class SecodaClient {
       const stop = this.#stopSignal(signal);
       let outcome: { value: T } | { error: SourceError };
       try {
-        outcome = await this.#slots.use(async () => {
+        // The slot covers the HTTP exchange only: parsing happens outside it, so with
+        // max_concurrency 1 a queued read-ahead request goes out as soon as a body is in.
+        const exchange = await this.#slots.use(async () => {
           await this.#pacer.wait(stop);
-          return this.#attempt(label, pathAndQuery, stop, read);
+          return this.#exchange(label, pathAndQuery, stop);
         });
+        outcome = "error" in exchange ? exchange : parsed(exchange, label, read);
       } catch (error) {
         throw stop.aborted ? stop.reason : error; // an interrupt, not a Secoda failure
       }
@@ -193,15 +206,14 @@ export class SecodaClient {
   }
 
   /** One HTTP exchange; never throws for Secoda's failures, only for interrupts. */
-  async #attempt<T>(
+  async #exchange(
     label: RequestLabel,
     pathAndQuery: string,
     stop: AbortSignal,
-    read: (body: unknown, receivedAt: Date, text: string) => T,
-  ): Promise<{ value: T } | { error: SourceError }> {
+  ): Promise<{ text: string; receivedAt: Date } | { error: SourceError }> {
     const started = this.#clock.now();
     let status = 0;
-    let result: { value: T } | { error: SourceError };
+    let result: { text: string; receivedAt: Date } | { error: SourceError };
     try {
       const response = await this.#transport(`${this.#options.root}${pathAndQuery}`, {
         headers: {
@@ -218,14 +230,13 @@ export class SecodaClient {
         const after = retryAfterMs(response.header("retry-after"), this.#clock.now());
         result = { error: statusError(status, label, after) };
       } else {
-        const text = await response.text();
-        result = { value: read(parseBody(text, label), new Date(this.#clock.now()), text) };
+        result = { text: await response.text(), receivedAt: new Date(this.#clock.now()) };
       }
     } catch (error) {
       if (stop.aborted) throw stop.reason;
       result = { error: asSourceError(error, label, this.#options.timeoutMs) };
     }
-    this.#measure(label, status, started, "value" in result);
+    this.#measure(label, status, started, "text" in result);
     return result;
   }
 
@@ -250,90 +261,5 @@ export class SecodaClient {
     return extra === undefined
       ? this.#options.signal
       : AbortSignal.any([this.#options.signal, extra]);
-  }
-}
-
-function parseBody(text: string, label: RequestLabel): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (cause) {
-    throw new SourceError(
-      `Secoda sent a truncated or invalid JSON body for ${label.endpoint} (${text.length} characters)`,
-      { status: 200, endpoint: label.endpoint, retryable: true },
-      { stream: label.stream, cause },
-    );
-  }
-}
-
-/** Network failures (reset, refused, timeout, body cut off) are retryable SourceErrors. */
-function asSourceError(error: unknown, label: RequestLabel, timeoutMs: number): SourceError {
-  if (error instanceof SourceError) return error;
-  const name = error instanceof Error ? error.name : "";
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
-  // node:http errors carry `code` themselves (ECONNRESET); undici's carry it on their cause.
-  const code =
-    (error as NodeJS.ErrnoException).code ?? (cause as NodeJS.ErrnoException | undefined)?.code;
-  const why =
-    name === "TimeoutError"
-      ? `no complete response within ${timeoutMs / 1000} s`
-      : `${error instanceof Error ? error.message : String(error)}${code === undefined ? "" : ` (${code})`}`;
-  return new SourceError(
-    `request to ${label.endpoint} failed: ${why}`,
-    { endpoint: label.endpoint, retryable: true },
-    { stream: label.stream, cause: error },
-  );
-}
-
-function giveUp(error: SourceError, label: RequestLabel, attempts: number): SourceError {
-  return new SourceError(
-    `${error.message}; gave up after ${attempts} attempts`,
-    {
-      endpoint: label.endpoint,
-      retryable: false,
-      ...(error.status === undefined ? {} : { status: error.status }),
-    },
-    { stream: label.stream, cause: error },
-  );
-}
-
-/**
- * Walks a list page by page. `prefetch()` starts the next request while the caller is still
- * writing the current page's records (at most one page ahead, so memory stays at two pages).
- */
-export class ListCursor {
-  readonly #fetchPage: (page: number, signal: AbortSignal) => Promise<Page>;
-  readonly #controller = new AbortController();
-  #nextPage: number | undefined;
-  #pending: Promise<Page> | undefined;
-  /** The page this cursor started at (1, or a resume point). */
-  readonly startPage: number;
-
-  constructor(fetchPage: (page: number, signal: AbortSignal) => Promise<Page>, startPage: number) {
-    this.#fetchPage = fetchPage;
-    this.#nextPage = startPage;
-    this.startPage = startPage;
-  }
-
-  /** Starts fetching the next page, if there is one and it is not on its way already. */
-  prefetch(): void {
-    if (this.#pending !== undefined || this.#nextPage === undefined) return;
-    this.#pending = this.#fetchPage(this.#nextPage, this.#controller.signal);
-    this.#pending.catch(() => undefined); // observed by next(); this only avoids an unhandled rejection
-  }
-
-  /** The next page, or undefined after the last. */
-  async next(): Promise<Page | undefined> {
-    this.prefetch();
-    const pending = this.#pending;
-    if (pending === undefined) return undefined;
-    const page = await pending;
-    this.#pending = undefined;
-    this.#nextPage = page.nextPage;
-    return page;
-  }
-
-  /** Abandons a prefetched request (early stop, partition split, failure elsewhere). */
-  close(): void {
-    this.#controller.abort(new Error("list cursor closed"));
   }
 }

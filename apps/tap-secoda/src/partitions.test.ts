@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { bisect, type Part, queryParams, splitByValues, WHOLE } from "./partitions.js";
+import {
+  bisect,
+  type Part,
+  planSplit,
+  queryParams,
+  START,
+  splitByValues,
+  WHOLE,
+} from "./partitions.js";
 import type { Filter } from "./stream-def.js";
 import { STREAMS } from "./streams.js";
 
@@ -87,5 +95,31 @@ describe("partitions", () => {
         { operator: "exact", field: "integration_id", value: "i1" },
       ],
     });
+  });
+
+  it("planSplit walks the dimensions: values, then looked-up values, then substrings one by one", async () => {
+    const dimensions = [
+      { field: "type", values: ["table"] },
+      { field: "integration_id", valuesFromStream: "integrations" },
+      { field: "title", substrings: ["e", "a"] },
+    ];
+    const lookup = async () => ["i1"];
+    const first = await planSplit(dimensions, WHOLE, START, lookup);
+    expect(first?.children.map((c) => c.key)).toEqual(["type=table", "type=~other"]);
+    expect(first?.next).toEqual({ level: 1, step: 0 });
+    const second = await planSplit(dimensions, WHOLE, { level: 1, step: 0 }, lookup);
+    expect(second?.children.map((c) => c.key)).toEqual([
+      "integration_id=i1",
+      "integration_id=~other",
+    ]);
+    const third = await planSplit(dimensions, WHOLE, { level: 2, step: 1 }, lookup);
+    expect(third?.children.map((c) => c.key)).toEqual(["title~a", "title!~a"]);
+    expect(third?.next).toEqual({ level: 2, step: 2 });
+    expect(await planSplit(dimensions, WHOLE, { level: 2, step: 2 }, lookup)).toBeUndefined();
+    expect(await planSplit(dimensions, WHOLE, { level: 1, step: 0 }, async () => [])).toMatchObject(
+      {
+        field: "title",
+      },
+    );
   });
 });

@@ -47,12 +47,39 @@ export function bisect(part: Part, field: string, text: string): [Part, Part] {
   ];
 }
 
-/** The values a dimension splits by, looking them up when they come from another stream. */
-export async function dimensionValues(
-  dimension: Exclude<PartitionDimension, { substrings: readonly string[] }>,
-  lookupIds: (stream: string) => Promise<string[]>,
-): Promise<readonly string[]> {
-  return "values" in dimension ? dimension.values : lookupIds(dimension.valuesFromStream);
+/** A split of a part: its children and where they stand in the list of dimensions. */
+export interface Split {
+  readonly children: readonly Part[];
+  readonly next: Position;
+  readonly field: string;
+}
+
+/**
+ * How to split a part that is over the cap: along the first dimension from `position` on that
+ * can (values known, substrings left). Undefined when none is left.
+ */
+export async function planSplit(
+  dimensions: readonly PartitionDimension[],
+  part: Part,
+  position: Position,
+  lookupIds: (stream: string) => Promise<readonly string[]>,
+): Promise<Split | undefined> {
+  for (let level = position.level; level < dimensions.length; level += 1) {
+    const dimension = dimensions[level];
+    if (dimension === undefined) break;
+    const { field } = dimension;
+    if ("substrings" in dimension) {
+      const step = level === position.level ? position.step : 0;
+      const text = dimension.substrings[step];
+      if (text === undefined) continue;
+      return { children: bisect(part, field, text), next: { level, step: step + 1 }, field };
+    }
+    const values =
+      "values" in dimension ? dimension.values : await lookupIds(dimension.valuesFromStream);
+    const children = splitByValues(part, field, values);
+    if (children.length > 0) return { children, next: { level: level + 1, step: 0 }, field };
+  }
+  return undefined;
 }
 
 /** Query parameters of a stream's list request for one part: fixed params, filter and sort. */

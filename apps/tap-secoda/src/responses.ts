@@ -7,6 +7,8 @@ export interface Page {
   readonly page: number;
   /** The next page's number; undefined on the last page. */
   readonly nextPage: number | undefined;
+  /** The last page's number as the server states it (`total_pages`), for reading ahead. */
+  readonly lastPage?: number;
   /** Results over all pages as the server counts them (before any cap), when it says. */
   readonly count: number | undefined;
   /** When the response arrived; RECORDs of this page carry it as time_extracted. */
@@ -46,10 +48,12 @@ export function readList(body: unknown, page: number, receivedAt: Date, label: R
   }
   const meta = isJsonObject(body.meta) ? body.meta : {};
   const count = typeof body.count === "number" ? body.count : meta.count;
+  const total = typeof body.total_pages === "number" ? body.total_pages : meta.total_pages;
   return {
     rows: objectRows(body.results, label),
     page,
     nextPage: nextPageOf(body, meta, page, label),
+    ...(typeof total === "number" && Number.isInteger(total) ? { lastPage: total } : {}),
     count: typeof count === "number" ? count : undefined,
     receivedAt,
   };
@@ -149,4 +153,61 @@ export function statusError(
     default:
       return new SourceError(`Secoda returned HTTP ${status} for ${where}`, details, context);
   }
+}
+
+/** A 2xx body read by `read`; a malformed one is a retryable SourceError, not a throw. */
+export function parsed<T>(
+  exchange: { text: string; receivedAt: Date },
+  label: RequestLabel,
+  read: (body: unknown, receivedAt: Date, text: string) => T,
+): { value: T } | { error: SourceError } {
+  try {
+    return { value: read(parseBody(exchange.text, label), exchange.receivedAt, exchange.text) };
+  } catch (error) {
+    if (error instanceof SourceError) return { error };
+    throw error;
+  }
+}
+
+function parseBody(text: string, label: RequestLabel): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new SourceError(
+      `Secoda sent a truncated or invalid JSON body for ${label.endpoint} (${text.length} characters)`,
+      { status: 200, endpoint: label.endpoint, retryable: true },
+      { stream: label.stream, cause },
+    );
+  }
+}
+
+/** Network failures (reset, refused, timeout, body cut off) are retryable SourceErrors. */
+export function asSourceError(error: unknown, label: RequestLabel, timeoutMs: number): SourceError {
+  if (error instanceof SourceError) return error;
+  const name = error instanceof Error ? error.name : "";
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
+  // node:http errors carry `code` themselves (ECONNRESET); undici's carry it on their cause.
+  const code =
+    (error as NodeJS.ErrnoException).code ?? (cause as NodeJS.ErrnoException | undefined)?.code;
+  const why =
+    name === "TimeoutError"
+      ? `no complete response within ${timeoutMs / 1000} s`
+      : `${error instanceof Error ? error.message : String(error)}${code === undefined ? "" : ` (${code})`}`;
+  return new SourceError(
+    `request to ${label.endpoint} failed: ${why}`,
+    { endpoint: label.endpoint, retryable: true },
+    { stream: label.stream, cause: error },
+  );
+}
+
+export function giveUp(error: SourceError, label: RequestLabel, attempts: number): SourceError {
+  return new SourceError(
+    `${error.message}; gave up after ${attempts} attempts`,
+    {
+      endpoint: label.endpoint,
+      retryable: false,
+      ...(error.status === undefined ? {} : { status: error.status }),
+    },
+    { stream: label.stream, cause: error },
+  );
 }

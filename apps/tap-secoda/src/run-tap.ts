@@ -107,6 +107,9 @@ export async function sync(
     startDate: config.start_date,
     activateVersions: config.emit_activate_version_messages,
     detailConcurrency: config.max_concurrency,
+    // At least 2: with max_concurrency 1 the second request waits for the first's body, then
+    // goes out at once, so the server is never idle while we write (decisions-tap.md "Prefetch").
+    readAhead: Math.max(2, config.max_concurrency),
     records,
     lookupIds: (stream) => {
       let ids = lookups.get(stream);

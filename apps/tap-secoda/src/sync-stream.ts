@@ -7,19 +7,10 @@ import {
   SourceError,
 } from "@repo/singer";
 import type { ListCursor, Page, SecodaClient } from "./client.js";
-import { instantKey, laterOf } from "./instant.js";
 import { mapLimit } from "./limit.js";
-import {
-  bisect,
-  dimensionValues,
-  type Part,
-  type Position,
-  queryParams,
-  START,
-  splitByValues,
-  WHOLE,
-} from "./partitions.js";
+import { type Part, type Position, planSplit, queryParams, START, WHOLE } from "./partitions.js";
 import type { StreamPlan } from "./plan.js";
+import { ReplicationWindow } from "./replication-window.js";
 import type { Bookmark, Progress, StateTracker } from "./state.js";
 
 /** What the engine needs from the run; one per run, shared by every stream. */
@@ -33,6 +24,8 @@ export interface SyncContext {
   readonly activateVersions: boolean;
   /** Detail requests of one page run this many at a time. */
   readonly detailConcurrency: number;
+  /** Pages of one list requested ahead of the one being written. */
+  readonly readAhead: number;
   readonly records: MetricCounter;
   /** Ids of another stream's records, for `valuesFromStream` partitions (cached per run). */
   readonly lookupIds: (stream: string) => Promise<string[]>;
@@ -48,23 +41,18 @@ export async function syncStream(plan: StreamPlan, ctx: SyncContext): Promise<nu
 /**
  * One stream's sync: pages → records → STATE after every page. Newest-first streams stop paging
  * at the first page older than the bookmark; capped queries are split (partitions.ts); the
- * bookmark moves to the greatest value seen only once the whole stream is read.
+ * bookmark moves to the greatest value seen only once the whole stream is read (state.ts).
  */
 class StreamSync {
   readonly #plan: StreamPlan;
   readonly #ctx: SyncContext;
   readonly #name: string;
-  readonly #since: string | undefined;
-  readonly #sinceKey: string | undefined;
+  readonly #window: ReplicationWindow;
   readonly #done: Set<string>;
   readonly #resume: Progress | undefined;
   readonly #version: number | undefined;
-  readonly #sortedNewestFirst: boolean;
-  #maxSeen: string | undefined;
-  #maxSeenKey: string | undefined;
   #started = false;
   #written = 0;
-  #orderTrusted = true;
 
   constructor(plan: StreamPlan, ctx: SyncContext) {
     const { def } = plan;
@@ -72,30 +60,30 @@ class StreamSync {
     this.#ctx = ctx;
     this.#name = def.name;
     const bookmark = ctx.state.get(def.name);
-    this.#since = plan.incremental ? (bookmark.replication_key_value ?? ctx.startDate) : undefined;
-    this.#sinceKey = this.#since === undefined ? undefined : instantKey(this.#since);
     const resume = ctx.recordLimit === undefined ? bookmark.progress : undefined;
     this.#resume = resume;
     this.#done = new Set(resume?.done ?? []);
-    this.#maxSeen = resume?.max_seen;
-    this.#maxSeenKey = this.#maxSeen === undefined ? undefined : instantKey(this.#maxSeen);
-    const fullTableVersions = !plan.incremental && ctx.activateVersions;
-    this.#version = fullTableVersions ? (resume?.version ?? ctx.now().getTime()) : undefined;
-    this.#sortedNewestFirst =
-      plan.incremental && def.sort?.field === def.replicationKey && def.sort?.order === "desc";
+    this.#window = new ReplicationWindow({
+      field: plan.incremental ? def.replicationKey : undefined,
+      since: bookmark.replication_key_value ?? ctx.startDate,
+      maxSeen: resume?.max_seen,
+      newestFirst: def.sort?.field === def.replicationKey && def.sort?.order === "desc",
+      stream: def.name,
+      log: ctx.log,
+    });
+    const versioned = !plan.incremental && ctx.activateVersions;
+    this.#version = versioned ? (resume?.version ?? ctx.now().getTime()) : undefined;
   }
 
   async run(): Promise<number> {
     try {
       await this.#readPart(WHOLE, START);
     } catch (error) {
-      if (
-        !(error instanceof SourceError) ||
-        error.status !== 403 ||
-        this.#plan.def.access !== "admin"
-      )
+      const { def, explicitlySelected } = this.#plan;
+      if (!(error instanceof SourceError) || error.status !== 403 || def.access !== "admin") {
         throw error;
-      if (this.#plan.explicitlySelected) {
+      }
+      if (explicitlySelected) {
         throw new SourceError(
           `${error.message}. The catalog selects this admin-only stream explicitly, so the run fails; deselect it or use an admin's key`,
           { status: 403, endpoint: error.endpoint, retryable: false },
@@ -110,10 +98,11 @@ class StreamSync {
   }
 
   /**
-   * Reads one part page by page. A part over the result cap is split (see #splitPart), except
-   * when it is read newest first from a bookmark: then the early stop usually comes long before
-   * the cap, and the split happens only if the listing ends at the cap without reaching the
-   * bookmark (records already written are written again: at-least-once).
+   * Reads one part page by page. A part over the result cap is split, except when it is read
+   * newest first from a bookmark: then the early stop usually comes long before the cap, and the
+   * split happens only if the listing ends at the cap without reaching the bookmark (records
+   * already written are written again: at-least-once). `beforeLastPage` lets the caller start
+   * the next part's first request while this part's last page is being written.
    */
   async #readPart(
     part: Part,
@@ -122,7 +111,7 @@ class StreamSync {
     beforeLastPage?: () => void,
   ): Promise<void> {
     if (cursor === undefined) return;
-    const { def } = this.#plan;
+    const window = this.#window;
     let count: number | undefined;
     let delivered = 0;
     let overCap = false;
@@ -134,14 +123,14 @@ class StreamSync {
         delivered += page.rows.length;
         if (this.#isOverCap(page)) {
           overCap = true;
-          if (!this.#canOutrunCap()) break;
+          if (!window.canStopEarly()) break;
         }
-        const keys = this.#keysOf(page, previousKey);
+        const keys = window.scan(page.rows, previousKey);
         previousKey = keys.at(-1) ?? previousKey;
-        reachedBookmark = this.#olderThanBookmark(keys);
-        const more = page.nextPage !== undefined && !reachedBookmark;
-        if (more && !this.#limitReached()) cursor.prefetch();
-        else if (!overCap) beforeLastPage?.();
+        reachedBookmark = window.reachedBookmark(keys);
+        const more = page.nextPage !== undefined && !reachedBookmark && !this.#limitReached();
+        if (more) cursor.prefetch(window.canStopEarly() ? 1 : this.#readAhead());
+        else if (!overCap && !this.#limitReached()) beforeLastPage?.();
         await this.#writePage(page, keys);
         if (!more || this.#limitReached()) break;
         await this.#checkpoint({ partition: part.key, page: page.nextPage ?? 1 });
@@ -152,13 +141,8 @@ class StreamSync {
     // A listing that ends short of its count was cut off by a cap (declared or not).
     const cut = cursor.startPage === 1 && count !== undefined && delivered < count;
     if (!reachedBookmark && !this.#limitReached() && count !== undefined && (overCap || cut)) {
-      if (def.resultCap !== undefined) {
-        await this.#splitPart(part, position, count);
-        return;
-      }
-      this.#ctx.log.warn(
-        `stream ${def.name}: Secoda counted ${count} results but listed ${delivered}; it may cap this endpoint`,
-      );
+      await this.#split(part, position, count, delivered);
+      return;
     }
     this.#done.add(part.key);
     if (part.key !== "") await this.#checkpoint({});
@@ -176,6 +160,43 @@ class StreamSync {
       params: queryParams(def, part),
     };
     return this.#ctx.client.list(query, startPage);
+  }
+
+  #isOverCap(page: Page): boolean {
+    const cap = this.#plan.def.resultCap;
+    return (
+      cap !== undefined && this.#ctx.recordLimit === undefined && (page.count ?? 0) > cap.limit
+    );
+  }
+
+  #readAhead(): number {
+    return this.#ctx.recordLimit === undefined ? this.#ctx.readAhead : 1;
+  }
+
+  /** A part over the cap: read it as partitions along the next dimension that can split it. */
+  async #split(part: Part, position: Position, count: number, delivered: number): Promise<void> {
+    const { def } = this.#plan;
+    const where = part.key === "" ? "the query" : part.key;
+    const cap = def.resultCap;
+    if (cap === undefined) {
+      this.#ctx.log.warn(
+        `stream ${def.name}: Secoda counted ${count} results but listed ${delivered}; it may cap this endpoint`,
+      );
+      this.#done.add(part.key);
+      return;
+    }
+    const split = await planSplit(cap.partitionBy, part, position, this.#ctx.lookupIds);
+    if (split === undefined) {
+      throw new SourceError(
+        `${def.path} has ${count} results for ${where}, over Secoda's cap of ${cap.limit}, and no partition is left to split it; records would be lost, so the run stops`,
+        { endpoint: def.path, retryable: false },
+        { stream: def.name },
+      );
+    }
+    this.#ctx.log.info(
+      `stream ${def.name}: ${where} has ${count} results, over Secoda's cap of ${cap.limit}; reading it as ${split.children.length} partitions by ${split.field}`,
+    );
+    await this.#readParts(split.children, split.next);
   }
 
   /**
@@ -198,86 +219,6 @@ class StreamSync {
     }
   }
 
-  #isOverCap(page: Page): boolean {
-    const cap = this.#plan.def.resultCap;
-    return (
-      cap !== undefined && this.#ctx.recordLimit === undefined && (page.count ?? 0) > cap.limit
-    );
-  }
-
-  /** Newest first from a bookmark: the records we need may all be before the cap. */
-  #canOutrunCap(): boolean {
-    return this.#sortedNewestFirst && this.#orderTrusted && this.#sinceKey !== undefined;
-  }
-
-  /** A part over the cap: read it as partitions along the next dimension that can split it. */
-  async #splitPart(part: Part, position: Position, count: number): Promise<void> {
-    const { def } = this.#plan;
-    const dimensions = def.resultCap?.partitionBy ?? [];
-    const where = part.key === "" ? "the query" : part.key;
-    for (let level = position.level, step = position.step; level < dimensions.length; level += 1) {
-      const dimension = dimensions[level];
-      if (dimension === undefined) break;
-      let children: readonly Part[];
-      let next: Position;
-      if ("substrings" in dimension) {
-        const text = dimension.substrings[step];
-        step = 0;
-        if (text === undefined) continue;
-        children = bisect(part, dimension.field, text);
-        next = { level, step: position.level === level ? position.step + 1 : 1 };
-      } else {
-        const values = await dimensionValues(dimension, this.#ctx.lookupIds);
-        children = splitByValues(part, dimension.field, values);
-        next = { level: level + 1, step: 0 };
-        if (children.length === 0) continue;
-      }
-      this.#ctx.log.info(
-        `stream ${def.name}: ${where} has ${count} results, over Secoda's cap of ${def.resultCap?.limit}; reading it as ${children.length} partitions by ${dimension.field}`,
-      );
-      await this.#readParts(children, next);
-      return;
-    }
-    throw new SourceError(
-      `${def.path} has ${count} results for ${where}, over Secoda's cap of ${def.resultCap?.limit}, and no partition is left to split it; records would be lost, so the run stops`,
-      { endpoint: def.path, retryable: false },
-      { stream: def.name },
-    );
-  }
-
-  /**
-   * Replication key of every row (undefined when absent or unparseable), checking on the way
-   * that a newest-first stream really is newest first; if not, early stop is off for the run.
-   */
-  #keysOf(page: Page, previous: string | undefined): (string | undefined)[] {
-    const field = this.#plan.def.replicationKey;
-    if (!this.#plan.incremental || field === undefined) return [];
-    let last = previous;
-    const keys = page.rows.map((row) => {
-      const value = row[field];
-      const key = typeof value === "string" ? instantKey(value) : undefined;
-      if (key !== undefined) {
-        if (this.#sortedNewestFirst && this.#orderTrusted && last !== undefined && key > last) {
-          this.#orderTrusted = false;
-          this.#ctx.log.warn(
-            `stream ${this.#name}: Secoda did not return ${field} newest first; reading every page this run`,
-          );
-        }
-        last = key;
-      }
-      return key;
-    });
-    return keys;
-  }
-
-  /** True when a newest-first page reaches below the bookmark: later pages are all older. */
-  #olderThanBookmark(keys: readonly (string | undefined)[]): boolean {
-    if (!this.#sortedNewestFirst || !this.#orderTrusted || this.#sinceKey === undefined)
-      return false;
-    const since = this.#sinceKey;
-    return keys.some((key) => key !== undefined && key < since);
-  }
-
   /**
    * Writes the page's records that are due: at or after the bookmark, within the --test limit,
    * replaced by their detail where the stream has one. A row emitted as is goes out as the
@@ -286,20 +227,13 @@ class StreamSync {
   async #writePage(page: Page, keys: readonly (string | undefined)[]): Promise<void> {
     const { def, project } = this.#plan;
     const ctx = this.#ctx;
-    this.#trackMaxSeen(page.rows, keys);
     let rows: readonly JsonObject[] = page.rows;
     let raw: readonly (string | undefined)[] | undefined = page.raw;
-    const since = this.#sinceKey;
     const limit = ctx.recordLimit;
-    if (since !== undefined || limit !== undefined || def.detailPath !== undefined) {
-      let picked = rows.flatMap((_, index) => {
-        const key = keys[index];
-        // at-least-once: a record exactly at the bookmark is sent again
-        return since === undefined || key === undefined || key >= since ? [index] : [];
-      });
+    if (this.#window.filters || limit !== undefined || def.detailPath !== undefined) {
+      let picked = rows.flatMap((_, index) => (this.#window.isDue(keys[index]) ? [index] : []));
       if (limit !== undefined) picked = picked.slice(0, Math.max(0, limit - this.#written));
-      const all = rows;
-      const texts = raw;
+      const [all, texts] = [rows, raw];
       rows = picked.flatMap((index) => {
         const row = all[index];
         return row === undefined ? [] : [row];
@@ -326,27 +260,6 @@ class StreamSync {
     if (rows.length > 0) ctx.records.increment({ stream: def.name }, rows.length);
   }
 
-  #trackMaxSeen(rows: readonly JsonObject[], keys: readonly (string | undefined)[]): void {
-    for (const key of keys) {
-      if (key !== undefined && (this.#maxSeenKey === undefined || key > this.#maxSeenKey)) {
-        this.#maxSeenKey = key;
-      }
-    }
-    this.#maxSeen = this.#maxSeenFrom(rows, keys) ?? this.#maxSeen;
-  }
-
-  /** The original text of the greatest key on the page, if it beats the current maximum. */
-  #maxSeenFrom(
-    rows: readonly JsonObject[],
-    keys: readonly (string | undefined)[],
-  ): string | undefined {
-    const field = this.#plan.def.replicationKey;
-    if (field === undefined || this.#maxSeenKey === undefined) return undefined;
-    const index = keys.indexOf(this.#maxSeenKey);
-    const value = index === -1 ? undefined : rows[index]?.[field];
-    return typeof value === "string" ? value : undefined;
-  }
-
   async #details(template: string, rows: readonly JsonObject[]): Promise<JsonObject[]> {
     const ctx = this.#ctx;
     const details = await mapLimit(rows, ctx.detailConcurrency, async (row) => {
@@ -368,24 +281,19 @@ class StreamSync {
     const { def, schema, incremental } = this.#plan;
     const bookmarkProperties =
       incremental && def.replicationKey !== undefined ? [def.replicationKey] : undefined;
-    await this.#ctx.output.write(
-      message.schema(def.name, schema, def.keyProperties, bookmarkProperties),
-    );
+    const output = this.#ctx.output;
+    await output.write(message.schema(def.name, schema, def.keyProperties, bookmarkProperties));
     const fresh = this.#resume?.version === undefined;
     if (this.#version !== undefined && fresh && this.#ctx.recordLimit === undefined) {
-      await this.#ctx.output.write(message.activateVersion(def.name, this.#version));
+      await output.write(message.activateVersion(def.name, this.#version));
     }
   }
 
   async #finish(): Promise<void> {
     await this.#start(); // an empty stream still gets its SCHEMA
-    const { def, incremental } = this.#plan;
     if (this.#ctx.recordLimit !== undefined) return;
-    const bookmark: Bookmark =
-      incremental && def.replicationKey !== undefined
-        ? withValue(def.replicationKey, laterOf(this.#since, this.#maxSeen))
-        : {};
-    this.#ctx.state.set(def.name, bookmark);
+    const { def } = this.#plan;
+    this.#ctx.state.set(def.name, this.#bookmark(this.#window.finalBookmark()));
     if (this.#version !== undefined) {
       await this.#ctx.output.write(message.activateVersion(def.name, this.#version));
     }
@@ -396,19 +304,25 @@ class StreamSync {
   /** Records the resume point (old bookmark + cursor) and writes a STATE if it changed. */
   async #checkpoint(cursor: { partition?: string; page?: number }): Promise<void> {
     if (this.#ctx.recordLimit !== undefined) return;
-    const { def, incremental } = this.#plan;
+    const maxSeen = this.#window.maxSeen;
     const progress: Progress = {
       done: [...this.#done],
       ...cursor,
-      ...(this.#maxSeen === undefined ? {} : { max_seen: this.#maxSeen }),
+      ...(maxSeen === undefined ? {} : { max_seen: maxSeen }),
       ...(this.#version === undefined ? {} : { version: this.#version }),
     };
-    const base =
-      incremental && def.replicationKey !== undefined
-        ? withValue(def.replicationKey, this.#since)
-        : {};
-    this.#ctx.state.set(def.name, { ...base, progress });
+    this.#ctx.state.set(this.#name, { ...this.#bookmark(this.#window.since), progress });
     await this.#writeState();
+  }
+
+  /** The stream's bookmark with this value (FULL_TABLE streams keep none). */
+  #bookmark(value: string | undefined): Bookmark {
+    const { def, incremental } = this.#plan;
+    if (!incremental || def.replicationKey === undefined) return {};
+    const key = def.replicationKey;
+    return value === undefined
+      ? { replication_key: key }
+      : { replication_key: key, replication_key_value: value };
   }
 
   async #writeState(): Promise<void> {
@@ -420,10 +334,4 @@ class StreamSync {
     const limit = this.#ctx.recordLimit;
     return limit !== undefined && this.#written >= limit;
   }
-}
-
-function withValue(key: string, value: string | undefined): Bookmark {
-  return value === undefined
-    ? { replication_key: key }
-    : { replication_key: key, replication_key_value: value };
 }

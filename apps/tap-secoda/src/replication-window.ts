@@ -1,0 +1,102 @@
+import type { JsonObject, Logger } from "@repo/singer";
+import { instantKey, laterOf } from "./instant.js";
+
+/**
+ * What one stream's incremental read knows about its replication key: the bookmark it started
+ * from (`since`), the greatest value seen so far, and whether a newest-first list really comes
+ * newest first. A FULL_TABLE read has no field and lets every row through.
+ */
+export class ReplicationWindow {
+  /** The bookmark (or start_date) this read started from. */
+  readonly since: string | undefined;
+  readonly #sinceKey: string | undefined;
+  readonly #field: string | undefined;
+  readonly #newestFirst: boolean;
+  readonly #warn: (message: string) => void;
+  #maxSeen: string | undefined;
+  #maxSeenKey: string | undefined;
+  #orderTrusted = true;
+
+  constructor(options: {
+    /** The replication key; undefined for FULL_TABLE. */
+    readonly field: string | undefined;
+    readonly since: string | undefined;
+    /** Carried over from an interrupted run. */
+    readonly maxSeen: string | undefined;
+    /** The list is sorted on `field`, descending. */
+    readonly newestFirst: boolean;
+    readonly stream: string;
+    readonly log: Logger;
+  }) {
+    this.#field = options.field;
+    this.since = options.field === undefined ? undefined : options.since;
+    this.#sinceKey = this.since === undefined ? undefined : instantKey(this.since);
+    this.#maxSeen = options.maxSeen;
+    this.#maxSeenKey = options.maxSeen === undefined ? undefined : instantKey(options.maxSeen);
+    this.#newestFirst = options.field !== undefined && options.newestFirst;
+    this.#warn = (message) => options.log.warn(`stream ${options.stream}: ${message}`);
+  }
+
+  /** Greatest replication key value seen in this read (for progress and the final bookmark). */
+  get maxSeen(): string | undefined {
+    return this.#maxSeen;
+  }
+
+  /** The bookmark once the whole stream has been read: the later of `since` and max seen. */
+  finalBookmark(): string | undefined {
+    return laterOf(this.since, this.#maxSeen);
+  }
+
+  /**
+   * Reads the replication key of every row (undefined when absent or unparseable), tracks the
+   * maximum, and checks that a newest-first list is newest first across pages (`previous` is
+   * the previous page's last key). If it is not, early stop is off for the rest of the run.
+   */
+  scan(rows: readonly JsonObject[], previous: string | undefined): (string | undefined)[] {
+    const field = this.#field;
+    if (field === undefined) return [];
+    let last = previous;
+    let pageMax: { key: string; text: string } | undefined;
+    const keys = rows.map((row) => {
+      const value = row[field];
+      const key = typeof value === "string" ? instantKey(value) : undefined;
+      if (key === undefined || typeof value !== "string") return undefined;
+      if (this.#newestFirst && this.#orderTrusted && last !== undefined && key > last) {
+        this.#orderTrusted = false;
+        this.#warn(`Secoda did not return ${field} newest first; reading every page this run`);
+      }
+      last = key;
+      if (pageMax === undefined || key > pageMax.key) pageMax = { key, text: value };
+      return key;
+    });
+    if (
+      pageMax !== undefined &&
+      (this.#maxSeenKey === undefined || pageMax.key > this.#maxSeenKey)
+    ) {
+      this.#maxSeenKey = pageMax.key;
+      this.#maxSeen = pageMax.text;
+    }
+    return keys;
+  }
+
+  /** Whether a row with this key is due: at or after `since` (at-least-once), or unknown. */
+  isDue(key: string | undefined): boolean {
+    return this.#sinceKey === undefined || key === undefined || key >= this.#sinceKey;
+  }
+
+  /** True when a trusted newest-first page reaches below the bookmark: later pages are older. */
+  reachedBookmark(keys: readonly (string | undefined)[]): boolean {
+    if (!this.canStopEarly()) return false;
+    return keys.some((key) => !this.isDue(key));
+  }
+
+  /** A newest-first read from a bookmark, order not contradicted: it may stop at any page. */
+  canStopEarly(): boolean {
+    return this.#newestFirst && this.#orderTrusted && this.#sinceKey !== undefined;
+  }
+
+  /** True when some rows may be filtered out (a bookmark or start_date applies). */
+  get filters(): boolean {
+    return this.#sinceKey !== undefined;
+  }
+}
