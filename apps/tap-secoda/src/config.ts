@@ -44,7 +44,7 @@ export const SETTINGS = {
       maximum: 32,
       default: 4,
       description:
-        "Streams synced at the same time; also the cap on HTTP requests in flight (detail requests of one page run in parallel up to it). Output stays valid Singer at any value.",
+        "Streams synced at the same time, and pages of one list requested ahead (at least 2); also the cap on HTTP requests in flight. Output stays valid Singer at any value.",
     },
     requests_per_minute: {
       type: "number",

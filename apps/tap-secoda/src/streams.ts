@@ -235,7 +235,7 @@ export const STREAMS = [
   },
   {
     name: "custom_properties",
-    description: "Custom property definitions (a bare array, not paged; full table).",
+    description: "Custom property definitions (no timestamps: full table).",
     path: "/api/v1/resource/all_v2/custom_properties/",
     list: "array",
     schema: schemas.customProperties,
