@@ -204,6 +204,7 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("Meltano SDK target
     const schema = await fresh();
     const result = await load(schema, "pk_updates");
     expect(result.code).toBe(0);
+    expect(result.stdout).toBe("");
     expect(result.stderr).toContain('has no "key_properties"');
     expect(await rowsOf(schema, "example_stream", "id")).toEqual([
       { id: 1, name: "Alice", email: "alice@example.com" },
@@ -241,6 +242,7 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("Meltano SDK target
     const schema = await fresh();
     const result = await load(schema, "record_missing_key_property");
     expect(result.code).toBe(1);
+    expect(result.stdout).toBe("");
     expect(result.fatal).toContain(
       "line 2, stream test_record_missing_key_property, field /id: record is missing key property id",
     );
@@ -251,12 +253,14 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("Meltano SDK target
     const schema = await fresh();
     const strict = await load(schema, "record_missing_required_property");
     expect(strict.code).toBe(1);
+    expect(strict.stdout).toBe("");
     expect(strict.fatal).toContain(
       "line 2, stream test_record_missing_required_property, field /id: required property is missing",
     );
     expect(await schema.count("test_record_missing_required_property")).toBe(0);
     const lax = await load(schema, "record_missing_required_property", { validate_records: false });
     expect(lax.code).toBe(0);
+    expect(lax.stdout).toBe("");
     expect(await rowsOf(schema, "test_record_missing_required_property")).toEqual([
       { id: null, metric: 3215 },
     ]);
@@ -266,6 +270,7 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("Meltano SDK target
     const schema = await fresh();
     const result = await load(schema, "schema_no_properties");
     expect(result.code).toBe(0);
+    expect(result.stdout).toBe("");
     for (const table of [
       "test_object_schema_with_properties",
       "test_object_schema_no_properties",
@@ -322,6 +327,7 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("Meltano SDK target
     const schema = await fresh();
     const result = await load(schema, "special_chars_in_attributes");
     expect(result.code).toBe(0);
+    expect(result.stdout).toBe("");
     expect(await schema.tables()).toEqual(["test_special_chars_in_attributes"]);
     expect(await rowsOf(schema, "test_special_chars_in_attributes")).toEqual([
       {
