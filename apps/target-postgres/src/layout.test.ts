@@ -183,6 +183,24 @@ describe("mergeSql (decisions: COPY + merge)", () => {
     );
   });
 
+  it("the dedupe fallback keeps the last staged row per key", () => {
+    expect(
+      mergeSql(
+        '"s"."t"',
+        {
+          columns: [
+            { name: "k", type: "timestamp with time zone" },
+            { name: "v", type: "text" },
+          ],
+          primaryKey: ["k"],
+        },
+        true,
+      ),
+    ).toContain(
+      'SELECT DISTINCT ON ("k") "k", "v" FROM pg_temp."target_postgres_staging" ORDER BY "k", ctid DESC',
+    );
+  });
+
   it("a table of key columns only does nothing on conflict", () => {
     expect(
       mergeSql('"s"."t"', { columns: [{ name: "id", type: "bigint" }], primaryKey: ["id"] }),

@@ -292,10 +292,26 @@ export class Loader {
       }
       await tx.query(createStagingSql(merge));
       await tx.copyRows(stagingTable(), names, batch.chunks());
-      await tx.query(mergeSql(table, merge));
+      await this.#merge(tx, table, merge);
       await tx.query(dropStagingSql());
     } catch (error) {
       throw this.#loadError(error, batch);
+    }
+  }
+
+  /**
+   * The merge; if two staged rows still share a key (equal values written differently, which the
+   * row buffer's text comparison cannot see), Postgres refuses with 21000 "cannot affect row a
+   * second time": then the merge runs again keeping the last row per key.
+   */
+  async #merge(tx: DbSession, table: string, merge: MergeColumns): Promise<void> {
+    await tx.query("SAVEPOINT target_postgres_merge");
+    try {
+      await tx.query(mergeSql(table, merge));
+    } catch (error) {
+      if (!(error instanceof DbError) || error.code !== "21000") throw error;
+      await tx.query("ROLLBACK TO SAVEPOINT target_postgres_merge");
+      await tx.query(mergeSql(table, merge, true));
     }
   }
 

@@ -32,12 +32,24 @@ export function stagingTable(): string {
   return `pg_temp.${quoteIdent(STAGING_TABLE)}`;
 }
 
-/** The upsert from staging into `table` (already quoted and qualified). */
-export function mergeSql(table: string, { columns, primaryKey }: MergeColumns): string {
+/**
+ * The upsert from staging into `table` (already quoted and qualified). With `dedupe`, only the
+ * last staged row per key is used (`DISTINCT ON … ORDER BY ctid DESC`: a freshly COPY'd table
+ * stores rows in input order). That is the fallback for keys the row buffer cannot tell apart by
+ * text, e.g. one timestamp written as `…Z` and as `…+00:00` in the same batch.
+ */
+export function mergeSql(
+  table: string,
+  { columns, primaryKey }: MergeColumns,
+  dedupe = false,
+): string {
   const names = columns.map((c) => quoteIdent(c.name));
   const key = primaryKey.map(quoteIdent);
   const rest = names.filter((name) => !key.includes(name));
-  const insert = `INSERT INTO ${table} AS t (${names.join(", ")}) SELECT ${names.join(", ")} FROM ${stagingTable()}`;
+  const source = dedupe
+    ? `SELECT DISTINCT ON (${key.join(", ")}) ${names.join(", ")} FROM ${stagingTable()} ORDER BY ${key.join(", ")}, ctid DESC`
+    : `SELECT ${names.join(", ")} FROM ${stagingTable()}`;
+  const insert = `INSERT INTO ${table} AS t (${names.join(", ")}) ${source}`;
   if (rest.length === 0) return `${insert} ON CONFLICT (${key.join(", ")}) DO NOTHING`;
   const set = rest.map((name) => `${name} = EXCLUDED.${name}`).join(", ");
   // json (not jsonb) has no equality operator: compare its text.

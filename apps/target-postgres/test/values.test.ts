@@ -13,6 +13,26 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("values", () => {
     await schema.drop();
   });
 
+  it("keys equal in Postgres but written differently in one batch: the last row wins", async () => {
+    const input = ndjson([
+      schemaMessage(
+        "ts_key",
+        { at: { type: "string", format: "date-time" }, v: { type: "string" } },
+        ["at"],
+      ),
+      recordMessage("ts_key", { at: "2024-01-01T00:00:00Z", v: "first" }),
+      recordMessage("ts_key", { at: "2024-01-01T01:00:00+01:00", v: "second" }),
+      recordMessage("ts_key", { at: "2024-01-01 00:00:00", v: "third" }),
+      recordMessage("ts_key", { at: "2024-01-02T00:00:00Z", v: "other" }),
+    ]);
+    const result = await runTarget(configFor(schema), input);
+    expect(result.fatal).toBeUndefined();
+    expect(await rowsOf(schema, "ts_key", "at")).toEqual([
+      { at: "2024-01-01T00:00:00+00:00", v: "third" },
+      { at: "2024-01-02T00:00:00+00:00", v: "other" },
+    ]);
+  });
+
   it("huge text (3 MB with escapes and unicode) and a 1 MB string inside jsonb load byte-exact", async () => {
     const piece = "line\twith\\tabs and\nnewlines \r\n unicode ✓ 简单 \u{1F600} ";
     const big = piece.repeat(Math.ceil((3 * 1024 * 1024) / piece.length));
