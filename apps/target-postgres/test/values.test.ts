@@ -33,6 +33,20 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("values", () => {
     ]);
   });
 
+  it("a property missing from the SCHEMA is not loaded, with one warning per stream", async () => {
+    const input = ndjson([
+      schemaMessage("extra", { id: { type: "integer" } }, ["id"]),
+      recordMessage("extra", { id: 1, surprise: "x" }),
+      recordMessage("extra", { id: 2, surprise: "y" }),
+    ]);
+    const result = await runTarget(configFor(schema), input);
+    expect(result.code).toBe(0);
+    expect(result.stderr.match(/property "surprise" is not in the stream's SCHEMA/g)).toHaveLength(
+      1,
+    );
+    expect(await rowsOf(schema, "extra", "id")).toEqual([{ id: 1 }, { id: 2 }]);
+  });
+
   it("huge text (3 MB with escapes and unicode) and a 1 MB string inside jsonb load byte-exact", async () => {
     const piece = "line\twith\\tabs and\nnewlines \r\n unicode ✓ 简单 \u{1F600} ";
     const big = piece.repeat(Math.ceil((3 * 1024 * 1024) / piece.length));
