@@ -144,8 +144,11 @@ export class MetricCounter {
     this.#lastLogged = this.#now();
   }
 
-  increment(tags: JsonObject, by = 1): void {
-    const key = JSON.stringify(tags);
+  /**
+   * Adds to the count of a tag set. `key` identifies the tag set (default: its JSON); pass a
+   * precomputed one (e.g. the stream name) on a per-record path to skip the serialisation.
+   */
+  increment(tags: JsonObject, by = 1, key = JSON.stringify(tags)): void {
     const entry = this.#counts.get(key);
     if (entry === undefined) this.#counts.set(key, { tags, value: by });
     else entry.value += by;

@@ -74,6 +74,21 @@ describe("compileValidator", () => {
     );
   });
 
+  it("accepts a time without a zone in lenient mode only", () => {
+    const times = compileValidator(
+      { type: "object", properties: { t: { type: "string", format: "time" } } },
+      { stream: "s", formats: "lenient" },
+    );
+    expect(() => times({ t: "10:00:00" })).not.toThrow();
+    expect(() => times({ t: "23:59:59.123+02:00" })).not.toThrow();
+    expect(() => times({ t: "25:00:00" })).toThrow(/must match format "time"/);
+    const strict = compileValidator(
+      { type: "object", properties: { t: { type: "string", format: "time" } } },
+      { stream: "s" },
+    );
+    expect(() => strict({ t: "10:00:00" })).toThrow(/must match format "time"/);
+  });
+
   it("reports an invalid schema as an InputError naming the stream", () => {
     expect(() =>
       compileValidator(

@@ -47,7 +47,8 @@ export interface ValidatorOptions {
   readonly stream: string;
   /**
    * `strict` checks formats to the letter (RFC 3339 date-time with a zone). `lenient` accepts what
-   * real taps send and targets can still load: a date-time without a zone or with a space.
+   * real taps send and targets can still load: a date-time without a zone or with a space, a
+   * time without a zone.
    */
   readonly formats?: "strict" | "lenient";
 }
@@ -60,6 +61,8 @@ const addFormats = addFormatsImport as unknown as typeof addFormatsImport.defaul
 
 const LENIENT_DATE_TIME =
   /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}(:?\d{2})?)?$/i;
+
+const LENIENT_TIME = /^([01]\d|2[0-3]):[0-5]\d(:([0-5]\d|60)(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?$/i;
 
 function makeAjv(formats: "strict" | "lenient"): Ajv {
   // strict: false — taps put non-standard keywords in schemas (x-sql-datatype, inclusion, …).
