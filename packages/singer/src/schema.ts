@@ -79,6 +79,8 @@ function makeAjv(formats: "strict" | "lenient"): Ajv {
       validate: (text: string) =>
         LENIENT_DATE_TIME.test(text) && !Number.isNaN(Date.parse(text.replace(" ", "T"))),
     });
+    // A time of day without a zone (`10:00:00`) is what most taps send for `format: time`.
+    ajv.addFormat("time", { type: "string", validate: (text: string) => LENIENT_TIME.test(text) });
   }
   return ajv;
 }
