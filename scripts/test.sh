@@ -14,5 +14,6 @@ fi
 "$PNPM" exec turbo run build
 "$PNPM" exec biome check .
 node scripts/meltano-yml.mjs --check
+node scripts/readme-settings.mjs --check
 "$PNPM" exec turbo run typecheck
 "$PNPM" exec turbo run test --concurrency=1
