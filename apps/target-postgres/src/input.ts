@@ -1,12 +1,12 @@
 import {
   DEFAULT_MAX_LINE_BYTES,
   InputError,
+  LineSplitter,
   type Logger,
   parseMessage,
   type SingerMessage,
 } from "@repo/singer";
 import { type LoadObject, type LoadValue, mayHaveLongNumber, parseExact } from "./exact-json.js";
-import { LineSplitter } from "./line-splitter.js";
 
 /** One message, with the exact-number copy of a RECORD's `record` when its line needs one. */
 export interface InputMessage {
