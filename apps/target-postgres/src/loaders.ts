@@ -127,8 +127,22 @@ export class Loaders {
       return this.flushAll(false);
     const loader = stream === undefined ? undefined : this.#loaders.get(stream);
     if (loader !== undefined && loader.pendingRows >= this.#limits.rows)
-      return this.#flush([loader]);
+      return this.#flush(this.#withBlockers(loader));
     return undefined;
+  }
+
+  /**
+   * A full stream plus every stream whose buffered rows hold back the newest pending STATE, in
+   * one transaction: with interleaved streams, flushing only the full one would leave every
+   * STATE waiting behind the others' small buffers until the end of the run.
+   */
+  #withBlockers(full: Loader): Loader[] {
+    const chosen = new Set([full]);
+    for (const stream of this.#states.blockingStreams()) {
+      const loader = this.#loaders.get(stream);
+      if (loader !== undefined) chosen.add(loader);
+    }
+    return [...chosen];
   }
 
   /** For the idle timer: flush when the oldest buffered record passed the age limit. */

@@ -84,6 +84,24 @@ describe("StateTracker (decisions: STATE after commit)", () => {
     expect(run(steps).out).toEqual(expected);
   });
 
+  it("blockingStreams: the streams whose open batch holds records before the newest STATE", () => {
+    const tracker = new StateTracker(() => undefined);
+    expect(tracker.blockingStreams()).toEqual([]);
+    tracker.recordSeen("a");
+    tracker.recordSeen("b");
+    tracker.stateSeen({ n: 1 });
+    tracker.recordSeen("c");
+    expect(tracker.blockingStreams()).toEqual(["a", "b"]);
+    tracker.stateSeen({ n: 2 });
+    expect(tracker.blockingStreams()).toEqual(["a", "b", "c"]);
+    tracker.committed(
+      [tracker.seal("a"), tracker.seal("b"), tracker.seal("c")].flatMap((t) =>
+        t === undefined ? [] : [t],
+      ),
+    );
+    expect(tracker.blockingStreams()).toEqual([]);
+  });
+
   it("keeps few pending states when a tap sends a STATE after every record", () => {
     const steps: string[] = [];
     for (let i = 1; i <= 10_000; i += 1) steps.push(`r:${i % 3 === 0 ? "b" : "a"}`, `s:${i}`);

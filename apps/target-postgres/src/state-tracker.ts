@@ -58,6 +58,17 @@ export class StateTracker {
     this.#update();
   }
 
+  /**
+   * Streams whose open (unsealed) batch holds records that came before the newest pending STATE:
+   * the streams a flush must include so that STATE can be written after its COMMIT. Empty when
+   * no STATE is pending.
+   */
+  blockingStreams(): string[] {
+    const newest = this.#pending.at(-1);
+    if (newest === undefined) return [];
+    return [...this.#open].filter(([, start]) => start <= newest.seq).map(([stream]) => stream);
+  }
+
   /** States waiting for their records' commit (for tests and diagnostics). */
   get pendingCount(): number {
     return this.#pending.length;
