@@ -28,6 +28,18 @@ export const SETTINGS = {
       description:
         "A postgres:// URL (libpq connection URI, e.g. with ?sslmode=require). Overrides host, port, user, password and database.",
     },
+    embedded: {
+      type: "boolean",
+      description:
+        "Load into the embedded PostgreSQL (PGlite) in `embedded_path`. Default: only when no connection is configured at all (no connection setting, no DATABASE_URL, no PGHOST/PGDATABASE/PGUSER); `false` never.",
+    },
+    embedded_path: {
+      type: "string",
+      minLength: 1,
+      default: "./.target-postgres/",
+      description:
+        "Folder of the embedded database (PGlite data in `pgdata/`, the single-session lock in `target-postgres.lock`); created if missing, relative to the working directory.",
+    },
     default_target_schema: {
       type: "string",
       minLength: 1,
@@ -87,6 +99,8 @@ export interface TargetConfig {
   readonly password?: string;
   readonly database?: string;
   readonly connection_string?: string;
+  readonly embedded?: boolean;
+  readonly embedded_path: string;
   readonly default_target_schema: string;
   readonly batch_size_rows: number;
   readonly batch_size_bytes: number;

@@ -126,9 +126,27 @@ async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Pro
   }
 }
 
-function toDbError(error: unknown): DbError {
+/** The fields a PostgreSQL error report carries (pg's and PGlite's DatabaseError alike). */
+interface DatabaseErrorLike extends Error {
+  readonly code: string | undefined;
+  readonly detail: string | undefined;
+  readonly where: string | undefined;
+  readonly table: string | undefined;
+  readonly column: string | undefined;
+  readonly constraint: string | undefined;
+}
+
+function isDatabaseError(error: unknown): error is DatabaseErrorLike {
+  return (
+    error instanceof pg.DatabaseError ||
+    (error instanceof Error && "severity" in error && "code" in error)
+  );
+}
+
+/** Any failure of a query as a DbError with the database's own details (both adapters). */
+export function toDbError(error: unknown): DbError {
   if (error instanceof DbError) return error;
-  if (error instanceof pg.DatabaseError) {
+  if (isDatabaseError(error)) {
     const detail = error.detail === undefined ? "" : ` (${error.detail})`;
     const where = error.where === undefined ? "" : `; ${error.where}`;
     const copyRow = /COPY [^,]+, line (\d+)/.exec(error.where ?? "")?.[1];

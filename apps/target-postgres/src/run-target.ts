@@ -1,9 +1,9 @@
 import type { Readable } from "node:stream";
 import { assertNever, InputError, type RunContext } from "@repo/singer";
-import { connectionSettings, type TargetConfig } from "./config.js";
-import { connectPg } from "./db.js";
+import type { TargetConfig } from "./config.js";
 import { IDLE, readInput } from "./input.js";
 import { Loaders } from "./loaders.js";
+import { openDb } from "./open-db.js";
 import { StateTracker } from "./state-tracker.js";
 
 /**
@@ -19,7 +19,7 @@ export async function runTarget(ctx: RunContext<TargetConfig>, input: Readable):
     // A closed stdout surfaces below through output.flush(); never as an unhandled rejection.
     output.writeLine(JSON.stringify(value))?.catch(() => undefined);
   });
-  const db = connectPg(connectionSettings(config, ctx.io.env), log);
+  const db = openDb(config, ctx.io.env, log);
   const loaders = new Loaders(db, config, states, log);
   const stop = () => input.destroy();
   signal.addEventListener("abort", stop, { once: true });

@@ -1,0 +1,50 @@
+import { resolve } from "node:path";
+import type { Logger } from "@repo/singer";
+import { type ConnectionSettings, connectionSettings, type TargetConfig } from "./config.js";
+import { connectPg, type Db } from "./db.js";
+import { openPglite } from "./pglite-db.js";
+
+/** The database a config points to: a PostgreSQL server, or the embedded folder. */
+export type DbTarget =
+  | { readonly kind: "server"; readonly settings: ConnectionSettings }
+  | { readonly kind: "embedded"; readonly folder: string };
+
+const CONNECTION_ENV = ["DATABASE_URL", "PGHOST", "PGDATABASE", "PGUSER"];
+
+/**
+ * `embedded: true` forces the embedded database and `false` forbids it; unset, it is used when
+ * nothing names a server: no connection setting, no DATABASE_URL and no PGHOST/PGDATABASE/PGUSER.
+ */
+export function dbTarget(config: TargetConfig, env: NodeJS.ProcessEnv): DbTarget {
+  const { connection_string, host, port, user, password, database } = config;
+  const configured =
+    [connection_string, host, port, user, password, database].some((v) => v !== undefined) ||
+    CONNECTION_ENV.some((name) => (env[name] ?? "") !== "");
+  const embedded = config.embedded ?? !configured;
+  return embedded
+    ? { kind: "embedded", folder: resolve(config.embedded_path) }
+    : { kind: "server", settings: connectionSettings(config, env) };
+}
+
+/** Opens (lazily) the adapter of the db.ts port for the config's database. */
+export function openDb(config: TargetConfig, env: NodeJS.ProcessEnv, log: Logger): Db {
+  const target = dbTarget(config, env);
+  return target.kind === "embedded"
+    ? openPglite(target.folder, log)
+    : connectPg(target.settings, log);
+}
+
+/** For log lines and `inspect`: where the data goes, without secrets. */
+export function describeTarget(target: DbTarget): string {
+  if (target.kind === "embedded") return `embedded PostgreSQL (PGlite) at ${target.folder}`;
+  const { settings } = target;
+  if (settings.connectionString !== undefined) {
+    try {
+      const url = new URL(settings.connectionString);
+      return `PostgreSQL ${url.hostname}:${url.port || "5432"}${url.pathname}`;
+    } catch {
+      return "PostgreSQL (connection_string)";
+    }
+  }
+  return `PostgreSQL ${settings.host ?? "(PGHOST)"}:${settings.port ?? 5432}/${settings.database ?? "(PGDATABASE)"}`;
+}

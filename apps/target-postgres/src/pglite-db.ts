@@ -1,0 +1,118 @@
+import { join, resolve } from "node:path";
+import { PGlite, type Transaction } from "@electric-sql/pglite";
+import type { Logger } from "@repo/singer";
+import { type Db, DbError, type DbSession, type Row, toDbError } from "./db.js";
+import { acquireLock } from "./lock.js";
+
+/** Where PGlite keeps its cluster inside the embedded folder (next to the lock file). */
+export const PGLITE_DATA = "pgdata";
+
+/** int8 as text, as node-postgres returns it (PGlite would return number or BigInt). */
+const PARSERS = { 20: (value: string) => value };
+
+/** The one PGlite call both a Db and a Transaction offer. */
+type Queryable = Pick<PGlite, "query" | "exec">;
+
+/**
+ * The second adapter of the db.ts port: an embedded PostgreSQL (PGlite, WASM) with its data in
+ * `folder`. Opens lazily (first query: lock file, then PGlite; a new folder runs initdb, ~3 s).
+ * PGlite is single-session, so every top-level query and transaction runs one at a time
+ * (a promise chain), and `COPY … FROM STDIN` becomes PGlite's `COPY … FROM '/dev/blob'` with the
+ * same COPY text. Same SQL, same type mapping, same STATE rule as the server path.
+ */
+export function openPglite(folder: string, log: Logger): Db {
+  const dir = resolve(folder);
+  let opened: Promise<{ db: PGlite; release: () => void }> | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+  const open = () => {
+    opened ??= (async () => {
+      const release = acquireLock(dir, log);
+      try {
+        const db = await PGlite.create({ dataDir: join(dir, PGLITE_DATA), parsers: PARSERS });
+        log.info(`embedded PostgreSQL (PGlite) at ${dir}`);
+        return { db, release };
+      } catch (error) {
+        release();
+        const cause = toDbError(error);
+        throw new DbError(
+          `could not open the embedded database ${dir}: ${cause.message}`,
+          {},
+          error,
+        );
+      }
+    })();
+    return opened;
+  };
+  const exclusive = <T>(work: (db: PGlite) => Promise<T>): Promise<T> => {
+    const run = queue.then(async () => work((await open()).db));
+    queue = run.catch(() => undefined);
+    return run;
+  };
+  return {
+    query: (sql, params) => exclusive((db) => query(db, sql, params)),
+    copyRows: (table, columns, data) => exclusive((db) => copyRows(db, table, columns, data)),
+    transaction: (work) =>
+      exclusive(async (db) => {
+        try {
+          return await db.transaction(async (tx) => {
+            await query(tx, "SET LOCAL TIME ZONE 'UTC'");
+            return work(session(tx));
+          });
+        } catch (error) {
+          throw error instanceof DbError ? error : toDbError(error);
+        }
+      }),
+    close: async () => {
+      if (opened === undefined) return;
+      await queue;
+      const { db, release } = await opened;
+      try {
+        await db.close();
+      } finally {
+        release();
+      }
+    },
+  };
+}
+
+function session(tx: Transaction): DbSession {
+  return {
+    query: (sql, params) => query(tx, sql, params),
+    copyRows: (table, columns, data) => copyRows(tx, table, columns, data),
+  };
+}
+
+async function query<R extends Row>(
+  db: Queryable,
+  sql: string,
+  params?: readonly unknown[],
+): Promise<R[]> {
+  try {
+    if (params === undefined || params.length === 0) {
+      // The simple protocol, like node-postgres without parameters (several statements allowed).
+      const results = await db.exec(sql);
+      return (results.at(-1)?.rows ?? []) as R[]; // PGlite rows are untyped records
+    }
+    return (await db.query<R>(sql, [...params])).rows;
+  } catch (error) {
+    throw toDbError(error);
+  }
+}
+
+async function copyRows(
+  db: Queryable,
+  table: string,
+  columns: readonly string[],
+  data: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+): Promise<number> {
+  const parts: Uint8Array[] = [];
+  for await (const chunk of data) parts.push(chunk);
+  try {
+    const result = await db.query(`COPY ${table} (${columns.join(", ")}) FROM '/dev/blob'`, [], {
+      blob: new Blob(parts),
+    });
+    return result.affectedRows ?? 0;
+  } catch (error) {
+    throw toDbError(error);
+  }
+}
