@@ -82,6 +82,48 @@ export const SETTINGS = {
       description:
         "What to do with U+0000 (NUL) in strings, which PostgreSQL text and jsonb cannot store, also nested in objects and arrays: `replace` it with U+FFFD, or `fail` naming stream, column and key.",
     },
+    process_activate_version_messages: {
+      type: "boolean",
+      default: true,
+      description:
+        "Handle ACTIVATE_VERSION: the stream's buffered rows are committed, then rows of an older table version (`_sdc_table_version`, from RECORD.version; NULL counts as older) are deleted (`hard_delete`) or stamped in `_sdc_deleted_at`. False: the message is ignored.",
+    },
+    hard_delete: {
+      type: "boolean",
+      default: false,
+      description:
+        "ACTIVATE_VERSION deletes older-version rows instead of setting their `_sdc_deleted_at` (set once, never re-stamped); records whose `_sdc_deleted_at` is set (LOG_BASED deletes) are deleted right after their batch is merged.",
+    },
+    add_record_metadata: {
+      type: "boolean",
+      default: false,
+      description:
+        "Add `_sdc_extracted_at`, `_sdc_received_at`, `_sdc_batched_at`, `_sdc_deleted_at` (timestamptz), `_sdc_sequence` and `_sdc_table_version` (bigint) columns to every table.",
+    },
+    load_method: {
+      type: "string",
+      enum: ["upsert", "append-only", "overwrite"],
+      default: "upsert",
+      description:
+        "`upsert`: merge on key_properties (keyless streams append); `append-only`: always append, keys are not enforced; `overwrite`: the stream's rows replace the table's at the end of input, in one transaction (readers never see it empty).",
+    },
+    load_history_table: {
+      type: ["string", "null"],
+      maxLength: 63,
+      default: "_sdc_loads",
+      description:
+        "Table in the target schema that records every run (id, times, rows per stream, last STATE, outcome, error). Null or empty disables it.",
+    },
+    before_run_sql: {
+      anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }],
+      description:
+        "SQL statement(s) run before the first load (a string or a list, each run in order).",
+    },
+    after_run_sql: {
+      anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }],
+      description:
+        "SQL statement(s) run after the last commit of a successful run (a string or a list).",
+    },
     log_level: {
       type: "string",
       enum: ["debug", "info", "warn", "error", "fatal"],
@@ -107,8 +149,17 @@ export interface TargetConfig {
   readonly batch_max_age_seconds: number;
   readonly validate_records: boolean;
   readonly nul_handling: NulHandling;
+  readonly process_activate_version_messages: boolean;
+  readonly hard_delete: boolean;
+  readonly add_record_metadata: boolean;
+  readonly load_method: LoadMethod;
+  readonly load_history_table: string | null;
+  readonly before_run_sql?: string | readonly string[];
+  readonly after_run_sql?: string | readonly string[];
   readonly log_level?: string;
 }
+
+export type LoadMethod = "upsert" | "append-only" | "overwrite";
 
 /** Where to connect; fields left out fall back to the libpq PG* variables (node-postgres). */
 export interface ConnectionSettings {

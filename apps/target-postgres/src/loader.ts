@@ -8,6 +8,7 @@ import {
   type RecordValidator,
   type SchemaMessage,
 } from "@repo/singer";
+import { deleteMarkedRows } from "./activate-version.js";
 import {
   type Encoder,
   encoderFor,
@@ -27,6 +28,7 @@ import {
   schemaSignature,
   validationSchema,
 } from "./layout.js";
+import { countedMergeSql, type LoadCounts, type MergeCounts, mergeCounts } from "./load-history.js";
 import {
   createStagingSql,
   dropStagingSql,
@@ -34,6 +36,7 @@ import {
   mergeSql,
   stagingTable,
 } from "./merge.js";
+import { DELETED_AT } from "./record-metadata.js";
 import { type Batch, RowBuffer } from "./row-buffer.js";
 import { joinTypes, PG, widenUsing } from "./type-mapping.js";
 
@@ -43,6 +46,8 @@ export interface LoaderContext {
   readonly schema: string;
   readonly validate: boolean;
   readonly nul: NulHandling;
+  /** `hard_delete`: rows merged with `_sdc_deleted_at` set are deleted (activate-version.ts). */
+  readonly hardDelete?: boolean;
 }
 
 /** A batch taken out of the buffer, with what its transaction needs. */
@@ -73,6 +78,8 @@ export class Loader {
   #warnedUnknown = false;
   #buffer = new RowBuffer(false);
   readonly #overflow = new Set<number>();
+  /** Where batches load instead of the table (load_method overwrite's shadow). */
+  #into: string | undefined;
 
   private constructor(stream: string, tableName: string, ctx: LoaderContext) {
     this.stream = stream;
@@ -90,6 +97,15 @@ export class Loader {
 
   get table(): string {
     return qualified(this.#ctx.schema, this.#tableName);
+  }
+
+  /** The table batches load into: the stream's table, or its overwrite shadow. */
+  get loadTable(): string {
+    return this.#into ?? this.table;
+  }
+
+  redirect(table: string | undefined): void {
+    this.#into = table;
   }
 
   get pendingRows(): number {
@@ -273,8 +289,8 @@ export class Loader {
    * Loads a sealed batch inside the flush's transaction: widen columns if needed, then COPY
    * straight into the table (keyless) or into a staging table followed by one merge (keyed).
    */
-  async load(tx: DbSession, { batch, merge, widen }: SealedBatch): Promise<void> {
-    const table = this.table;
+  async load(tx: DbSession, { batch, merge, widen }: SealedBatch): Promise<LoadCounts> {
+    const table = this.loadTable;
     const names = merge.columns.map((c) => quoteIdent(c.name));
     try {
       for (const column of widen) {
@@ -286,14 +302,18 @@ export class Loader {
           `stream ${this.stream}: widened column ${column.name} to ${column.type} for values that did not fit`,
         );
       }
+      const marked = this.#ctx.hardDelete === true && names.includes(quoteIdent(DELETED_AT));
       if (merge.primaryKey.length === 0) {
-        await tx.copyRows(table, names, batch.chunks());
-        return;
+        const inserted = await tx.copyRows(table, names, batch.chunks());
+        const deleted = marked ? await deleteMarkedRows(tx, table, []) : 0;
+        return { inserted, updated: 0, deleted };
       }
       await tx.query(createStagingSql(merge));
       await tx.copyRows(stagingTable(), names, batch.chunks());
-      await this.#merge(tx, table, merge);
+      const counts = await this.#merge(tx, table, merge);
+      const deleted = marked ? await deleteMarkedRows(tx, table, merge.primaryKey) : 0;
       await tx.query(dropStagingSql());
+      return { ...counts, deleted };
     } catch (error) {
       throw this.#loadError(error, batch);
     }
@@ -304,14 +324,14 @@ export class Loader {
    * row buffer's text comparison cannot see), Postgres refuses with 21000 "cannot affect row a
    * second time": then the merge runs again keeping the last row per key.
    */
-  async #merge(tx: DbSession, table: string, merge: MergeColumns): Promise<void> {
+  async #merge(tx: DbSession, table: string, merge: MergeColumns): Promise<MergeCounts> {
     await tx.query("SAVEPOINT target_postgres_merge");
     try {
-      await tx.query(mergeSql(table, merge));
+      return mergeCounts(await tx.query(countedMergeSql(mergeSql(table, merge))));
     } catch (error) {
       if (!(error instanceof DbError) || error.code !== "21000") throw error;
       await tx.query("ROLLBACK TO SAVEPOINT target_postgres_merge");
-      await tx.query(mergeSql(table, merge, true));
+      return mergeCounts(await tx.query(countedMergeSql(mergeSql(table, merge, true))));
     }
   }
 

@@ -6,12 +6,16 @@ import {
   type RecordMessage,
   type SchemaMessage,
 } from "@repo/singer";
+import { retireOldVersions } from "./activate-version.js";
 import type { TargetConfig } from "./config.js";
 import type { Db } from "./db.js";
 import { ensureSchema, listTables } from "./ddl.js";
 import type { LoadObject } from "./exact-json.js";
 import { assignNames } from "./identifiers.js";
+import type { LoadHistory } from "./load-history.js";
+import { Overwrite, schemaForMethod } from "./load-method.js";
 import { Loader, type LoaderContext, type SealedBatch } from "./loader.js";
+import { RecordMetadata } from "./record-metadata.js";
 import type { StateTracker } from "./state-tracker.js";
 
 const FIRST_FLUSH_BYTES = 1024 * 1024;
@@ -38,6 +42,12 @@ export class Loaders {
   readonly #records: MetricCounter;
   readonly #loaders = new Map<string, Loader>();
   readonly #warnedActivate = new Set<string>();
+  readonly #config: TargetConfig;
+  readonly #meta: RecordMetadata;
+  readonly #overwrite: Overwrite | undefined;
+  /** Tickets of overwrite streams: released once the shadow tables are swapped in. */
+  readonly #held: number[] = [];
+  history: LoadHistory | undefined;
   #schemaReady = false;
   #flushes = 0;
   #bufferedBytes = 0;
@@ -53,7 +63,14 @@ export class Loaders {
       schema: config.default_target_schema,
       validate: config.validate_records,
       nul: config.nul_handling,
+      hardDelete: config.hard_delete,
     };
+    this.#config = config;
+    this.#meta = new RecordMetadata({
+      addRecordMetadata: config.add_record_metadata,
+      activateVersion: config.process_activate_version_messages,
+    });
+    this.#overwrite = config.load_method === "overwrite" ? new Overwrite(log) : undefined;
     this.#limits = {
       rows: config.batch_size_rows,
       bytes: config.batch_size_bytes,
@@ -69,7 +86,8 @@ export class Loaders {
    * no-op, and a changed one first commits the rows buffered under the old one (SDK #3237),
    * then evolves the table.
    */
-  async setSchema(message: SchemaMessage, line: number): Promise<void> {
+  async setSchema(tapMessage: SchemaMessage, line: number): Promise<void> {
+    const message = schemaForMethod(this.#meta.schema(tapMessage), this.#config.load_method);
     const loader = this.#loaders.get(message.stream);
     if (loader === undefined) {
       if (!this.#schemaReady) {
@@ -89,6 +107,36 @@ export class Loaders {
       await this.settle(); // DDL waits for any commit in flight on the one connection
     }
     await loader.applySchema(message, line);
+    if (this.#overwrite?.isShadowed(loader) === true)
+      await this.#overwrite.tableChanged(this.#db, loader);
+  }
+
+  /**
+   * Before a RECORD: stamps its `_sdc_*` values; the first versioned record of a stream first
+   * adds the version columns (a SCHEMA change, so it may wait for a commit).
+   */
+  beforeRecord(message: RecordMessage, exact: LoadObject | undefined, line: number, now: number) {
+    const schema = this.#meta.versionSchema(message);
+    if (schema === undefined) {
+      this.#meta.stamp(message, exact, now);
+      return undefined;
+    }
+    return this.#applyMetaSchema(schema, line).then(() => this.#meta.stamp(message, exact, now));
+  }
+
+  async #applyMetaSchema(schema: SchemaMessage, line: number): Promise<void> {
+    const loader = this.#loaders.get(schema.stream);
+    if (loader === undefined) return;
+    const message = schemaForMethod(schema, this.#config.load_method);
+    if (loader.pendingRows > 0 && loader.needsFlushFor(message, line)) {
+      await this.#flush([loader]);
+      await this.settle();
+    } else {
+      await this.settle();
+    }
+    await loader.applySchema(message, line);
+    if (this.#overwrite?.isShadowed(loader) === true)
+      await this.#overwrite.tableChanged(this.#db, loader);
   }
 
   /** Validates and buffers one RECORD; throws InputError naming line, stream and field. */
@@ -109,13 +157,42 @@ export class Loaders {
     this.#oldestAt ??= now;
   }
 
-  /** ACTIVATE_VERSION is not supported yet: logged once per stream, nothing is deleted. */
-  activateVersion(message: ActivateVersionMessage, line: number): void {
-    if (this.#warnedActivate.has(message.stream)) return;
-    this.#warnedActivate.add(message.stream);
-    this.#log.warn(
-      `line ${line}, stream ${message.stream}: ACTIVATE_VERSION is not supported yet and is ignored (no rows are deleted)`,
+  /**
+   * ACTIVATE_VERSION (activate-version.ts): commits the stream's buffered rows, then retires
+   * older versions in the next transaction of the one commit queue, so a STATE that follows the
+   * message is written only after both. Unknown stream or disabled: a warning (once per stream).
+   */
+  async activateVersion(message: ActivateVersionMessage, line: number): Promise<void> {
+    const loader = this.#loaders.get(message.stream);
+    if (!this.#config.process_activate_version_messages || loader === undefined) {
+      if (this.#warnedActivate.has(message.stream)) return;
+      this.#warnedActivate.add(message.stream);
+      this.#log.warn(
+        `line ${line}, stream ${message.stream}: ACTIVATE_VERSION ${loader === undefined ? "for a stream without SCHEMA" : "ignored (process_activate_version_messages is false)"}; no rows are deleted`,
+      );
+      return;
+    }
+    if (this.#overwrite !== undefined) return; // the swap at the end replaces every row anyway
+    const schema = this.#meta.markVersioned(message.stream);
+    if (schema !== undefined) await this.#applyMetaSchema(schema, line);
+    await this.#flush([loader]);
+    await this.settle();
+    const hard = this.#config.hard_delete;
+    const retired = await this.#db.transaction((tx) =>
+      retireOldVersions(tx, loader.loadTable, message.version, hard),
     );
+    this.history?.deleted(loader.stream, retired);
+    this.#log.info(
+      `stream ${loader.stream}: ACTIVATE_VERSION ${message.version}: ${retired} rows of older versions ${hard ? "deleted" : "marked in _sdc_deleted_at"}`,
+    );
+  }
+
+  /** End of input, after flushAll: overwrite streams' shadows replace their tables. */
+  async finish(): Promise<void> {
+    await this.settle();
+    if (this.#overwrite === undefined) return;
+    await this.#overwrite.swap(this.#db);
+    this.#states.committed(this.#held.splice(0));
   }
 
   /**
@@ -200,15 +277,28 @@ export class Loaders {
     work: readonly { loader: Loader; sealed: SealedBatch; ticket: number | undefined }[],
   ) {
     const started = performance.now();
-    await this.#db.transaction(async (tx) => {
-      for (const { loader, sealed } of work) await loader.load(tx, sealed);
+    const wall = Date.now();
+    const counts = await this.#db.transaction(async (tx) => {
+      const out = [];
+      for (const { loader, sealed } of work) {
+        if (this.#overwrite !== undefined) await this.#overwrite.prepare(tx, loader);
+        out.push(await loader.load(tx, sealed));
+      }
+      return out;
     });
+    for (const [index, { loader, sealed }] of work.entries()) {
+      const loaded = counts[index];
+      if (loaded !== undefined)
+        this.history?.committed(loader.stream, sealed.batch.rows, loaded, wall);
+    }
     const took = Math.round(performance.now() - started);
     for (const { loader, sealed } of work)
       this.#log.info(
         `stream ${loader.stream}: committed ${sealed.batch.rows} rows (${sealed.batch.bytes} bytes) to ${loader.table} (flush of ${work.length} stream(s) in ${took} ms)`,
       );
-    this.#states.committed(work.flatMap(({ ticket }) => (ticket === undefined ? [] : [ticket])));
+    const tickets = work.flatMap(({ ticket }) => (ticket === undefined ? [] : [ticket]));
+    if (this.#overwrite === undefined) this.#states.committed(tickets);
+    else this.#held.push(...tickets); // the rows are in shadow tables until finish()
   }
 
   /**

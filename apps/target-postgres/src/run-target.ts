@@ -1,7 +1,9 @@
 import type { Readable } from "node:stream";
 import { assertNever, InputError, type RunContext } from "@repo/singer";
 import type { TargetConfig } from "./config.js";
+import { runHooks } from "./hooks.js";
 import { IDLE, readInput } from "./input.js";
+import { LoadHistory } from "./load-history.js";
 import { Loaders } from "./loaders.js";
 import { openDb } from "./open-db.js";
 import { StateTracker } from "./state-tracker.js";
@@ -15,17 +17,23 @@ import { StateTracker } from "./state-tracker.js";
  */
 export async function runTarget(ctx: RunContext<TargetConfig>, input: Readable): Promise<void> {
   const { config, log, output, signal } = ctx;
+  const history = new LoadHistory(log, config.default_target_schema, config.load_history_table);
   const states = new StateTracker((value) => {
+    history.stateWritten(value);
     // A closed stdout surfaces below through output.flush(); never as an unhandled rejection.
     output.writeLine(JSON.stringify(value))?.catch(() => undefined);
   });
   const db = openDb(config, ctx.io.env, log);
   const loaders = new Loaders(db, config, states, log);
+  loaders.history = history;
   const stop = () => input.destroy();
   signal.addEventListener("abort", stop, { once: true });
   const idleMs = Math.min(1000, config.batch_max_age_seconds * 1000);
   let failing = true;
+  let failure: unknown;
   try {
+    await history.start(db);
+    await runHooks(db, log, "before_run_sql", config.before_run_sql);
     for await (const batch of readInput(input, log, idleMs)) {
       if (batch === IDLE) {
         await loaders.flushIfStale(Date.now());
@@ -38,15 +46,18 @@ export async function runTarget(ctx: RunContext<TargetConfig>, input: Readable):
           case "SCHEMA":
             await loaders.setSchema(message, line);
             break;
-          case "RECORD":
+          case "RECORD": {
+            const ready = loaders.beforeRecord(message, exact, line, now);
+            if (ready !== undefined) await ready;
             loaders.add(message, exact, clean, line, now);
             states.recordSeen(message.stream);
             break;
+          }
           case "STATE":
             states.stateSeen(message.value);
             break;
           case "ACTIVATE_VERSION":
-            loaders.activateVersion(message, line);
+            await loaders.activateVersion(message, line);
             break;
           case "BATCH":
             throw new InputError(
@@ -63,16 +74,25 @@ export async function runTarget(ctx: RunContext<TargetConfig>, input: Readable):
     }
     // End of input (or a stop signal): commit everything; the last STATE follows the commit.
     await loaders.flushAll();
+    await loaders.finish();
+    await runHooks(db, log, "after_run_sql", config.after_run_sql);
     failing = false;
   } catch (error) {
     if (signal.aborted && isAbortError(error)) {
       await loaders.flushAll();
+      await loaders.finish();
       failing = false;
       return;
     }
+    failure = error;
     throw error;
   } finally {
     signal.removeEventListener("abort", stop);
+    await loaders.settle().catch((error: unknown) => {
+      failure ??= error;
+    });
+    const outcome = failing ? "failed" : signal.aborted ? "interrupted" : "succeeded";
+    await history.finish(db, outcome, failing ? failure : undefined);
     await loaders.close(failing);
   }
 }

@@ -63,6 +63,13 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("CLI and connection
       "batch_max_age_seconds",
       "validate_records",
       "nul_handling",
+      "process_activate_version_messages",
+      "hard_delete",
+      "add_record_metadata",
+      "load_method",
+      "load_history_table",
+      "before_run_sql",
+      "after_run_sql",
       "log_level",
     ]);
     for (const spec of Object.values(settings))

@@ -1,0 +1,144 @@
+import { randomUUID } from "node:crypto";
+import type { JsonObject, Logger } from "@repo/singer";
+import type { Db, Row } from "./db.js";
+import { qualified } from "./identifiers.js";
+
+export interface MergeCounts {
+  readonly inserted: number;
+  readonly updated: number;
+}
+
+export interface LoadCounts extends MergeCounts {
+  readonly deleted: number;
+}
+
+/** The upsert, counting inserted (`xmax = 0`: a new tuple) and updated rows in one round trip. */
+export function countedMergeSql(merge: string): string {
+  return `WITH m AS (${merge} RETURNING (xmax = 0) AS inserted) SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM m`;
+}
+
+export function mergeCounts(rows: readonly Row[]): MergeCounts {
+  const row = rows[0];
+  return { inserted: Number(row?.inserted ?? 0), updated: Number(row?.updated ?? 0) };
+}
+
+export type Outcome = "succeeded" | "failed" | "interrupted";
+
+interface StreamStats {
+  rows: number;
+  inserted: number;
+  updated: number;
+  deleted: number;
+  first: number;
+  last: number;
+}
+
+/**
+ * Per-stream counts of committed rows, the load summary printed at exit, and the load history
+ * table: one row per run, inserted as `interrupted` when the run starts (so a run killed with
+ * SIGKILL stays recorded as interrupted) and updated at its end with the outcome, the counts,
+ * the last STATE written and the error text (through the logger's redact(), never a secret).
+ */
+export class LoadHistory {
+  readonly id = randomUUID();
+  readonly #log: Logger;
+  readonly #table: string | undefined;
+  readonly #started = Date.now();
+  readonly #streams = new Map<string, StreamStats>();
+  #lastState: JsonObject | null = null;
+  #recorded = false;
+
+  constructor(log: Logger, schema: string, table: string | null) {
+    this.#log = log;
+    this.#table = table === null || table === "" ? undefined : qualified(schema, table);
+  }
+
+  /** A batch of `rows` records of `stream` was committed (`took`: the flush's milliseconds). */
+  committed(stream: string, rows: number, counts: LoadCounts, started: number): void {
+    const now = Date.now();
+    const stats = this.#streams.get(stream) ?? {
+      rows: 0,
+      inserted: 0,
+      updated: 0,
+      deleted: 0,
+      first: started,
+      last: now,
+    };
+    stats.rows += rows;
+    stats.inserted += counts.inserted;
+    stats.updated += counts.updated;
+    stats.deleted += counts.deleted;
+    stats.last = now;
+    this.#streams.set(stream, stats);
+  }
+
+  /** Rows deleted or soft-deleted by ACTIVATE_VERSION. */
+  deleted(stream: string, rows: number): void {
+    this.committed(stream, 0, { inserted: 0, updated: 0, deleted: rows }, Date.now());
+  }
+
+  stateWritten(value: JsonObject): void {
+    this.#lastState = value;
+  }
+
+  /** Creates the table if needed and records the run as started. */
+  async start(db: Db): Promise<void> {
+    if (this.#table === undefined) return;
+    await db.query(`CREATE TABLE IF NOT EXISTS ${this.#table} (
+      load_id uuid PRIMARY KEY,
+      started_at timestamptz NOT NULL,
+      ended_at timestamptz,
+      streams jsonb NOT NULL DEFAULT '{}',
+      last_state jsonb,
+      outcome text NOT NULL CHECK (outcome IN ('succeeded', 'failed', 'interrupted')),
+      error text)`);
+    await db.query(
+      `INSERT INTO ${this.#table} (load_id, started_at, outcome) VALUES ($1, $2, 'interrupted')`,
+      [this.id, new Date(this.#started).toISOString()],
+    );
+    this.#recorded = true;
+  }
+
+  /** Records the end of the run; a failure to do so is a warning (the run's outcome stands). */
+  async finish(db: Db, outcome: Outcome, error: unknown): Promise<void> {
+    this.#summary(outcome);
+    if (!this.#recorded || this.#table === undefined) return;
+    const text = error === undefined ? null : this.#log.redact(String(error));
+    const streams = Object.fromEntries(
+      [...this.#streams].map(([stream, s]) => [
+        stream,
+        { rows: s.rows, inserted: s.inserted, updated: s.updated, deleted: s.deleted },
+      ]),
+    );
+    try {
+      await db.query(
+        `UPDATE ${this.#table} SET ended_at = now(), streams = $2, last_state = $3, outcome = $4, error = $5 WHERE load_id = $1`,
+        [
+          this.id,
+          JSON.stringify(streams),
+          this.#lastState === null ? null : JSON.stringify(this.#lastState),
+          outcome,
+          text,
+        ],
+      );
+    } catch (failure) {
+      this.#log.warn(`could not record the load in ${this.#table}: ${String(failure)}`);
+    }
+  }
+
+  /** The load summary on stderr: per stream rows and time, then total rows and rows/s. */
+  #summary(outcome: Outcome): void {
+    const seconds = (Date.now() - this.#started) / 1000;
+    let total = 0;
+    for (const [stream, s] of this.#streams) {
+      total += s.rows;
+      this.#log.info(
+        `load summary: stream ${stream}: ${s.rows} rows (${s.inserted} inserted, ${s.updated} updated, ${s.deleted} deleted) in ${((s.last - s.first) / 1000).toFixed(1)} s`,
+      );
+    }
+    const rate = seconds > 0 ? Math.round(total / seconds) : total;
+    this.#log.info(
+      `load summary: ${outcome}, load ${this.id}: ${total} rows in ${seconds.toFixed(1)} s (${rate} rows/s)`,
+    );
+  }
+}
