@@ -1,0 +1,125 @@
+import { freshSchema, postgresUnavailable, type TestSchema } from "@repo/pg-testing";
+import { afterEach, describe, expect, it } from "vitest";
+import { configFor, ndjson, rowsOf, runTarget, schemaMessage, stateMessage } from "./support.js";
+
+const V1 = 1_700_000_000_000;
+const V2 = 1_700_000_100_000;
+const schema = schemaMessage("items", { id: { type: "integer" }, name: { type: "string" } }, [
+  "id",
+]);
+const record = (id: number, version: number) => ({
+  type: "RECORD",
+  stream: "items",
+  record: { id, name: `n${id}` },
+  version,
+});
+const activate = (version: number, stream = "items") => ({
+  type: "ACTIVATE_VERSION",
+  stream,
+  version,
+});
+
+/** A FULL_TABLE sync as tap-secoda emits it: ACTIVATE_VERSION, records, ACTIVATE_VERSION. */
+const fullTable = (version: number, ids: readonly number[]) => [
+  schema,
+  activate(version),
+  ...ids.map((id) => record(id, version)),
+  activate(version),
+  stateMessage({ bookmarks: { items: { version } } }),
+];
+
+describe.skipIf((await postgresUnavailable()) !== undefined)("ACTIVATE_VERSION", () => {
+  const schemas: TestSchema[] = [];
+  afterEach(async () => {
+    await Promise.all(schemas.splice(0).map((s) => s.drop()));
+  });
+  const fresh = async () => {
+    const s = await freshSchema("tp_av");
+    schemas.push(s);
+    return s;
+  };
+
+  it("hard_delete: rows of older versions (and of none) are deleted; the version is a bigint", async () => {
+    const db = await fresh();
+    const config = configFor(db, { hard_delete: true });
+    expect((await runTarget(config, ndjson(fullTable(V1, [1, 2, 3])))).code).toBe(0);
+    const second = await runTarget(config, ndjson(fullTable(V2, [2, 3, 4])));
+    expect(second.code).toBe(0);
+    expect(second.states).toEqual([{ bookmarks: { items: { version: V2 } } }]);
+    const rows = await db.query<{ id: string; v: string; type: string }>(
+      `select id, _sdc_table_version as v, pg_typeof(_sdc_table_version)::text as type from "${db.name}".items order by id`,
+    );
+    expect(rows.map((r) => [Number(r.id), Number(r.v), r.type])).toEqual([
+      [2, V2, "bigint"],
+      [3, V2, "bigint"],
+      [4, V2, "bigint"],
+    ]);
+  });
+
+  it("soft delete: _sdc_deleted_at is set once on older rows and never re-stamped", async () => {
+    const db = await fresh();
+    const config = configFor(db);
+    expect((await runTarget(config, ndjson(fullTable(V1, [1, 2])))).code).toBe(0);
+    expect((await runTarget(config, ndjson(fullTable(V2, [2])))).code).toBe(0);
+    const stamped = await db.query<{ d: string | null }>(
+      `select _sdc_deleted_at::text as d from "${db.name}".items where id = 1`,
+    );
+    expect(stamped[0]?.d).not.toBeNull();
+    expect((await runTarget(config, ndjson(fullTable(V2 + 1, [2])))).code).toBe(0);
+    const rows = await db.query<{ id: string; d: string | null }>(
+      `select id, _sdc_deleted_at::text as d from "${db.name}".items order by id`,
+    );
+    expect(rows).toEqual([
+      { id: "1", d: stamped[0]?.d },
+      { id: "2", d: null },
+    ]);
+  });
+
+  it("flushes the stream's buffered rows before deleting (no loss of the new version)", async () => {
+    const db = await fresh();
+    const config = configFor(db, { hard_delete: true, batch_size_rows: 1000 });
+    const messages = [schema, ...[1, 2].map((id) => record(id, V1)), activate(V1)];
+    expect((await runTarget(config, ndjson(messages))).code).toBe(0);
+    expect(await rowsOf(db, "items", "id")).toEqual([
+      { id: 1, name: "n1", _sdc_table_version: V1, _sdc_deleted_at: null },
+      { id: 2, name: "n2", _sdc_table_version: V1, _sdc_deleted_at: null },
+    ]);
+  });
+
+  it("ACTIVATE_VERSION without SCHEMA is a warning; with the setting off nothing is deleted", async () => {
+    const db = await fresh();
+    const unknown = await runTarget(configFor(db), ndjson([activate(V1, "nowhere")]));
+    expect(unknown.code).toBe(0);
+    expect(unknown.stderr).toMatch(/stream nowhere: ACTIVATE_VERSION for a stream without SCHEMA/);
+    const off = configFor(db, { process_activate_version_messages: false, hard_delete: true });
+    expect((await runTarget(off, ndjson(fullTable(V1, [1, 2])))).code).toBe(0);
+    const second = await runTarget(off, ndjson(fullTable(V2, [2])));
+    expect(second.stderr).toMatch(/ACTIVATE_VERSION ignored/);
+    expect((await rowsOf(db, "items", "id")).length).toBe(2);
+  });
+
+  it("hard_delete: records flagged with _sdc_deleted_at (LOG_BASED) are deleted after their merge", async () => {
+    const db = await fresh();
+    const logBased = schemaMessage(
+      "cdc",
+      {
+        id: { type: "integer" },
+        name: { type: "string" },
+        _sdc_deleted_at: { type: ["null", "string"], format: "date-time" },
+      },
+      ["id"],
+    );
+    const rec = (id: number, deleted: string | null) => ({
+      type: "RECORD",
+      stream: "cdc",
+      record: { id, name: `n${id}`, _sdc_deleted_at: deleted },
+    });
+    const config = configFor(db, { hard_delete: true });
+    const first = [logBased, rec(1, null), rec(2, null), rec(3, null)];
+    expect((await runTarget(config, ndjson(first))).code).toBe(0);
+    const second = [logBased, rec(2, "2024-01-01T00:00:00Z"), rec(4, "2024-01-01T00:00:00Z")];
+    expect((await runTarget(config, ndjson(second))).code).toBe(0);
+    const ids = await db.query<{ id: string }>(`select id from "${db.name}".cdc order by id`);
+    expect(ids.map((r) => Number(r.id))).toEqual([1, 3]);
+  });
+});
