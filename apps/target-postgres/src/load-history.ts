@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { JsonObject, Logger } from "@repo/singer";
+import { describeUnknown, type JsonObject, type Logger, SingerError } from "@repo/singer";
 import type { Db, Row } from "./db.js";
 import { qualified } from "./identifiers.js";
 
@@ -103,7 +103,7 @@ export class LoadHistory {
   async finish(db: Db, outcome: Outcome, error: unknown): Promise<void> {
     this.#summary(outcome);
     if (!this.#recorded || this.#table === undefined) return;
-    const text = error === undefined ? null : this.#log.redact(String(error));
+    const text = error === undefined ? null : this.#log.redact(errorText(error));
     const streams = Object.fromEntries(
       [...this.#streams].map(([stream, s]) => [
         stream,
@@ -141,4 +141,9 @@ export class LoadHistory {
       `load summary: ${outcome}, load ${this.id}: ${total} rows in ${seconds.toFixed(1)} s (${rate} rows/s)`,
     );
   }
+}
+
+/** The FATAL line's text: with line, stream and field for the target's own errors. */
+function errorText(error: unknown): string {
+  return error instanceof SingerError ? error.describe() : describeUnknown(error);
 }

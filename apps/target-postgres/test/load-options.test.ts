@@ -108,7 +108,7 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("load options", () 
     const db = await fresh();
     const config = configFor(db, { load_method: "overwrite", batch_size_rows: 1 });
     expect((await runTarget(config, ndjson([users, user(1, "a")]))).code).toBe(0);
-    const bad = ndjson([users, user(2, "b"), user(3, "c")]) + "{not json\n";
+    const bad = `${ndjson([users, user(2, "b"), user(3, "c")])}{not json\n`;
     expect((await runTarget(config, bad)).code).not.toBe(0);
     expect(await rowsOf(db, "users", "id")).toEqual([{ id: 1, name: "a" }]);
   });
@@ -117,7 +117,10 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("load options", () 
     const db = await fresh();
     const t = `"${db.name}".hook_log`;
     const config = configFor(db, {
-      before_run_sql: [`create table if not exists ${t} (what text)`, `insert into ${t} values ('before')`],
+      before_run_sql: [
+        `create table if not exists ${t} (what text)`,
+        `insert into ${t} values ('before')`,
+      ],
       after_run_sql: `insert into ${t} select 'after ' || count(*) from "${db.name}".users`,
     });
     expect((await runTarget(config, ndjson([users, user(1, "a")]))).code).toBe(0);
