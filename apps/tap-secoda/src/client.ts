@@ -210,10 +210,10 @@ export class SecodaClient {
     label: RequestLabel,
     pathAndQuery: string,
     stop: AbortSignal,
-  ): Promise<{ text: string; receivedAt: Date } | { error: SourceError }> {
+  ): Promise<{ bytes: Buffer; receivedAt: Date } | { error: SourceError }> {
     const started = this.#clock.now();
     let status = 0;
-    let result: { text: string; receivedAt: Date } | { error: SourceError };
+    let result: { bytes: Buffer; receivedAt: Date } | { error: SourceError };
     try {
       const response = await this.#transport(`${this.#options.root}${pathAndQuery}`, {
         headers: {
@@ -230,13 +230,13 @@ export class SecodaClient {
         const after = retryAfterMs(response.header("retry-after"), this.#clock.now());
         result = { error: statusError(status, label, after) };
       } else {
-        result = { text: await response.text(), receivedAt: new Date(this.#clock.now()) };
+        result = { bytes: await response.bytes(), receivedAt: new Date(this.#clock.now()) };
       }
     } catch (error) {
       if (stop.aborted) throw stop.reason;
       result = { error: asSourceError(error, label, this.#options.timeoutMs) };
     }
-    this.#measure(label, status, started, "text" in result);
+    this.#measure(label, status, started, "bytes" in result);
     return result;
   }
 

@@ -157,12 +157,13 @@ export function statusError(
 
 /** A 2xx body read by `read`; a malformed one is a retryable SourceError, not a throw. */
 export function parsed<T>(
-  exchange: { text: string; receivedAt: Date },
+  exchange: { bytes: Buffer; receivedAt: Date },
   label: RequestLabel,
   read: (body: unknown, receivedAt: Date, text: string) => T,
 ): { value: T } | { error: SourceError } {
   try {
-    return { value: read(parseBody(exchange.text, label), exchange.receivedAt, exchange.text) };
+    const text = exchange.bytes.toString("utf8");
+    return { value: read(parseBody(text, label), exchange.receivedAt, text) };
   } catch (error) {
     if (error instanceof SourceError) return { error };
     throw error;

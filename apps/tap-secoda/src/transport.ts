@@ -8,8 +8,9 @@ export interface HttpResponse {
   readonly status: number;
   /** A response header (case-insensitive name), or null. */
   header(name: string): string | null;
-  /** The whole body, decompressed and decoded as UTF-8. Rejects if it was cut off. */
-  text(): Promise<string>;
+  /** The whole body, decompressed (not decoded: the caller does that after freeing its request
+   * slot). Rejects if it was cut off. */
+  bytes(): Promise<Buffer>;
   /** Throws the body away (error answers), freeing the connection. */
   discard(): void;
 }
@@ -78,7 +79,7 @@ export function nodeTransport(maxSockets: number): Transport {
             const value = res.headers[name.toLowerCase()];
             return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
           },
-          text: async () => {
+          bytes: async () => {
             try {
               const chunks: Buffer[] = [];
               for await (const chunk of res) chunks.push(chunk as Buffer); // no setEncoding: Buffers
@@ -86,7 +87,7 @@ export function nodeTransport(maxSockets: number): Transport {
                 throw new Error("the connection closed before the body was complete");
               const body = Buffer.concat(chunks);
               const decode = decoders[String(res.headers["content-encoding"] ?? "").toLowerCase()];
-              return (decode === undefined ? body : await decode(body)).toString("utf8");
+              return decode === undefined ? body : await decode(body);
             } finally {
               cleanup();
             }
@@ -110,7 +111,7 @@ export function fetchTransport(fetchLike: FetchLike): Transport {
     return {
       status: response.status,
       header: (name) => response.headers.get(name),
-      text: () => response.text(),
+      bytes: async () => Buffer.from(await response.arrayBuffer()),
       discard: () => {
         response.body?.cancel().catch(() => undefined);
       },
