@@ -7,9 +7,17 @@ import { fakeConfig, parseAll, runCli, spawnCli } from "./support/cli.js";
  * Runs the built CLI and SIGKILLs it once `killAfter` RECORD lines have come out. Returns the
  * complete lines it wrote before dying (a cut last line is dropped, as a target would).
  */
-async function runAndKill(config: JsonObject, killAfter: number): Promise<SingerMessage[]> {
+async function runAndKill(
+  config: JsonObject,
+  killAfter: number,
+  signal: NodeJS.Signals = "SIGKILL",
+): Promise<{ messages: SingerMessage[]; text: string; stderr: string; code: number | null }> {
   const child = spawnCli({ config });
   let text = "";
+  let stderr = "";
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+  });
   let records = 0;
   let killed = false;
   child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
@@ -18,12 +26,15 @@ async function runAndKill(config: JsonObject, killAfter: number): Promise<Singer
     records += chunk.split('"type":"RECORD"').length - 1;
     if (records >= killAfter) {
       killed = true;
-      child.kill("SIGKILL");
+      child.kill(signal);
     }
   });
-  const signal = await new Promise((resolve) => child.on("close", (_code, sig) => resolve(sig)));
-  expect(signal).toBe("SIGKILL");
-  return parseAll(text.slice(0, text.lastIndexOf("\n") + 1));
+  const [code, how] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.on("close", (exitCode, exitSignal) => resolve([exitCode, exitSignal])),
+  );
+  if (signal === "SIGKILL") expect(how).toBe("SIGKILL");
+  const messages = await parseAll(text.slice(0, text.lastIndexOf("\n") + 1));
+  return { messages, text, stderr, code };
 }
 
 const idsByStream = (messages: readonly SingerMessage[]) => {
@@ -52,7 +63,7 @@ describe("resume after the CLI is killed mid-sync (SIGKILL)", () => {
     // Slow responses so the kill lands in the middle of several streams.
     fake.setFaults({ slow: { delayMs: 15 } });
     const config = fakeConfig(fake.url, { max_concurrency: 3 });
-    killed = await runAndKill(config, 2500);
+    killed = (await runAndKill(config, 2500)).messages;
     fake.setFaults({});
     const state = killed.findLast((m) => m.type === "STATE");
     if (state?.type !== "STATE") throw new Error("the killed run wrote no STATE");
@@ -86,5 +97,24 @@ describe("resume after the CLI is killed mid-sync (SIGKILL)", () => {
     const resumedRecords = resumed.filter((m) => m.type === "RECORD").length;
     const total = [...complete.values()].reduce((sum, ids) => sum + ids.size, 0);
     expect(resumedRecords).toBeLessThan(total);
+  });
+});
+
+describe("SIGTERM", () => {
+  let fake: FakeSecoda;
+  beforeAll(async () => {
+    fake = await startFakeSecoda({ scale: 2000, seed: 6, faults: { slow: { delayMs: 10 } } });
+  });
+  afterAll(() => fake.close());
+
+  it("stops at a safe point: exit 143, one FATAL line, every stdout line complete and a STATE to resume from", async () => {
+    const run = await runAndKill(fakeConfig(fake.url), 300, "SIGTERM");
+    expect(run.code).toBe(143);
+    expect(run.text.endsWith("\n")).toBe(true);
+    expect(run.stderr).toContain("received SIGTERM: stopping at the next safe point");
+    expect(run.stderr.split("\n").filter((line) => line.includes("FATAL"))).toEqual([
+      expect.stringMatching(/FATAL +tap-secoda +interrupted by SIGTERM$/),
+    ]);
+    expect(run.messages.findLast((m) => m.type === "STATE")).toBeDefined();
   });
 });
