@@ -37,7 +37,10 @@ export interface RunOptions {
 }
 
 /** Target config for a test schema: the test database plus the given settings. */
-export function configFor(schema: TestSchema, settings: Record<string, unknown> = {}) {
+export function configFor(
+  schema: Pick<TestSchema, "name">,
+  settings: Record<string, unknown> = {},
+) {
   const connection = pgConfigFromEnv();
   return {
     host: connection.host,
@@ -130,7 +133,14 @@ async function writeSlowly(stdin: NodeJS.WritableStream, lines: readonly string[
 }
 
 /** Rows of a table as JSON objects (`to_jsonb`), ordered. bigint/numeric come back as numbers. */
-export async function rowsOf(schema: TestSchema, table: string, orderBy = "1"): Promise<unknown[]> {
+export async function rowsOf(
+  schema: {
+    readonly name: string;
+    query<R extends Record<string, unknown>>(sql: string): Promise<R[]>;
+  },
+  table: string,
+  orderBy = "1",
+): Promise<unknown[]> {
   const rows = await schema.query<{ r: unknown }>(
     `select to_jsonb(tbl_row_) as r from "${schema.name}"."${table}" tbl_row_ order by ${orderBy}`,
   );
