@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describeUnknown, type JsonObject, type Logger, SingerError } from "@repo/singer";
 import type { Db, Row } from "./db.js";
+import { ensureSchema } from "./ddl.js";
 import { qualified } from "./identifiers.js";
 
 export interface MergeCounts {
@@ -43,6 +44,7 @@ export class LoadHistory {
   readonly id = randomUUID();
   readonly #log: Logger;
   readonly #table: string | undefined;
+  readonly #schema: string;
   readonly #started = Date.now();
   readonly #streams = new Map<string, StreamStats>();
   #lastState: JsonObject | null = null;
@@ -50,6 +52,7 @@ export class LoadHistory {
 
   constructor(log: Logger, schema: string, table: string | null) {
     this.#log = log;
+    this.#schema = schema;
     this.#table = table === null || table === "" ? undefined : qualified(schema, table);
   }
 
@@ -84,6 +87,7 @@ export class LoadHistory {
   /** Creates the table if needed and records the run as started. */
   async start(db: Db): Promise<void> {
     if (this.#table === undefined) return;
+    await ensureSchema(db, this.#schema);
     await db.query(`CREATE TABLE IF NOT EXISTS ${this.#table} (
       load_id uuid PRIMARY KEY,
       started_at timestamptz NOT NULL,
