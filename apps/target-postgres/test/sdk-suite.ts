@@ -375,6 +375,9 @@ export function sdkStreamSuite(backend: Backend, skip: ReadonlySet<string> = new
           {
             _id: "a2e98886",
             d: { env: "prod", "agent:type": "desktop", "agent:os:version": "10.13.1" },
+            // the records carry `version`: kept for ACTIVATE_VERSION (record-metadata.ts)
+            _sdc_table_version: 1541199424491,
+            _sdc_deleted_at: null,
           },
         ]);
       },
