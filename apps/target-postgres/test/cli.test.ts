@@ -57,6 +57,8 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("CLI and connection
       "password",
       "database",
       "connection_string",
+      "embedded",
+      "embedded_path",
       "default_target_schema",
       "batch_size_rows",
       "batch_size_bytes",
