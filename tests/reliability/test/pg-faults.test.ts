@@ -1,0 +1,212 @@
+/**
+ * target-postgres (the real bin) while PostgreSQL misbehaves: its connection is terminated
+ * mid-COPY, the server goes away for a moment (a TCP proxy cut), another session holds a lock,
+ * the role lacks a privilege. What must hold: exit 1, nothing partial, and every STATE printed
+ * is covered by committed rows, so a rerun from the last one ends with exactly the source data.
+ *
+ * Known broken parts (README.md, "Broken"): the FATAL text of the first two cases (a raw
+ * unhandled 'error' event instead of a FATAL line), the table name in the lock-timeout error and
+ * the privilege name in the permission error. Those assertions live outside CI until fixed.
+ */
+import {
+  freshSchema,
+  pgConfigFromEnv,
+  pgUrl,
+  postgresUnavailable,
+  type TestSchema,
+} from "@repo/pg-testing";
+import pg from "pg";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { FlakyProxy } from "../support/proxy.js";
+import { runTarget, states, tempDir } from "../support/run.js";
+import { sleep, startTarget, until } from "../support/spawned.js";
+import { syntheticStream } from "../support/stream.js";
+
+const unavailable = await postgresUnavailable();
+const TOTAL = 120_000;
+
+describe.skipIf(unavailable !== undefined)("target-postgres while PostgreSQL misbehaves", () => {
+  const dir = tempDir("pg-faults");
+  let schema: TestSchema;
+  let admin: pg.Client;
+
+  beforeAll(async () => {
+    admin = new pg.Client({ connectionString: pgUrl() });
+    await admin.connect();
+  });
+  afterAll(async () => {
+    await admin?.end();
+  });
+  beforeEach(async () => {
+    await schema?.drop();
+    schema = await freshSchema("rel_pg");
+  });
+  afterAll(async () => {
+    await schema?.drop();
+  });
+
+  const ids = async (table: string) =>
+    (
+      await schema.query<{ id: string }>(
+        `select id::text from "${schema.name}"."${table}" t order by t.id`,
+      )
+    ).map((r) => Number(r.id));
+
+  /** Every printed STATE {upto: k} must be covered: ids 1..k committed. */
+  async function statesCovered(printed: unknown[]) {
+    const committed = new Set(await ids("big"));
+    for (const state of printed) {
+      const upto = (state as { upto: number }).upto;
+      let missing = 0;
+      for (let id = 1; id <= upto; id++) if (!committed.has(id)) missing++;
+      expect({ state, missing }).toEqual({ state, missing: 0 });
+    }
+  }
+
+  /** Resumes the way a tap does: from the last printed STATE, sending the records after it. */
+  async function rerunFrom(last: unknown) {
+    const from = last === undefined ? 1 : (last as { upto: number }).upto + 1;
+    const result = await runTarget(
+      dir,
+      { connection_string: pgUrl(), default_target_schema: schema.name },
+      { text: syntheticStream({ name: "big", from, count: TOTAL - from + 1, every: 1000 }) },
+    );
+    expect(result.status).toBe(0);
+    const all = await schema.query<{ n: number; sum: string; v: number }>(
+      `select count(*)::int n, sum(id)::text sum,
+              count(*) filter (where v = repeat('p', 100) || id::text and n = id / 8.0)::int v
+         from "${schema.name}".big`,
+    );
+    expect(all[0]).toEqual({ n: TOTAL, sum: String((TOTAL * (TOTAL + 1)) / 2), v: TOTAL });
+  }
+
+  const input = () => syntheticStream({ name: "big", count: TOTAL, every: 1000 });
+  const config = () => ({
+    connection_string: pgUrl(),
+    default_target_schema: schema.name,
+    batch_size_rows: 15_000,
+  });
+
+  it("its connection terminated mid-COPY (pg_terminate_backend): no STATE ahead of the data, a rerun ends exact", async () => {
+    const target = startTarget(dir, config(), input());
+    // Let at least one batch commit first, so there is a STATE to be wrong about.
+    expect(await until(() => target.stdout().includes("\n"))).toBe(true);
+    let terminated = 0;
+    await until(async () => {
+      const { rows } = await admin.query<{ pid: number }>(
+        `select pid from pg_stat_activity
+          where application_name = 'target-postgres' and datname = current_database()
+            and state = 'active' and query ilike 'COPY%'`,
+      );
+      for (const { pid } of rows) {
+        await admin.query("select pg_terminate_backend($1)", [pid]);
+        terminated++;
+      }
+      return terminated > 0;
+    });
+    const exit = await target.exit;
+    const printed = states(target.stdout());
+    if (terminated > 0) expect(exit.code).toBe(1);
+    await statesCovered(printed);
+    await rerunFrom(printed.at(-1));
+  });
+
+  it("PostgreSQL briefly unreachable mid-load (proxy cut for 1 s): no STATE ahead of the data, a rerun ends exact", async () => {
+    const { host, port } = pgConfigFromEnv();
+    const proxy = new FlakyProxy(host, port);
+    await proxy.start();
+    try {
+      const url = new URL(pgUrl());
+      url.port = String(proxy.port);
+      const target = startTarget(dir, { ...config(), connection_string: url.toString() }, input());
+      expect(await until(() => target.stdout().includes("\n"))).toBe(true);
+      await proxy.down();
+      await sleep(1000);
+      await proxy.up();
+      const exit = await target.exit;
+      const printed = states(target.stdout());
+      // Bounded retry (exit 0 with everything) or a failure (exit 1): never a hang, never 0 with a gap.
+      expect([0, 1]).toContain(exit.code);
+      await statesCovered(printed);
+      if (exit.code === 0) expect((await ids("big")).length).toBe(TOTAL);
+      await rerunFrom(printed.at(-1));
+    } finally {
+      await proxy.down();
+    }
+  });
+
+  it("a lock held by another session past lock_timeout: exit 1, nothing of the batch committed", async () => {
+    const first = await runTarget(dir, config(), {
+      text: syntheticStream({ name: "big", count: 10, every: 10 }),
+    });
+    expect(first.status).toBe(0);
+    const locker = new pg.Client({ connectionString: pgUrl() });
+    await locker.connect();
+    try {
+      await locker.query("begin");
+      await locker.query(`lock table "${schema.name}".big in access exclusive mode`);
+      const url = new URL(pgUrl());
+      url.searchParams.set("options", "-c lock_timeout=500");
+      const result = await runTarget(
+        dir,
+        { ...config(), connection_string: url.toString() },
+        { text: syntheticStream({ name: "big", from: 11, count: 100, every: 100 }) },
+      );
+      expect(result.status).toBe(1);
+      expect(result.stderr.split("\n").filter((l) => l.includes(" FATAL "))).toEqual([
+        expect.stringMatching(/FATAL target-postgres .*lock timeout/),
+      ]);
+      expect(result.stdout).toBe("");
+    } finally {
+      await locker.query("rollback");
+      await locker.end();
+    }
+    expect(await ids("big")).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
+  it("a statement_timeout on the merge: exit 1, nothing of the batch committed", async () => {
+    const url = new URL(pgUrl());
+    url.searchParams.set("options", "-c statement_timeout=1");
+    const result = await runTarget(
+      dir,
+      { ...config(), connection_string: url.toString() },
+      { text: syntheticStream({ name: "big", count: 20_000, every: 20_000 }) },
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/FATAL target-postgres .*statement timeout/);
+    expect(result.stdout).toBe("");
+    const tables = await schema.tables();
+    if (tables.includes("big")) expect(await ids("big")).toEqual([]);
+  });
+
+  describe("a role without CREATE on the schema", () => {
+    const role = `rel_nocreate_${process.pid}`;
+    beforeEach(async () => {
+      await admin.query(`create role ${role} login`);
+      await admin.query(`grant usage on schema "${schema.name}" to ${role}`);
+    });
+    afterAll(async () => {
+      await admin.query(`drop owned by ${role}`).catch(() => undefined);
+      await admin.query(`drop role if exists ${role}`);
+    });
+
+    it("exit 1, a FATAL naming the schema, nothing created", async () => {
+      const url = new URL(pgUrl());
+      url.username = role;
+      url.password = "";
+      const result = await runTarget(
+        dir,
+        { ...config(), connection_string: url.toString() },
+        { text: syntheticStream({ name: "big", count: 10, every: 10 }) },
+      );
+      expect(result.status).toBe(1);
+      expect(result.stderr.split("\n").filter((l) => l.includes(" FATAL "))).toEqual([
+        expect.stringMatching(
+          new RegExp(`FATAL target-postgres {2}permission denied for schema ${schema.name}`),
+        ),
+      ]);
+      expect(result.stdout).toBe("");
+      expect(await schema.tables()).toEqual([]);
+    });
+  });
+});
