@@ -1,6 +1,15 @@
 #!/usr/bin/env node
-import { createProcessIo, packageVersion, runCli, targetProgram } from "@repo/singer";
+import {
+  createProcessIo,
+  Logger,
+  loadConfig,
+  MessageWriter,
+  packageVersion,
+  runCli,
+  targetProgram,
+} from "@repo/singer";
 import { SETTINGS, type TargetConfig } from "./config.js";
+import { inspect } from "./inspect.js";
 import { runTarget } from "./run-target.js";
 
 const io = createProcessIo();
@@ -8,7 +17,7 @@ const program = targetProgram<TargetConfig>(
   {
     name: "target-postgres",
     description:
-      "Singer target that loads any Singer stream into PostgreSQL: COPY + merge per batch, safe type widening, exact numbers, STATE only after commit.",
+      "Singer target that loads any Singer stream into PostgreSQL (or an embedded PGlite): COPY + merge per batch, safe type widening, exact numbers, STATE only after commit.",
     version: packageVersion(import.meta.url),
     capabilities: ["about", "target-schema", "validate-records"],
     settings: SETTINGS,
@@ -16,4 +25,26 @@ const program = targetProgram<TargetConfig>(
   io,
   runTarget,
 );
+program
+  .command("inspect")
+  .description(
+    "list the target schema's tables with row counts (or run --sql) on the database the config points to",
+  )
+  .option("--sql <query>", "print this query's rows instead")
+  .action(async (options) => {
+    const { config, secrets } = await loadConfig<TargetConfig>({
+      plugin: "target-postgres",
+      settings: SETTINGS,
+      files: program.opts().config ?? [],
+      env: io.env,
+    });
+    const log = new Logger({ name: "target-postgres", level: "warn", out: io.stderr });
+    log.addSecrets(secrets);
+    const out = new MessageWriter(io.stdout);
+    try {
+      await inspect(config, io.env, log, out, options.sql);
+    } finally {
+      await out.close();
+    }
+  });
 process.exitCode = await runCli(program, io);
