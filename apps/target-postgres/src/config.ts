@@ -108,11 +108,11 @@ export const SETTINGS = {
         "`upsert`: merge on key_properties (keyless streams append); `append-only`: always append, keys are not enforced; `overwrite`: the stream's rows replace the table's at the end of input, in one transaction (readers never see it empty).",
     },
     load_history_table: {
-      type: ["string", "null"],
+      type: "string",
       maxLength: 63,
       default: "_sdc_loads",
       description:
-        "Table in the target schema that records every run (id, times, rows per stream, last STATE, outcome, error). Null or empty disables it.",
+        "Table in the target schema that records every run (load id, start and end, rows inserted/updated/deleted per stream, last STATE written, outcome, error). Empty disables it.",
     },
     before_run_sql: {
       anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }],
@@ -153,7 +153,7 @@ export interface TargetConfig {
   readonly hard_delete: boolean;
   readonly add_record_metadata: boolean;
   readonly load_method: LoadMethod;
-  readonly load_history_table: string | null;
+  readonly load_history_table: string;
   readonly before_run_sql?: string | readonly string[];
   readonly after_run_sql?: string | readonly string[];
   readonly log_level?: string;

@@ -50,10 +50,10 @@ export class LoadHistory {
   #lastState: JsonObject | null = null;
   #recorded = false;
 
-  constructor(log: Logger, schema: string, table: string | null) {
+  constructor(log: Logger, schema: string, table: string) {
     this.#log = log;
     this.#schema = schema;
-    this.#table = table === null || table === "" ? undefined : qualified(schema, table);
+    this.#table = table === "" ? undefined : qualified(schema, table);
   }
 
   /** A batch of `rows` records of `stream` was committed (`took`: the flush's milliseconds). */

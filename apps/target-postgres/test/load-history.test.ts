@@ -75,7 +75,7 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("load history", () 
     expect(row?.error).toMatch(/line 3, stream users, field \/id: must be integer/);
     expect(row?.error).not.toContain(secret);
     expect(row?.error).toContain('got "***"');
-    const off = await runTarget(configFor(db, { load_history_table: null }), ndjson([users]));
+    const off = await runTarget(configFor(db, { load_history_table: "" }), ndjson([users]));
     expect(off.code).toBe(0);
     expect(await db.tables()).not.toContain("_sdc_loads");
   });
