@@ -135,49 +135,39 @@ describe.skipIf(unavailable !== undefined)("target-postgres while PostgreSQL mis
     }
   });
 
-  it("a lock held by another session past lock_timeout: exit 1, nothing of the batch committed", async () => {
-    const first = await runTarget(dir, config(), {
-      text: syntheticStream({ name: "big", count: 10, every: 10 }),
+  for (const setting of ["lock_timeout", "statement_timeout"] as const) {
+    it(`a lock held by another session past ${setting}: exit 1, nothing of the batch committed`, async () => {
+      const first = await runTarget(dir, config(), {
+        text: syntheticStream({ name: "big", count: 10, every: 10 }),
+      });
+      expect(first.status).toBe(0);
+      const locker = new pg.Client({ connectionString: pgUrl() });
+      await locker.connect();
+      try {
+        await locker.query("begin");
+        await locker.query(`lock table "${schema.name}".big in access exclusive mode`);
+        const url = new URL(pgUrl());
+        url.searchParams.set("options", `-c ${setting}=500`);
+        const result = await runTarget(
+          dir,
+          { ...config(), connection_string: url.toString() },
+          { text: syntheticStream({ name: "big", from: 11, count: 100, every: 100 }) },
+        );
+        expect(result.status).toBe(1);
+        const reason = setting === "lock_timeout" ? "lock timeout" : "statement timeout";
+        expect(result.stderr.split("\n").filter((l) => l.includes(" FATAL "))).toEqual([
+          expect.stringMatching(
+            new RegExp(`FATAL target-postgres .*canceling statement due to ${reason}`),
+          ),
+        ]);
+        expect(result.stdout).toBe("");
+      } finally {
+        await locker.query("rollback");
+        await locker.end();
+      }
+      expect(await ids("big")).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     });
-    expect(first.status).toBe(0);
-    const locker = new pg.Client({ connectionString: pgUrl() });
-    await locker.connect();
-    try {
-      await locker.query("begin");
-      await locker.query(`lock table "${schema.name}".big in access exclusive mode`);
-      const url = new URL(pgUrl());
-      url.searchParams.set("options", "-c lock_timeout=500");
-      const result = await runTarget(
-        dir,
-        { ...config(), connection_string: url.toString() },
-        { text: syntheticStream({ name: "big", from: 11, count: 100, every: 100 }) },
-      );
-      expect(result.status).toBe(1);
-      expect(result.stderr.split("\n").filter((l) => l.includes(" FATAL "))).toEqual([
-        expect.stringMatching(/FATAL target-postgres .*lock timeout/),
-      ]);
-      expect(result.stdout).toBe("");
-    } finally {
-      await locker.query("rollback");
-      await locker.end();
-    }
-    expect(await ids("big")).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-  });
-
-  it("a statement_timeout on the merge: exit 1, nothing of the batch committed", async () => {
-    const url = new URL(pgUrl());
-    url.searchParams.set("options", "-c statement_timeout=1");
-    const result = await runTarget(
-      dir,
-      { ...config(), connection_string: url.toString() },
-      { text: syntheticStream({ name: "big", count: 20_000, every: 20_000 }) },
-    );
-    expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/FATAL target-postgres .*statement timeout/);
-    expect(result.stdout).toBe("");
-    const tables = await schema.tables();
-    if (tables.includes("big")) expect(await ids("big")).toEqual([]);
-  });
+  }
 
   describe("a role without CREATE on the schema", () => {
     const role = `rel_nocreate_${process.pid}`;
