@@ -83,7 +83,7 @@ export class RecordMetadata {
   /** Sets the record's `_sdc_*` values (in `exact` too, which the loader reads when given). */
   stamp(message: RecordMessage, exact: LoadObject | undefined, now: number): void {
     const stream = this.#streams.get(message.stream);
-    if (stream === undefined) return;
+    if (stream === undefined || !(this.#all || stream.versioned)) return;
     const tapSends = stream.schema.schema.properties;
     const values: JsonObject = {};
     if (this.#all) {

@@ -74,13 +74,14 @@ export async function runTarget(ctx: RunContext<TargetConfig>, input: Readable):
     }
     // End of input (or a stop signal): commit everything; the last STATE follows the commit.
     await loaders.flushAll();
-    await loaders.finish();
-    await runHooks(db, log, "after_run_sql", config.after_run_sql);
+    if (!signal.aborted) {
+      await loaders.finish(); // a stopped run never swaps in a partial table
+      await runHooks(db, log, "after_run_sql", config.after_run_sql);
+    }
     failing = false;
   } catch (error) {
     if (signal.aborted && isAbortError(error)) {
       await loaders.flushAll();
-      await loaders.finish();
       failing = false;
       return;
     }
