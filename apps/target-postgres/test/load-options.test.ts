@@ -113,6 +113,28 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("load options", () 
     expect(await rowsOf(db, "users", "id")).toEqual([{ id: 1, name: "a" }]);
   });
 
+  it("load_method overwrite: a schema change mid-stream keeps the rows already in the shadow", async () => {
+    const db = await fresh();
+    const config = configFor(db, { load_method: "overwrite", batch_size_rows: 1 });
+    expect((await runTarget(config, ndjson([users, user(9, "old")]))).code).toBe(0);
+    const wider = schemaMessage(
+      "users",
+      { id: { type: "integer" }, name: { type: "string" }, age: { type: "integer" } },
+      ["id"],
+    );
+    const messages = [
+      users,
+      user(1, "a"),
+      wider,
+      recordMessage("users", { id: 2, name: "b", age: 3 }),
+    ];
+    expect((await runTarget(config, ndjson(messages))).code).toBe(0);
+    expect(await rowsOf(db, "users", "id")).toEqual([
+      { id: 1, name: "a", age: null },
+      { id: 2, name: "b", age: 3 },
+    ]);
+  });
+
   it("before_run_sql and after_run_sql run in order; a failing hook fails the run", async () => {
     const db = await fresh();
     const t = `"${db.name}".hook_log`;
