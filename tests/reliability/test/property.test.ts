@@ -30,7 +30,7 @@ const dates = fc.date({
   noInvalidDate: true,
 });
 
-const valueOf: Record<Kind, fc.Arbitrary<unknown>> = {
+const arbitraryOf: Record<Kind, fc.Arbitrary<unknown>> = {
   integer: fc.oneof(fc.integer(), fc.maxSafeInteger()),
   number: fc
     .double({ noNaN: true, noDefaultInfinity: true })
@@ -62,7 +62,7 @@ const scenario = names
       Object.fromEntries(
         columns.map((name, i) => [
           name,
-          fc.option(valueOf[types[i] ?? "json"], { nil: null, freq: 5 }),
+          fc.option(arbitraryOf[types[i] ?? "json"], { nil: null, freq: 5 }),
         ]),
       ),
       { requiredKeys: [] },
