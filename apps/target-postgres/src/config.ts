@@ -82,6 +82,13 @@ export const SETTINGS = {
       description:
         "What to do with U+0000 (NUL) in strings, which PostgreSQL text and jsonb cannot store, also nested in objects and arrays: `replace` it with U+FFFD, or `fail` naming stream, column and key.",
     },
+    invalid_records: {
+      type: "string",
+      enum: ["fail", "dead_letter"],
+      default: "fail",
+      description:
+        "A record that fails validation (or lacks a key property, or holds NUL under `nul_handling: fail`): `fail` the run, or `dead_letter`: skip it and keep it in `_sdc_rejected` (stream, record as jsonb, error, input line, load id) in the target schema.",
+    },
     process_activate_version_messages: {
       type: "boolean",
       default: true,
@@ -149,6 +156,7 @@ export interface TargetConfig {
   readonly batch_max_age_seconds: number;
   readonly validate_records: boolean;
   readonly nul_handling: NulHandling;
+  readonly invalid_records: "fail" | "dead_letter";
   readonly process_activate_version_messages: boolean;
   readonly hard_delete: boolean;
   readonly add_record_metadata: boolean;

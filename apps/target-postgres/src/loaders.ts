@@ -10,6 +10,7 @@ import { retireOldVersions } from "./activate-version.js";
 import type { TargetConfig } from "./config.js";
 import type { Db } from "./db.js";
 import { ensureSchema, listTables } from "./ddl.js";
+import { type DeadLetter, isRecordError } from "./dead-letter.js";
 import type { LoadObject } from "./exact-json.js";
 import { assignNames } from "./identifiers.js";
 import type { LoadHistory } from "./load-history.js";
@@ -48,6 +49,8 @@ export class Loaders {
   /** Tickets of overwrite streams: released once the shadow tables are swapped in. */
   readonly #held: number[] = [];
   history: LoadHistory | undefined;
+  /** `invalid_records: dead_letter`: where rejected records go instead of failing the run. */
+  deadLetter: DeadLetter | undefined;
   #schemaReady = false;
   #flushes = 0;
   #bufferedBytes = 0;
@@ -139,22 +142,42 @@ export class Loaders {
       await this.#overwrite.tableChanged(this.#db, loader);
   }
 
-  /** Validates and buffers one RECORD; throws InputError naming line, stream and field. */
+  /**
+   * Validates and buffers one RECORD; throws InputError naming line, stream and field, or (with a
+   * dead letter) queues the record there and returns false.
+   */
   add(
     message: RecordMessage,
     exact: LoadObject | undefined,
     clean: boolean,
     line: number,
     now: number,
-  ): void {
+  ): boolean {
     const loader = this.#loaders.get(message.stream);
     if (loader === undefined)
       throw new InputError(
         `record for stream ${message.stream} before SCHEMA (every stream needs a SCHEMA message first)`,
         { line, stream: message.stream },
       );
-    this.#bufferedBytes += loader.add(message.record, exact, clean, line);
+    try {
+      this.#bufferedBytes += loader.add(message.record, exact, clean, line);
+    } catch (error) {
+      if (this.deadLetter === undefined || !isRecordError(error)) throw error;
+      this.deadLetter.add(message.stream, message.record, error, line);
+      return false;
+    }
     this.#oldestAt ??= now;
+    return true;
+  }
+
+  /** Commits the queued rejects (before a STATE is taken into account, and at the end). */
+  async writeRejects(): Promise<void> {
+    if (this.deadLetter?.pending !== true) return;
+    await this.settle();
+    const written = await this.deadLetter.write(this.#db);
+    this.#log.warn(
+      `${written} invalid record(s) written to _sdc_rejected (invalid_records: dead_letter)`,
+    );
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import { assertNever, InputError, type RunContext } from "@repo/singer";
 import type { TargetConfig } from "./config.js";
+import { DeadLetter } from "./dead-letter.js";
 import { runHooks } from "./hooks.js";
 import { IDLE, readInput } from "./input.js";
 import { LoadHistory } from "./load-history.js";
@@ -26,6 +27,8 @@ export async function runTarget(ctx: RunContext<TargetConfig>, input: Readable):
   const db = openDb(config, ctx.io.env, log);
   const loaders = new Loaders(db, config, states, log);
   loaders.history = history;
+  if (config.invalid_records === "dead_letter")
+    loaders.deadLetter = new DeadLetter(config.default_target_schema, history.id);
   const stop = () => input.destroy();
   signal.addEventListener("abort", stop, { once: true });
   const idleMs = Math.min(1000, config.batch_max_age_seconds * 1000);
@@ -49,11 +52,11 @@ export async function runTarget(ctx: RunContext<TargetConfig>, input: Readable):
           case "RECORD": {
             const ready = loaders.beforeRecord(message, exact, line, now);
             if (ready !== undefined) await ready;
-            loaders.add(message, exact, clean, line, now);
-            states.recordSeen(message.stream);
+            if (loaders.add(message, exact, clean, line, now)) states.recordSeen(message.stream);
             break;
           }
           case "STATE":
+            await loaders.writeRejects();
             states.stateSeen(message.value);
             break;
           case "ACTIVATE_VERSION":
@@ -74,6 +77,7 @@ export async function runTarget(ctx: RunContext<TargetConfig>, input: Readable):
     }
     // End of input (or a stop signal): commit everything; the last STATE follows the commit.
     await loaders.flushAll();
+    await loaders.writeRejects();
     if (!signal.aborted) {
       await loaders.finish(); // a stopped run never swaps in a partial table
       await runHooks(db, log, "after_run_sql", config.after_run_sql);
@@ -82,6 +86,7 @@ export async function runTarget(ctx: RunContext<TargetConfig>, input: Readable):
   } catch (error) {
     if (signal.aborted && isAbortError(error)) {
       await loaders.flushAll();
+      await loaders.writeRejects();
       failing = false;
       return;
     }

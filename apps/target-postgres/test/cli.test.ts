@@ -65,6 +65,7 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("CLI and connection
       "batch_max_age_seconds",
       "validate_records",
       "nul_handling",
+      "invalid_records",
       "process_activate_version_messages",
       "hard_delete",
       "add_record_metadata",
