@@ -89,6 +89,19 @@ export const SETTINGS = {
       description:
         "A record that fails validation (or lacks a key property, or holds NUL under `nul_handling: fail`): `fail` the run, or `dead_letter`: skip it and keep it in `_sdc_rejected` (stream, record as jsonb, error, input line, load id) in the target schema.",
     },
+    flattening_enabled: {
+      type: "boolean",
+      default: false,
+      description:
+        "Flatten object properties that declare `properties` into one column per child, named `parent__child` (names follow the 63-byte identifier rule); arrays and deeper objects stay jsonb.",
+    },
+    flattening_max_depth: {
+      type: "integer",
+      minimum: 1,
+      default: 1,
+      description:
+        "How many object levels `flattening_enabled` flattens (1: `a__b`; 2: also `a__b__c`).",
+    },
     process_activate_version_messages: {
       type: "boolean",
       default: true,
@@ -157,6 +170,8 @@ export interface TargetConfig {
   readonly validate_records: boolean;
   readonly nul_handling: NulHandling;
   readonly invalid_records: "fail" | "dead_letter";
+  readonly flattening_enabled: boolean;
+  readonly flattening_max_depth: number;
   readonly process_activate_version_messages: boolean;
   readonly hard_delete: boolean;
   readonly add_record_metadata: boolean;

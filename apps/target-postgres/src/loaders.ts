@@ -13,6 +13,7 @@ import { ensureSchema, listTables } from "./ddl.js";
 import { type DeadLetter, isRecordError } from "./dead-letter.js";
 import type { LoadObject } from "./exact-json.js";
 import { assignNames } from "./identifiers.js";
+import { Flattener } from "./flatten.js";
 import type { LoadHistory } from "./load-history.js";
 import { Overwrite, schemaForMethod } from "./load-method.js";
 import { Loader, type LoaderContext, type SealedBatch } from "./loader.js";
@@ -45,6 +46,7 @@ export class Loaders {
   readonly #warnedActivate = new Set<string>();
   readonly #config: TargetConfig;
   readonly #meta: RecordMetadata;
+  readonly #flat: Flattener | undefined;
   readonly #overwrite: Overwrite | undefined;
   /** Tickets of overwrite streams: released once the shadow tables are swapped in. */
   readonly #held: number[] = [];
@@ -74,6 +76,7 @@ export class Loaders {
       activateVersion: config.process_activate_version_messages,
     });
     this.#overwrite = config.load_method === "overwrite" ? new Overwrite(log) : undefined;
+    this.#flat = config.flattening_enabled ? new Flattener(config.flattening_max_depth) : undefined;
     this.#limits = {
       rows: config.batch_size_rows,
       bytes: config.batch_size_bytes,
@@ -90,7 +93,8 @@ export class Loaders {
    * then evolves the table.
    */
   async setSchema(tapMessage: SchemaMessage, line: number): Promise<void> {
-    const message = schemaForMethod(this.#meta.schema(tapMessage), this.#config.load_method);
+    const flat = this.#flat?.schema(tapMessage) ?? tapMessage;
+    const message = schemaForMethod(this.#meta.schema(flat), this.#config.load_method);
     const loader = this.#loaders.get(message.stream);
     if (loader === undefined) {
       if (!this.#schemaReady) {
@@ -119,6 +123,7 @@ export class Loaders {
    * adds the version columns (a SCHEMA change, so it may wait for a commit).
    */
   beforeRecord(message: RecordMessage, exact: LoadObject | undefined, line: number, now: number) {
+    this.#flat?.record(message, exact);
     const schema = this.#meta.versionSchema(message);
     if (schema === undefined) {
       this.#meta.stamp(message, exact, now);

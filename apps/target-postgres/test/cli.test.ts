@@ -66,6 +66,8 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("CLI and connection
       "validate_records",
       "nul_handling",
       "invalid_records",
+      "flattening_enabled",
+      "flattening_max_depth",
       "process_activate_version_messages",
       "hard_delete",
       "add_record_metadata",
