@@ -79,4 +79,30 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("load history", () 
     expect(off.code).toBe(0);
     expect(await db.tables()).not.toContain("_sdc_loads");
   });
+  it("SIGTERM: outcome interrupted with the committed counts; an overwrite table is not swapped", async () => {
+    const db = await fresh();
+    const config = configFor(db, { load_method: "overwrite" });
+    expect((await runTarget(config, ndjson([users, user(1, "a")]))).code).toBe(0);
+    let kill: ((signal: NodeJS.Signals) => void) | undefined;
+    const result = await runTarget(
+      config,
+      async (stdin) => {
+        stdin.write(ndjson([users, user(2, "b"), user(3, "c"), stateMessage({ n: 2 })]));
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        kill?.("SIGTERM");
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        stdin.end();
+      },
+      { onSpawn: (fn) => (kill = fn) },
+    );
+    expect(result.code).toBe(143);
+    expect(result.states).toEqual([]);
+    expect(result.stderr).toMatch(/load summary: interrupted/);
+    const rows = await loads(db);
+    expect(rows.map((r) => [r.outcome, r.streams])).toEqual([
+      ["succeeded", { users: { rows: 1, inserted: 1, updated: 0, deleted: 0 } }],
+      ["interrupted", { users: { rows: 2, inserted: 2, updated: 0, deleted: 0 } }],
+    ]);
+    expect(await db.count("users")).toBe(1);
+  });
 });
