@@ -43,3 +43,36 @@ export async function deleteMarkedRows(
   const [row] = await tx.query<{ n: number }>(sql, []);
   return row?.n ?? 0;
 }
+
+/**
+ * Opening vs closing ACTIVATE_VERSION. Taps send one before a FULL_TABLE sync's records (tap-secoda,
+ * singer-python on a first sync) and one after. Retiring older rows at the opening one would empty
+ * the table until the new version has loaded (and leave it so if the run dies). So a message whose
+ * version no record and no earlier message of this run carried is deferred: the next message for
+ * that version (after its records) retires, and a deferral still open at the end of a successful
+ * run is applied then (a stream with no records, or a tap that sends only the opening one).
+ */
+export class VersionTracker {
+  readonly #last = new Map<string, number>();
+  readonly #deferred = new Map<string, number>();
+
+  recordVersion(stream: string, version: number): void {
+    if (this.#last.get(stream) !== version) this.#last.set(stream, version);
+  }
+
+  /** True: retire older versions now; false: deferred (an opening message). */
+  activate(stream: string, version: number): boolean {
+    const opening = this.#last.get(stream) !== version;
+    this.#last.set(stream, version);
+    if (opening) this.#deferred.set(stream, version);
+    else this.#deferred.delete(stream);
+    return !opening;
+  }
+
+  /** The deferrals still open (end of a successful run); clears them. */
+  takeDeferred(): [string, number][] {
+    const out = [...this.#deferred];
+    this.#deferred.clear();
+    return out;
+  }
+}

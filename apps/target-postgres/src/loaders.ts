@@ -6,7 +6,7 @@ import {
   type RecordMessage,
   type SchemaMessage,
 } from "@repo/singer";
-import { retireOldVersions } from "./activate-version.js";
+import { retireOldVersions, VersionTracker } from "./activate-version.js";
 import type { TargetConfig } from "./config.js";
 import type { Db } from "./db.js";
 import { ensureSchema, listTables } from "./ddl.js";
@@ -46,6 +46,7 @@ export class Loaders {
   readonly #warnedActivate = new Set<string>();
   readonly #config: TargetConfig;
   readonly #meta: RecordMetadata;
+  readonly #versions = new VersionTracker();
   readonly #flat: Flattener | undefined;
   readonly #overwrite: Overwrite | undefined;
   /** Tickets of overwrite streams: released once the shadow tables are swapped in. */
@@ -124,6 +125,8 @@ export class Loaders {
    */
   beforeRecord(message: RecordMessage, exact: LoadObject | undefined, line: number, now: number) {
     this.#flat?.record(message, exact);
+    if (message.version !== undefined)
+      this.#versions.recordVersion(message.stream, message.version);
     const schema = this.#meta.versionSchema(message);
     if (schema === undefined) {
       this.#meta.stamp(message, exact, now);
@@ -203,21 +206,34 @@ export class Loaders {
     if (this.#overwrite !== undefined) return; // the swap at the end replaces every row anyway
     const schema = this.#meta.markVersioned(message.stream);
     if (schema !== undefined) await this.#applyMetaSchema(schema, line);
+    if (this.#versions.activate(message.stream, message.version))
+      await this.#retire(loader, message.version);
+    else
+      this.#log.info(
+        `stream ${loader.stream}: ACTIVATE_VERSION ${message.version} opens a new version; older rows are retired once it is activated after its records (or at the end of the run)`,
+      );
+  }
+
+  async #retire(loader: Loader, version: number): Promise<void> {
     await this.#flush([loader]);
     await this.settle();
     const hard = this.#config.hard_delete;
     const retired = await this.#db.transaction((tx) =>
-      retireOldVersions(tx, loader.loadTable, message.version, hard),
+      retireOldVersions(tx, loader.loadTable, version, hard),
     );
     this.history?.deleted(loader.stream, retired);
     this.#log.info(
-      `stream ${loader.stream}: ACTIVATE_VERSION ${message.version}: ${retired} rows of older versions ${hard ? "deleted" : "marked in _sdc_deleted_at"}`,
+      `stream ${loader.stream}: ACTIVATE_VERSION ${version}: ${retired} rows of older versions ${hard ? "deleted" : "marked in _sdc_deleted_at"}`,
     );
   }
 
   /** End of input, after flushAll: overwrite streams' shadows replace their tables. */
   async finish(): Promise<void> {
     await this.settle();
+    for (const [stream, version] of this.#versions.takeDeferred()) {
+      const loader = this.#loaders.get(stream);
+      if (loader !== undefined) await this.#retire(loader, version);
+    }
     if (this.#overwrite === undefined) return;
     await this.#overwrite.swap(this.#db);
     this.#states.committed(this.#held.splice(0));

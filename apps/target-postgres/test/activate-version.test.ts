@@ -122,4 +122,27 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("ACTIVATE_VERSION",
     const ids = await db.query<{ id: string }>(`select id from "${db.name}".cdc order by id`);
     expect(ids.map((r) => Number(r.id))).toEqual([1, 3]);
   });
+  it("an opening ACTIVATE_VERSION deletes nothing: a run that dies before the closing one keeps the old rows", async () => {
+    const db = await fresh();
+    const config = configFor(db, { hard_delete: true });
+    expect((await runTarget(config, ndjson(fullTable(V1, [1, 2, 3])))).code).toBe(0);
+    const dying = `${ndjson([schema, activate(V2), record(2, V2)])}{not json\n`;
+    const result = await runTarget(config, dying);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/ACTIVATE_VERSION 1700000100000 opens a new version/);
+    const ids = await db.query<{ id: string }>(`select id from "${db.name}".items order by id`);
+    expect(ids.map((r) => Number(r.id))).toEqual([1, 2, 3]);
+  });
+
+  it("a single ACTIVATE_VERSION without records (upstream emptied) retires older rows at the end", async () => {
+    const db = await fresh();
+    const config = configFor(db, { hard_delete: true });
+    expect((await runTarget(config, ndjson(fullTable(V1, [1, 2])))).code).toBe(0);
+    const result = await runTarget(config, ndjson([schema, activate(V2)]));
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(
+      /ACTIVATE_VERSION 1700000100000: 2 rows of older versions deleted/,
+    );
+    expect(await db.count("items")).toBe(0);
+  });
 });
