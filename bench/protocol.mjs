@@ -39,7 +39,8 @@ function record(i) {
 async function writeInput() {
   const out = createWriteStream(input);
   for (let i = 0; i < count; i += 1) {
-    if (!out.write(`${JSON.stringify(record(i))}\n`)) await new Promise((r) => out.once("drain", r));
+    if (!out.write(`${JSON.stringify(record(i))}\n`))
+      await new Promise((r) => out.once("drain", r));
   }
   await new Promise((r) => out.end(r));
 }
@@ -47,7 +48,10 @@ async function writeInput() {
 const readers = {
   "readline + JSON.parse (baseline)": async () => {
     let n = 0;
-    for await (const line of createInterface({ input: createReadStream(input), crlfDelay: Number.POSITIVE_INFINITY })) {
+    for await (const line of createInterface({
+      input: createReadStream(input),
+      crlfDelay: Number.POSITIVE_INFINITY,
+    })) {
       if (line === "") continue;
       JSON.parse(line);
       n += 1;
@@ -88,7 +92,8 @@ const writers = {
   "write(JSON.stringify) + drain (baseline)": async () => {
     const { stream, done } = sink();
     for (let i = 0; i < count; i += 1) {
-      if (!stream.write(`${JSON.stringify(messages[i % 1000])}\n`)) await new Promise((r) => stream.once("drain", r));
+      if (!stream.write(`${JSON.stringify(messages[i % 1000])}\n`))
+        await new Promise((r) => stream.once("drain", r));
     }
     stream.end();
     await done;
@@ -99,7 +104,8 @@ const writers = {
     const serialize = ndjson.stringify();
     serialize.pipe(stream);
     for (let i = 0; i < count; i += 1) {
-      if (!serialize.write(messages[i % 1000])) await new Promise((r) => serialize.once("drain", r));
+      if (!serialize.write(messages[i % 1000]))
+        await new Promise((r) => serialize.once("drain", r));
     }
     serialize.end();
     await done;
@@ -149,10 +155,17 @@ const reader = await measure(readers, bytes);
 const writer = await measure(writers, bytes);
 rmSync(dir, { recursive: true, force: true });
 
-console.log(JSON.stringify({ node: process.version, records: count, bytes, runs, reader, writer }, null, 2));
+console.log(
+  JSON.stringify({ node: process.version, records: count, bytes, runs, reader, writer }, null, 2),
+);
 console.log("\n| Benchmark | Variant | msg/s | MB/s | × baseline |\n|:--|:--|--:|--:|--:|");
-for (const [kind, table] of [["reader", reader], ["writer", writer]]) {
+for (const [kind, table] of [
+  ["reader", reader],
+  ["writer", writer],
+]) {
   for (const [name, row] of Object.entries(table)) {
-    console.log(`| ${kind} | ${name} | ${row.messagesPerSecond.toLocaleString("en-US")} | ${row.mbPerSecond} | ${row.ratioToBaseline} |`);
+    console.log(
+      `| ${kind} | ${name} | ${row.messagesPerSecond.toLocaleString("en-US")} | ${row.mbPerSecond} | ${row.ratioToBaseline} |`,
+    );
   }
 }

@@ -6,12 +6,21 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const about = (cli) => JSON.parse(execFileSync(process.execPath, [`${root}/${cli}`, "--about", "--format", "json"], { encoding: "utf8" }));
+const about = (cli) =>
+  JSON.parse(
+    execFileSync(process.execPath, [`${root}/${cli}`, "--about", "--format", "json"], {
+      encoding: "utf8",
+    }),
+  );
 
 function kind(spec) {
   if (spec.secret) return "password";
   const type = Array.isArray(spec.type) ? spec.type.find((t) => t !== "null") : spec.type;
-  return { integer: "integer", number: "decimal", boolean: "boolean", object: "object", array: "array" }[type] ?? "string";
+  return (
+    { integer: "integer", number: "decimal", boolean: "boolean", object: "object", array: "array" }[
+      type
+    ] ?? "string"
+  );
 }
 
 const quote = (text) => JSON.stringify(text);
@@ -19,8 +28,8 @@ const quote = (text) => JSON.stringify(text);
 function plugin(info, executable, extra) {
   const lines = [
     `  - name: ${info.name}`,
-    "    namespace: " + info.name.replaceAll("-", "_"),
-    "    executable: " + executable,
+    `    namespace: ${info.name.replaceAll("-", "_")}`,
+    `    executable: ${executable}`,
     "    capabilities:",
     ...info.capabilities.map((c) => `      - ${c}`),
     "    settings:",
@@ -28,11 +37,13 @@ function plugin(info, executable, extra) {
   for (const [name, spec] of Object.entries(info.settings.properties)) {
     lines.push(`      - name: ${name}`, `        kind: ${kind(spec)}`);
     if (spec.secret) lines.push("        sensitive: true");
-    if (spec.default !== undefined && typeof spec.default !== "object") lines.push(`        value: ${quote(spec.default)}`);
+    if (spec.default !== undefined && typeof spec.default !== "object")
+      lines.push(`        value: ${quote(spec.default)}`);
     lines.push(`        description: ${quote(spec.description)}`);
   }
   const required = info.settings.required ?? [];
-  if (required.length > 0) lines.push("    settings_group_validation:", `      - [${required.join(", ")}]`);
+  if (required.length > 0)
+    lines.push("    settings_group_validation:", `      - [${required.join(", ")}]`);
   lines.push(...extra);
   return lines;
 }
@@ -49,9 +60,15 @@ const text = [
   "  - name: dev",
   "plugins:",
   "  extractors:",
-  ...plugin(tap, "./apps/tap-secoda/dist/cli.js", ["    config:", "      base_url: https://api.secoda.co"]),
+  ...plugin(tap, "./apps/tap-secoda/dist/cli.js", [
+    "    config:",
+    "      base_url: https://api.secoda.co",
+  ]),
   "  loaders:",
-  ...plugin(target, "./apps/target-postgres/dist/cli.js", ["    config:", "      default_target_schema: secoda"]),
+  ...plugin(target, "./apps/target-postgres/dist/cli.js", [
+    "    config:",
+    "      default_target_schema: secoda",
+  ]),
   "",
 ].join("\n");
 

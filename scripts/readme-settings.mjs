@@ -12,9 +12,13 @@ const plugins = {
 };
 
 function table(cli) {
-  const markdown = execFileSync(process.execPath, [`${root}/${cli}`, "--about", "--format", "markdown"], {
-    encoding: "utf8",
-  });
+  const markdown = execFileSync(
+    process.execPath,
+    [`${root}/${cli}`, "--about", "--format", "markdown"],
+    {
+      encoding: "utf8",
+    },
+  );
   const start = markdown.indexOf("| Setting |");
   return markdown.slice(start).trim();
 }
@@ -32,7 +36,9 @@ for (const [name, cli] of Object.entries(plugins)) {
 }
 if (process.argv.includes("--check")) {
   if (next !== current) {
-    process.stderr.write("README.md settings tables are stale: run `node scripts/readme-settings.mjs`\n");
+    process.stderr.write(
+      "README.md settings tables are stale: run `node scripts/readme-settings.mjs`\n",
+    );
     process.exit(1);
   }
 } else {
