@@ -74,6 +74,50 @@ describe.skipIf(unavailable !== undefined)("target-postgres on a signal mid-load
   }
 });
 
+describe.skipIf(unavailable !== undefined)(
+  "target-postgres on a signal while its input is idle",
+  () => {
+    const dir = tempDir("signals-idle");
+    let schema: TestSchema;
+    beforeAll(async () => {
+      schema = await freshSchema("rel_sig_idle");
+    });
+    afterAll(async () => {
+      await schema?.drop();
+    });
+
+    it("SIGTERM with rows buffered (stdin still open): commits them, prints their STATE, exits 143", async () => {
+      // A SCHEMA creates its table as soon as it is read: the `barrier` table appearing proves
+      // every line before it was read and processed.
+      const barrier = JSON.stringify({
+        type: "SCHEMA",
+        stream: "barrier",
+        schema: { type: "object", properties: { id: { type: "integer" } } },
+        key_properties: ["id"],
+      });
+      const input = `${syntheticStream({ name: "idle", count: 500, every: 500 })}${barrier}\n`;
+      const target = startTarget(
+        dir,
+        {
+          connection_string: pgUrl(),
+          default_target_schema: schema.name,
+          batch_max_age_seconds: 3600,
+        },
+        input,
+        { keepOpen: true },
+      );
+      expect(await until(async () => (await schema.tables()).includes("barrier"), 500, 20)).toBe(
+        true,
+      );
+      expect(target.stdout()).toBe("");
+      target.child.kill("SIGTERM");
+      expect(await target.exit).toEqual({ code: 143, signal: null });
+      expect(states(target.stdout())).toEqual([{ upto: 500 }]);
+      expect(await schema.count("idle")).toBe(500);
+    });
+  },
+);
+
 describe("tap-secoda on a signal mid-sync", () => {
   let fake: FakeSecoda;
   const dir = tempDir("signals-tap");
