@@ -3,6 +3,7 @@
  * record `{id: 1}` of stream `s` and a STATE (batch_size_rows: 1 commits it before the hostile
  * line is read); after the run that row must still be in PostgreSQL and that STATE on stdout.
  */
+import { rmSync } from "node:fs";
 import { freshSchema, pgUrl, postgresUnavailable, type TestSchema } from "@repo/pg-testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Body, corpus, INJECTION, loadable, writeCase } from "../scripts/corpus.js";
@@ -64,6 +65,7 @@ describe.skipIf(unavailable !== undefined)("hostile Singer input into target-pos
   });
   afterAll(async () => {
     await schema?.drop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   async function load(name: string, body: Body, config: object = {}) {
