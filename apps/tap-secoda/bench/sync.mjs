@@ -7,7 +7,7 @@
 // The fake runs as its own process (packages/fake-secoda's CLI), the tap as the built CLI with
 // stdout to a file (its time includes starting node); the bare loops run here: one with the
 // global fetch, one with node:http (what the tap uses). Each round runs loop, tap c=1, tap c=4
-// in turn on the same fake; medians are reported. Run `pnpm --filter tap-secoda build` and
+// in turn on the same fake; the best and the median of the rounds are reported. Run `pnpm --filter tap-secoda build` and
 // `pnpm --filter @repo/fake-secoda build` first.
 import { spawn } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
@@ -162,6 +162,9 @@ const median = (runs) => {
   const sorted = [...runs].sort((a, b) => a.rate - b.rate);
   return sorted[Math.floor(sorted.length / 2)];
 };
+// On a shared machine other processes only ever slow a run down: the fastest of N is the
+// least disturbed measurement. Both are printed.
+const best = (runs) => [...runs].sort((a, b) => b.rate - a.rate)[0];
 
 const resetLog = (url) => fetch(`${url}/__admin/requests`, { method: "DELETE" });
 const print = (line) => process.stdout.write(`${line}\n`);
@@ -187,33 +190,32 @@ for (const size of sizes) {
       if (run.records !== size)
         throw new Error(`the tap wrote ${run.records} records, expected ${size}`);
     }
-    const result = Object.fromEntries(
-      Object.entries(runs).map(([name, list]) => [name, median(list)]),
-    );
-    rows.push({
-      size,
-      pages: pages.length,
-      ...result,
-      rss1: runs.tap1.map((r) => r.rssMb),
-      rss4: runs.tap4.map((r) => r.rssMb),
-    });
+    for (const [statistic, pick] of [
+      ["best", best],
+      ["median", median],
+    ]) {
+      const result = Object.fromEntries(
+        Object.entries(runs).map(([name, list]) => [name, pick(list)]),
+      );
+      const rss = [...runs.tap1, ...runs.tap4].map((r) => r.rssMb);
+      rows.push({ statistic, size, pages: pages.length, ...result, rss });
+    }
   } finally {
     fake.stop();
   }
 }
 
 print(
-  `page_size ${pageSize}; ${rounds} rounds, medians; fake, tap and loops in separate processes; ${process.version}`,
+  `page_size ${pageSize}; ${rounds} rounds; fake, tap and loops in separate processes; ${process.version}`,
 );
 print(
-  "| catalog records | pages | loop (fetch) rec/s | loop (node:http) rec/s | tap c=1 rec/s | c=1 vs loops | tap c=4 rec/s | c=4 vs loops | tap peak RSS |",
+  "| of runs | catalog records | pages | loop (fetch) rec/s | loop (node:http) rec/s | tap c=1 rec/s | c=1 vs loops | tap c=4 rec/s | c=4 vs loops | tap peak RSS |",
 );
-print("|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
-for (const { size, pages, fetchLoop, httpLoop, tap1, tap4, rss1, rss4 } of rows) {
+print("|:--|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+for (const { statistic, size, pages, fetchLoop, httpLoop, tap1, tap4, rss } of rows) {
   const vs = (tap) =>
     `${(tap.rate / fetchLoop.rate).toFixed(2)}× / ${(tap.rate / httpLoop.rate).toFixed(2)}×`;
-  const rss = [...rss1, ...rss4];
   print(
-    `| ${fmt(size)} | ${fmt(pages)} | ${fmt(fetchLoop.rate)} | ${fmt(httpLoop.rate)} | ${fmt(tap1.rate)} | ${vs(tap1)} | ${fmt(tap4.rate)} | ${vs(tap4)} | ${Math.min(...rss).toFixed(0)}–${Math.max(...rss).toFixed(0)} MB |`,
+    `| ${statistic} | ${fmt(size)} | ${fmt(pages)} | ${fmt(fetchLoop.rate)} | ${fmt(httpLoop.rate)} | ${fmt(tap1.rate)} | ${vs(tap1)} | ${fmt(tap4.rate)} | ${vs(tap4)} | ${Math.min(...rss).toFixed(0)}–${Math.max(...rss).toFixed(0)} MB |`,
   );
 }
