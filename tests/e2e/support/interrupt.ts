@@ -15,15 +15,20 @@ export interface KilledRun {
 
 /**
  * Starts tap → target joined by an OS pipe (the target's stdin is the tap's stdout fd) and
- * SIGKILLs one of them once the tap has written `afterBytes` bytes. Returns the STATE lines the
- * target printed before that.
+ * SIGKILLs one of them at the chosen point. Returns the STATE lines the target printed before.
  */
 export async function runAndKill(options: {
   readonly dir: string;
   readonly tapConfig: object;
   readonly targetConfig: object;
   readonly state?: unknown;
-  readonly kill: { readonly who: "tap" | "target"; readonly afterBytes: number };
+  /**
+   * Whom to SIGKILL: once the tap has written `afterBytes` bytes (a point in the stream), or the
+   * target once it has printed `afterStates` STATE lines (a point after commits).
+   */
+  readonly kill:
+    | { readonly who: "tap" | "target"; readonly afterBytes: number }
+    | { readonly who: "target"; readonly afterStates: number };
 }): Promise<KilledRun> {
   const file = (name: string, value: unknown) => {
     const path = join(options.dir, name);
@@ -58,25 +63,27 @@ export async function runAndKill(options: {
     tapStderr += chunk.toString();
   });
   target.stderr.resume();
+  const kill = options.kill;
   target.stdout.on("data", (chunk: Buffer) => {
     out += chunk.toString();
+    if ("afterStates" in kill && completeStates(out).length >= kill.afterStates)
+      target.kill("SIGKILL");
   });
   // A second reader of the pipe would steal data, so poll the kernel's count of written bytes.
-  const victim = options.kill.who === "tap" ? tap : target;
+  const victim = kill.who === "tap" ? tap : target;
   const timer = setInterval(() => {
-    if (bytesWritten(tap.pid) >= options.kill.afterBytes) {
+    if ("afterBytes" in kill && bytesWritten(tap.pid) >= kill.afterBytes) {
       victim.kill("SIGKILL");
       clearInterval(timer);
     }
   }, 5);
   const [tapExit, targetExit] = await Promise.all([tapDone, targetDone]);
   clearInterval(timer);
-  return {
-    states: stateLines(out.slice(0, out.lastIndexOf("\n") + 1)),
-    tapExit,
-    targetExit,
-    tapStderr,
-  };
+  return { states: completeStates(out), tapExit, targetExit, tapStderr };
+}
+
+function completeStates(out: string): unknown[] {
+  return stateLines(out.slice(0, out.lastIndexOf("\n") + 1));
 }
 
 /** Bytes a process has written so far (Linux /proc/<pid>/io `wchar`); 0 if unknown. */
