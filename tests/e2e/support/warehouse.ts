@@ -27,7 +27,7 @@ export async function tableRows(
     columns.map((c) => [c.column, originalName(c.comment, "singer_name") ?? c.column]),
   );
   const rows = await schema.query<{ row: Record<string, unknown> }>(
-    `select to_jsonb(t) as row from "${schema.name}"."${table.replaceAll('"', '""')}" t`,
+    `select to_jsonb(r__) as row from "${schema.name}"."${table.replaceAll('"', '""')}" r__`,
   );
   return rows.map(({ row }) =>
     Object.fromEntries(
