@@ -69,6 +69,14 @@ export const SETTINGS = {
       description:
         "All buffered streams are committed when the oldest buffered record is this old (also while the tap is idle), so the last emitted STATE is never older than this plus one commit.",
     },
+    flush_retries: {
+      type: "integer",
+      minimum: 0,
+      maximum: 20,
+      default: 3,
+      description:
+        "A flush whose connection fails (terminated backend, reset, server briefly unreachable) is replayed this many times, from a new transaction on a new connection after a short backoff (0.5 s, doubling up to 5 s); then the run fails naming the table. Not with `load_method: overwrite` (its shadow tables live in the lost session).",
+    },
     validate_records: {
       type: "boolean",
       default: true,
@@ -167,6 +175,7 @@ export interface TargetConfig {
   readonly batch_size_rows: number;
   readonly batch_size_bytes: number;
   readonly batch_max_age_seconds: number;
+  readonly flush_retries: number;
   readonly validate_records: boolean;
   readonly nul_handling: NulHandling;
   readonly invalid_records: "fail" | "dead_letter";

@@ -61,6 +61,11 @@ export function connectPg(settings: ConnectionSettings, log: Logger): Db {
   // An idle client's error (server restart, network) must not crash the process; the next
   // query fails with it instead.
   pool.on("error", (error) => log.warn(`database connection lost: ${error.message}`));
+  // A checked-out client's connection error (pg_terminate_backend, a reset) fails its query;
+  // pg also emits it as an 'error' event, which without a listener would crash the process.
+  pool.on("connect", (client) => {
+    client.on("error", (error) => log.debug(`database connection error: ${error.message}`));
+  });
   const query = async <R extends Row>(
     client: pg.PoolClient,
     sql: string,
@@ -117,13 +122,31 @@ async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Pro
   try {
     return await work(client);
   } catch (error) {
-    // A connection-level failure (no SQLSTATE) must not go back into the pool.
-    if (!(error instanceof DbError) || error.code === undefined)
+    // A connection-level failure must not go back into the pool.
+    if (!(error instanceof DbError) || isConnectionError(error))
       broken = error instanceof Error ? error : new Error(String(error));
     throw error;
   } finally {
     client.release(broken);
   }
+}
+
+/**
+ * True for a failure of the connection rather than of the statement: no SQLSTATE (a reset, a
+ * refused connect), class 08 (connection exception), or 57P01-57P03 (the backend was terminated,
+ * the server is shutting down or not yet accepting connections). Such a transaction can be
+ * replayed from the start on a new connection; a statement error cannot.
+ */
+export function isConnectionError(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
+    if (current instanceof DbError) {
+      const { code } = current;
+      return code === undefined || code.startsWith("08") || /^57P0[123]$/.test(code);
+    }
+    current = current.cause;
+  }
+  return false;
 }
 
 /** The fields a PostgreSQL error report carries (pg's and PGlite's DatabaseError alike). */

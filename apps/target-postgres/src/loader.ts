@@ -17,7 +17,7 @@ import {
   type NulHandling,
   parseJsonContainer,
 } from "./copy.js";
-import { type Db, DbError, type DbSession } from "./db.js";
+import { type Db, DbError, type DbSession, isConnectionError } from "./db.js";
 import { applyPlan, inspectTable, type TableState } from "./ddl.js";
 import type { LoadObject } from "./exact-json.js";
 import { qualified, quoteIdent } from "./identifiers.js";
@@ -97,6 +97,11 @@ export class Loader {
 
   get table(): string {
     return qualified(this.#ctx.schema, this.#tableName);
+  }
+
+  /** `schema.table` unquoted, for messages. */
+  get tableName(): string {
+    return `${this.#ctx.schema}.${this.#tableName}`;
   }
 
   /** The table batches load into: the stream's table, or its overwrite shadow. */
@@ -304,12 +309,12 @@ export class Loader {
       }
       const marked = this.#ctx.hardDelete === true && names.includes(quoteIdent(DELETED_AT));
       if (merge.primaryKey.length === 0) {
-        const inserted = await tx.copyRows(table, names, batch.chunks());
+        const inserted = copied(await tx.copyRows(table, names, batch.chunks()), batch.rows);
         const deleted = marked ? await deleteMarkedRows(tx, table, []) : 0;
         return { inserted, updated: 0, deleted };
       }
       await tx.query(createStagingSql(merge));
-      await tx.copyRows(stagingTable(), names, batch.chunks());
+      copied(await tx.copyRows(stagingTable(), names, batch.chunks()), batch.rows);
       const counts = await this.#merge(tx, table, merge);
       const deleted = marked ? await deleteMarkedRows(tx, table, merge.primaryKey) : 0;
       await tx.query(dropStagingSql());
@@ -338,9 +343,12 @@ export class Loader {
   #loadError(error: unknown, batch: Batch): LoadError {
     if (!(error instanceof DbError))
       return new LoadError(String(error), {}, { stream: this.stream, cause: error });
-    const line = error.copyRow === undefined ? undefined : batch.inputLine(error.copyRow);
+    // A lost connection is not about the row COPY happened to be at: no line, no row text.
+    const lost = isConnectionError(error);
+    const line = error.copyRow === undefined || lost ? undefined : batch.inputLine(error.copyRow);
+    const message = lost && error.cause instanceof Error ? error.cause.message : error.message;
     return new LoadError(
-      `${error.message}; nothing of this batch was committed`,
+      `${message}; nothing of this batch was committed`,
       {
         ...(error.code === undefined ? {} : { code: error.code }),
         table: `${this.#ctx.schema}.${this.#tableName}`,
@@ -349,4 +357,10 @@ export class Loader {
       { stream: this.stream, ...(line === undefined ? {} : { line }), cause: error },
     );
   }
+}
+
+/** The rows COPY reports must be the batch's rows: anything else would be silent loss. */
+function copied(count: number, expected: number): number {
+  if (count !== expected) throw new Error(`COPY loaded ${count} rows of a batch of ${expected}`);
+  return count;
 }

@@ -1,6 +1,7 @@
 import {
   type ActivateVersionMessage,
   InputError,
+  LoadError,
   type Logger,
   MetricCounter,
   type RecordMessage,
@@ -8,7 +9,7 @@ import {
 } from "@repo/singer";
 import { retireOldVersions, VersionTracker } from "./activate-version.js";
 import type { TargetConfig } from "./config.js";
-import type { Db } from "./db.js";
+import { type Db, isConnectionError } from "./db.js";
 import { ensureSchema, listTables } from "./ddl.js";
 import { type DeadLetter, isRecordError } from "./dead-letter.js";
 import type { LoadObject } from "./exact-json.js";
@@ -322,14 +323,16 @@ export class Loaders {
   ) {
     const started = performance.now();
     const wall = Date.now();
-    const counts = await this.#db.transaction(async (tx) => {
-      const out = [];
-      for (const { loader, sealed } of work) {
-        if (this.#overwrite !== undefined) await this.#overwrite.prepare(tx, loader);
-        out.push(await loader.load(tx, sealed));
-      }
-      return out;
-    });
+    const counts = await this.#withRetries(work, () =>
+      this.#db.transaction(async (tx) => {
+        const out = [];
+        for (const { loader, sealed } of work) {
+          if (this.#overwrite !== undefined) await this.#overwrite.prepare(tx, loader);
+          out.push(await loader.load(tx, sealed));
+        }
+        return out;
+      }),
+    );
     for (const [index, { loader, sealed }] of work.entries()) {
       const loaded = counts[index];
       if (loaded !== undefined)
@@ -343,6 +346,56 @@ export class Loaders {
     const tickets = work.flatMap(({ ticket }) => (ticket === undefined ? [] : [ticket]));
     if (this.#overwrite === undefined) this.#states.committed(tickets);
     else this.#held.push(...tickets); // the rows are in shadow tables until finish()
+  }
+
+  /**
+   * Runs a flush's transaction; when its connection fails (not a statement error), replays it
+   * from the start on a new connection up to `flush_retries` times with a short backoff. The
+   * sealed batches stay in memory until then, and no STATE moves before a COMMIT succeeds. The
+   * final error names the flush's table(s).
+   */
+  async #withRetries<T>(work: readonly { loader: Loader }[], run: () => Promise<T>): Promise<T> {
+    const retries = this.#overwrite === undefined ? this.#config.flush_retries : 0;
+    const tables = work.map(({ loader }) => loader.tableName).join(", ");
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await run();
+      } catch (error) {
+        if (!isConnectionError(error)) throw error;
+        const message = error instanceof Error ? error.message : String(error);
+        if (attempt >= retries) {
+          const streams = work.map(({ loader }) => loader.stream).join(", ");
+          const gaveUp =
+            retries === 0
+              ? ""
+              : ` (gave up after ${attempt + 1} attempts, flush_retries is ${retries})`;
+          if (error instanceof LoadError && error.table !== undefined)
+            throw new LoadError(
+              `${error.message}${gaveUp}`,
+              {
+                ...(error.code === undefined ? {} : { code: error.code }),
+                table: error.table,
+              },
+              { ...error.context, cause: error },
+            );
+          throw new LoadError(
+            `lost the database connection: ${message}; nothing of this batch was committed${gaveUp}`,
+            {
+              ...(error instanceof LoadError && error.code !== undefined
+                ? { code: error.code }
+                : {}),
+              table: tables,
+            },
+            { stream: streams, cause: error },
+          );
+        }
+        const delay = Math.min(5000, 500 * 2 ** attempt);
+        this.#log.warn(
+          `flush of ${tables} failed on its connection (${message}); retrying from a new transaction in ${delay} ms (retry ${attempt + 1} of ${retries})`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
   }
 
   /**

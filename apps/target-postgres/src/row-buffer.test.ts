@@ -57,4 +57,16 @@ describe("RowBuffer", () => {
     expect(text(first.chunks())).toBe("a\n");
     expect(text(buffer.take().chunks())).toBe("b\n");
   });
+
+  it("a batch can be read again (a flush replayed after a lost connection)", () => {
+    for (const keyed of [false, true]) {
+      const buffer = new RowBuffer(keyed);
+      const rows = Array.from({ length: 5000 }, (_, i) => `${i % 3000}\t${"x".repeat(i % 50)}\n`);
+      for (const [i, row] of rows.entries()) buffer.add(row, String(i % 3000), i + 1);
+      const batch = buffer.take();
+      const once = text(batch.chunks());
+      expect(text(batch.chunks())).toBe(once);
+      expect(once.split("\n").length - 1).toBe(keyed ? 3000 : 5000);
+    }
+  });
 });

@@ -155,11 +155,13 @@ function grown<T extends Uint32Array | Float64Array | Uint8Array>(from: T, to: T
   return to;
 }
 
-/** Every chunk (the last one up to its used length); each is dropped once yielded. */
-function* wholeChunks(chunks: (Buffer | undefined)[], lastUsed: number): Generator<Buffer> {
+/**
+ * Every chunk (the last one up to its used length). Chunks are kept, not dropped once yielded:
+ * a flush whose connection fails is replayed from the same batch (loaders.ts, flush_retries).
+ */
+function* wholeChunks(chunks: readonly Buffer[], lastUsed: number): Generator<Buffer> {
   for (let i = 0; i < chunks.length; i += 1) {
     const chunk = chunks[i];
-    chunks[i] = undefined;
     if (chunk === undefined) continue;
     yield i === chunks.length - 1 ? chunk.subarray(0, lastUsed) : chunk;
   }
@@ -167,7 +169,7 @@ function* wholeChunks(chunks: (Buffer | undefined)[], lastUsed: number): Generat
 
 /** Live rows only, contiguous live rows of one chunk coalesced into one slice. */
 function* liveRows(
-  chunks: (Buffer | undefined)[],
+  chunks: readonly Buffer[],
   count: number,
   chunkOf: Uint32Array,
   start: Uint32Array,
@@ -184,17 +186,14 @@ function* liveRows(
       run.to = to;
       continue;
     }
-    if (run !== undefined) {
-      yield slice(chunks, run);
-      if (run.chunk !== chunk) chunks[run.chunk] = undefined; // rows never go back to a chunk
-    }
+    if (run !== undefined) yield slice(chunks, run);
     run = { chunk, from, to };
   }
   if (run !== undefined) yield slice(chunks, run);
 }
 
 function slice(
-  chunks: readonly (Buffer | undefined)[],
+  chunks: readonly Buffer[],
   run: { chunk: number; from: number; to: number },
 ): Buffer {
   return chunks[run.chunk]?.subarray(run.from, run.to) ?? Buffer.alloc(0);

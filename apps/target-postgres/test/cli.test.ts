@@ -63,6 +63,7 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("CLI and connection
       "batch_size_rows",
       "batch_size_bytes",
       "batch_max_age_seconds",
+      "flush_retries",
       "validate_records",
       "nul_handling",
       "invalid_records",
