@@ -2,6 +2,7 @@ import { InputError, type JsonObject, type SingerError } from "@repo/singer";
 import type { Db } from "./db.js";
 import { ensureSchema } from "./ddl.js";
 import { qualified } from "./identifiers.js";
+import { NestedTooDeeplyError } from "./loader.js";
 
 export const REJECTED_TABLE = "_sdc_rejected";
 
@@ -77,5 +78,5 @@ export class DeadLetter {
 
 /** Errors that reject a record (its content), as opposed to errors of the input or database. */
 export function isRecordError(error: unknown): error is InputError {
-  return error instanceof InputError;
+  return error instanceof InputError && !(error instanceof NestedTooDeeplyError);
 }

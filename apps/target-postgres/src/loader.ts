@@ -58,6 +58,10 @@ export interface SealedBatch {
   readonly widen: readonly { readonly name: string; readonly type: string }[];
 }
 
+/** A value too deeply nested to encode; not a dead-letter case (_sdc_rejected could not hold it
+ * either). */
+export class NestedTooDeeplyError extends InputError {}
+
 /**
  * One per stream: owns the table's DDL, validation, encoding into the row buffer, and the
  * COPY + merge transaction of each batch. Knows nothing about STATE or batch limits.
@@ -244,6 +248,14 @@ export class Loader {
       }
     } catch (error) {
       if (error instanceof NulFoundError) throw this.#nulError(record, index, line, error);
+      // JSON.stringify recurses: a value nested thousands of levels deep overflows the stack.
+      if (error instanceof RangeError) {
+        const column = this.#columns[index];
+        throw new NestedTooDeeplyError(
+          `value nested too deeply to store in column ${column?.name ?? "?"} (JSON.stringify: ${error.message})`,
+          { line, stream: this.stream, field: `/${column?.property ?? ""}`, cause: error },
+        );
+      }
       throw error;
     }
     return this.#buffer.add(`${row}\n`, key, line);

@@ -172,4 +172,32 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("bad input", () => 
     expect(result.fatal).toContain('"batch_size_rows" must be >= 1');
     expect(result.fatal).toContain('"nul_handling" must be equal to one of the allowed values');
   });
+
+  for (const [name, nested] of [
+    ["arrays", `${"[".repeat(10_000)}${"]".repeat(10_000)}`],
+    ["objects", `${'{"a":'.repeat(10_000)}1${"}".repeat(10_000)}`],
+  ] as const) {
+    it(`a value nested 10k levels deep (${name}): exit 1, an InputError naming line, stream and field; committed data stays`, async () => {
+      const schema = await fresh();
+      for (const invalid of ["fail", "dead_letter"] as const) {
+        const head = ndjson([
+          schemaMessage("s", { id: { type: "integer" }, j: {} }, ["id"]),
+          recordMessage("s", { id: 1, j: { ok: true } }),
+          stateMessage({ committed: 1 }),
+        ]);
+        const input = `${head}{"type":"RECORD","stream":"s","record":{"id":2,"j":${nested}}}\n`;
+        const result = await runTarget(
+          configFor(schema, { batch_size_rows: 1, invalid_records: invalid }),
+          input,
+        );
+        expect(result.stderr).not.toMatch(/internal error/);
+        expect(result.code).toBe(1);
+        expect(result.fatal).toMatch(
+          /FATAL target-postgres {2}line 4, stream s, field \/j: value nested too deeply to store in column j/,
+        );
+        expect(result.states).toEqual([{ committed: 1 }]);
+        expect(await rowsOf(schema, "s")).toEqual([{ id: 1, j: { ok: true } }]);
+      }
+    });
+  }
 });
