@@ -29,6 +29,24 @@ export interface BatchLimits {
   readonly maxAgeMs: number;
 }
 
+/** PostgreSQL's limit of columns per table. */
+export const MAX_COLUMNS = 1600;
+
+/**
+ * A SCHEMA (after flattening and metadata columns) with more properties than a table can have
+ * columns fails before its table is created or altered, naming line, stream and table.
+ */
+function checkColumnLimit(message: SchemaMessage, line: number, table: string): void {
+  const properties = message.schema.properties;
+  const count =
+    typeof properties === "object" && properties !== null ? Object.keys(properties).length : 0;
+  if (count <= MAX_COLUMNS) return;
+  throw new InputError(
+    `SCHEMA for table ${table} has ${count} properties; PostgreSQL tables hold at most ${MAX_COLUMNS} columns (deselect fields in the tap's catalog)`,
+    { line, stream: message.stream },
+  );
+}
+
 /**
  * All streams' loaders, the batch limits, and the one commit queue. A flush seals the chosen
  * streams' buffers (in input order) and commits them in the background, one transaction per
@@ -105,10 +123,12 @@ export class Loaders {
       }
       const tables = await listTables(this.#db, this.#ctx.schema);
       const name = assignNames([message.stream], tables).get(message.stream) ?? message.stream;
+      checkColumnLimit(message, line, `${this.#ctx.schema}.${name}`);
       this.#loaders.set(message.stream, await Loader.open(this.#ctx, message, line, name));
       return;
     }
     if (loader.isSameSchema(message)) return;
+    checkColumnLimit(message, line, loader.tableName);
     if (loader.pendingRows > 0 && loader.needsFlushFor(message, line)) {
       await this.#flush([loader]);
       await this.settle();

@@ -200,4 +200,34 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("bad input", () => 
       }
     });
   }
+
+  it("a SCHEMA with more than 1600 properties fails naming line, stream and table, before the table is touched", async () => {
+    const schema = await fresh();
+    const properties: Record<string, unknown> = { id: { type: "integer" } };
+    for (let i = 0; i < 10_000; i += 1) properties[`p${i}`] = { type: "integer" };
+    const input = ndjson([
+      schemaMessage("s", { id: { type: "integer" } }, ["id"]),
+      recordMessage("s", { id: 1 }),
+      stateMessage({ committed: 1 }),
+      schemaMessage("s", properties, ["id"]),
+      schemaMessage("wide", properties, ["id"]),
+    ]);
+    const result = await runTarget(configFor(schema, { batch_size_rows: 1 }), input);
+    expect(result.code).toBe(1);
+    expect(result.fatal).toMatch(
+      new RegExp(
+        `FATAL target-postgres {2}line 4, stream s: SCHEMA for table ${schema.name}\\.s has 10001 properties; PostgreSQL tables hold at most 1600 columns \\(deselect fields in the tap's catalog\\)$`,
+      ),
+    );
+    expect(result.states).toEqual([{ committed: 1 }]);
+    expect(await rowsOf(schema, "s")).toEqual([{ id: 1 }]);
+    const wide = await runTarget(
+      configFor(schema),
+      ndjson([schemaMessage("wide", properties, ["id"])]),
+    );
+    expect(wide.fatal).toMatch(
+      /line 1, stream wide: SCHEMA for table \S+\.wide has 10001 properties/,
+    );
+    expect((await schema.tables()).filter((t) => t === "wide")).toEqual([]);
+  });
 });
