@@ -74,7 +74,7 @@ export function connectPg(settings: ConnectionSettings, log: Logger): Db {
     try {
       return (await client.query<R>(sql, params === undefined ? undefined : [...params])).rows;
     } catch (error) {
-      throw toDbError(error);
+      throw withPrivilegeHint(toDbError(error), sql, client.user);
     }
   };
   const session = (client: pg.PoolClient): DbSession => ({
@@ -147,6 +147,39 @@ export function isConnectionError(error: unknown): boolean {
     current = current.cause;
   }
   return false;
+}
+
+/**
+ * A permission error (42501) that says which privilege is missing and how to grant it:
+ * `permission denied for schema X` on a CREATE is CREATE on the schema (otherwise USAGE);
+ * `must be owner of table X` is an ALTER, which PostgreSQL allows only to the table's owner.
+ */
+export function withPrivilegeHint(error: DbError, sql: string, role: string | undefined): DbError {
+  if (error.code !== "42501") return error;
+  const who = role === undefined || role === "" ? "<role>" : quoteRole(role);
+  const schema = /^permission denied for schema (.+?)(?= \(|; |$)/.exec(error.message)?.[1];
+  let hint: string | undefined;
+  if (schema !== undefined) {
+    const privilege = /^\s*CREATE\b/i.test(sql) ? "CREATE" : "USAGE";
+    hint = `the role lacks ${privilege} on schema ${schema} (GRANT ${privilege} ON SCHEMA ${quoteRole(schema)} TO ${who})`;
+  }
+  const owned = /^must be owner of (?:relation|table) (.+?)(?= \(|; |$)/.exec(error.message)?.[1];
+  if (owned !== undefined)
+    hint = `ALTER TABLE (a new column, a wider type, a new key) needs ownership of table ${owned}: run the target as its owner, or ALTER TABLE … OWNER TO ${who}`;
+  if (hint === undefined) return error;
+  return new DbError(
+    `${error.message}: ${hint}`,
+    {
+      code: "42501",
+      ...(error.table === undefined ? {} : { table: error.table }),
+      ...(error.column === undefined ? {} : { column: error.column }),
+    },
+    error.cause,
+  );
+}
+
+function quoteRole(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
 }
 
 /** The fields a PostgreSQL error report carries (pg's and PGlite's DatabaseError alike). */

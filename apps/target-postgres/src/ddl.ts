@@ -201,8 +201,23 @@ export async function applyPlan(
         { line: context.line, stream: wanted.stream, cause: error },
       );
     }
-    throw error;
+    throw ddlError(error, wanted, context.line);
   }
+}
+
+/** A DDL failure (lock timeout, permission, column limit) as a LoadError naming table, stream
+ * and line, like a flush failure. */
+export function ddlError(error: unknown, wanted: WantedTable, line: number): LoadError {
+  const table = `${wanted.schema}.${wanted.name}`;
+  if (error instanceof LoadError && error.table !== undefined && error.context.line !== undefined)
+    return error;
+  const code = error instanceof LoadError ? error.code : undefined;
+  const column = error instanceof LoadError ? error.column : undefined;
+  return new LoadError(
+    `${error instanceof Error ? error.message : String(error)}; none of this SCHEMA's DDL was applied`,
+    { ...(code === undefined ? {} : { code }), table, ...(column === undefined ? {} : { column }) },
+    { line, stream: wanted.stream, cause: error },
+  );
 }
 
 /** Creates the schema unless it exists (checked first: CREATE needs a privilege that loading

@@ -211,6 +211,40 @@ describe.skipIf(unavailable !== undefined)("target-postgres while PostgreSQL mis
     });
   }
 
+  it("a lock held past lock_timeout while a SCHEMA change alters the table: the FATAL names table, stream and line", async () => {
+    const first = await runTarget(dir, config(), {
+      text: syntheticStream({ name: "big", count: 10, every: 10 }),
+    });
+    expect(first.status).toBe(0);
+    const locker = new pg.Client({ connectionString: pgUrl() });
+    await locker.connect();
+    try {
+      await locker.query("begin");
+      await locker.query(`lock table "${schema.name}".big in access exclusive mode`);
+      const url = new URL(pgUrl());
+      url.searchParams.set("options", "-c lock_timeout=500");
+      const text = `${JSON.stringify({ type: "SCHEMA", stream: "big", schema: { type: "object", properties: { id: { type: "integer" }, extra: { type: "string" } } }, key_properties: ["id"] })}\n${JSON.stringify({ type: "RECORD", stream: "big", record: { id: 11, extra: "x" } })}\n`;
+      const result = await runTarget(
+        dir,
+        { ...config(), connection_string: url.toString() },
+        { text },
+      );
+      expect(result.status).toBe(1);
+      expect(fatals(result.stderr)).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `FATAL target-postgres {2}table ${schema.name}\\.big: line 1, stream big: canceling statement due to lock timeout; none of this SCHEMA's DDL was applied`,
+          ),
+        ),
+      ]);
+      expect(result.stdout).toBe("");
+    } finally {
+      await locker.query("rollback");
+      await locker.end();
+    }
+    expect(await ids("big")).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
   describe("a role without CREATE on the schema", () => {
     const role = `rel_nocreate_${process.pid}`;
     beforeEach(async () => {
@@ -222,7 +256,7 @@ describe.skipIf(unavailable !== undefined)("target-postgres while PostgreSQL mis
       await admin.query(`drop role if exists ${role}`);
     });
 
-    it("exit 1, a FATAL naming the schema, nothing created", async () => {
+    it("exit 1, a FATAL naming the schema and the missing CREATE privilege, nothing created", async () => {
       const url = new URL(pgUrl());
       url.username = role;
       url.password = "";
@@ -232,9 +266,12 @@ describe.skipIf(unavailable !== undefined)("target-postgres while PostgreSQL mis
         { text: syntheticStream({ name: "big", count: 10, every: 10 }) },
       );
       expect(result.status).toBe(1);
+      // The load history table is the first thing the target creates.
       expect(result.stderr.split("\n").filter((l) => l.includes(" FATAL "))).toEqual([
         expect.stringMatching(
-          new RegExp(`FATAL target-postgres {2}permission denied for schema ${schema.name}`),
+          new RegExp(
+            `FATAL target-postgres {2}permission denied for schema ${schema.name}: the role lacks CREATE on schema ${schema.name} \\(GRANT CREATE ON SCHEMA ${schema.name} TO ${role}\\)`,
+          ),
         ),
       ]);
       expect(result.stdout).toBe("");
