@@ -19,7 +19,15 @@ const program = targetProgram<TargetConfig>(
     description:
       "Singer target that loads any Singer stream into PostgreSQL (or an embedded PGlite): COPY + merge per batch, safe type widening, exact numbers, STATE only after commit.",
     version: packageVersion(import.meta.url),
-    capabilities: ["about", "target-schema", "validate-records"],
+    capabilities: [
+      "about",
+      "activate-version",
+      "hard-delete",
+      "soft-delete",
+      "schema-flattening",
+      "target-schema",
+      "validate-records",
+    ],
     settings: SETTINGS,
   },
   io,
