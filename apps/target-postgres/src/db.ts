@@ -163,6 +163,9 @@ export function withPrivilegeHint(error: DbError, sql: string, role: string | un
     const privilege = /^\s*CREATE\b/i.test(sql) ? "CREATE" : "USAGE";
     hint = `the role lacks ${privilege} on schema ${schema} (GRANT ${privilege} ON SCHEMA ${quoteRole(schema)} TO ${who})`;
   }
+  const database = /^permission denied for database (.+?)(?= \(|; |$)/.exec(error.message)?.[1];
+  if (database !== undefined && /^\s*CREATE\b/i.test(sql))
+    hint = `the role lacks CREATE on database ${database} to create the schema (GRANT CREATE ON DATABASE ${quoteRole(database)} TO ${who}, or create the schema beforehand)`;
   const owned = /^must be owner of (?:relation|table) (.+?)(?= \(|; |$)/.exec(error.message)?.[1];
   if (owned !== undefined)
     hint = `ALTER TABLE (a new column, a wider type, a new key) needs ownership of table ${owned}: run the target as its owner, or ALTER TABLE … OWNER TO ${who}`;

@@ -118,7 +118,16 @@ export class Loaders {
     const loader = this.#loaders.get(message.stream);
     if (loader === undefined) {
       if (!this.#schemaReady) {
-        await ensureSchema(this.#db, this.#ctx.schema);
+        try {
+          await ensureSchema(this.#db, this.#ctx.schema);
+        } catch (error) {
+          if (!(error instanceof LoadError) || error.context.line !== undefined) throw error;
+          throw new LoadError(
+            error.message,
+            { ...(error.code === undefined ? {} : { code: error.code }) },
+            { line, stream: message.stream, cause: error },
+          );
+        }
         this.#schemaReady = true;
       }
       const tables = await listTables(this.#db, this.#ctx.schema);

@@ -111,4 +111,18 @@ describe.skipIf(unavailable !== undefined)("DDL errors", () => {
     ]);
     expect(await schema.columns("s")).toEqual({ id: "bigint" });
   });
+
+  it("a role without CREATE on the database, for a missing schema: the FATAL names line, stream and the missing privilege", async () => {
+    const missing = `${schema.name}_new`;
+    const result = await runTarget(
+      asRole({ load_history_table: "", default_target_schema: missing }),
+      ndjson([first]),
+    );
+    expect(result.code).toBe(1);
+    expect(fatals(result.stderr)).toEqual([
+      expect.stringMatching(
+        /FATAL target-postgres {2}line 1, stream s: permission denied for database \S+: the role lacks CREATE on database \S+ to create the schema \(GRANT CREATE ON DATABASE \S+ TO \S+, or create the schema beforehand\)$/,
+      ),
+    ]);
+  });
 });
