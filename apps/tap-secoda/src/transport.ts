@@ -57,11 +57,14 @@ export function nodeTransport(maxSockets: number): Transport {
         agent: secure ? agents.https : agents.http,
         headers: { ...request.headers, "accept-encoding": "gzip, deflate, br" },
       });
-      const timer = setTimeout(
-        () => req.destroy(timeoutError(request.timeoutMs)),
-        request.timeoutMs,
-      );
-      const onAbort = () => req.destroy(request.signal.reason);
+      // Why the exchange was cut short by us (timeout, abort), to report that and not "closed".
+      let stopped: unknown;
+      const stop = (reason: unknown) => {
+        stopped = reason;
+        req.destroy(reason instanceof Error ? reason : new Error(String(reason)));
+      };
+      const timer = setTimeout(() => stop(timeoutError(request.timeoutMs)), request.timeoutMs);
+      const onAbort = () => stop(request.signal.reason);
       const cleanup = () => {
         clearTimeout(timer);
         request.signal.removeEventListener("abort", onAbort);
@@ -81,11 +84,19 @@ export function nodeTransport(maxSockets: number): Transport {
           },
           bytes: async () => {
             try {
-              const chunks: Buffer[] = [];
-              for await (const chunk of res) chunks.push(chunk as Buffer); // no setEncoding: Buffers
-              if (!res.complete)
-                throw new Error("the connection closed before the body was complete");
-              const body = Buffer.concat(chunks);
+              // Listeners, not `for await`: the async iterator costs more than the copy.
+              const body = await new Promise<Buffer>((done, fail) => {
+                const chunks: Buffer[] = [];
+                res.on("data", (chunk: Buffer) => chunks.push(chunk));
+                res.on("error", (error) => fail(stopped ?? error));
+                res.on("close", () => {
+                  if (res.complete) done(Buffer.concat(chunks));
+                  else
+                    fail(
+                      stopped ?? new Error("the connection closed before the body was complete"),
+                    );
+                });
+              });
               const decode = decoders[String(res.headers["content-encoding"] ?? "").toLowerCase()];
               return decode === undefined ? body : await decode(body);
             } finally {

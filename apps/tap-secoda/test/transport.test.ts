@@ -24,6 +24,10 @@ beforeAll(async () => {
       case "/slow":
         setTimeout(() => res.end(body), 300);
         return;
+      case "/stall":
+        res.writeHead(200, { "content-length": String(body.length) });
+        res.write(body.slice(0, 5)); // then nothing: the body never completes
+        return;
       case "/cut":
         res.writeHead(200, { "content-length": String(body.length + 50) });
         res.write(body, () => res.destroy());
@@ -65,6 +69,11 @@ describe("nodeTransport", () => {
       .then((response) => response.bytes())
       .catch((error: unknown) => error);
     expect(failure).toMatchObject({ name: "TimeoutError" });
+  });
+
+  it("times out a body that stalls after the headers, as a TimeoutError", async () => {
+    const response = await transport(`${base}/stall`, request(150));
+    await expect(response.bytes()).rejects.toMatchObject({ name: "TimeoutError" });
   });
 
   it("rejects a body cut off before its Content-Length", async () => {
