@@ -176,6 +176,10 @@ export class SecodaClient {
           await this.#pacer.wait(stop);
           return this.#exchange(label, pathAndQuery, stop);
         });
+        // Parse in a later macrotask: a request queued for the slot just freed goes out first
+        // (its dispatch is a chain of microtasks and ticks), so the server works on the next
+        // page while we parse this one instead of after.
+        if (!("error" in exchange)) await new Promise<void>((resolve) => setImmediate(resolve));
         outcome = "error" in exchange ? exchange : parsed(exchange, label, read);
       } catch (error) {
         throw stop.aborted ? stop.reason : error; // an interrupt, not a Secoda failure
