@@ -49,67 +49,87 @@ function timeoutError(ms: number): Error {
 export function nodeTransport(maxSockets: number): Transport {
   const options = { keepAlive: true, maxSockets: Math.max(1, maxSockets) };
   const agents = { http: new http.Agent(options), https: new https.Agent(options) };
+  const once = (url: string, request: HttpRequest) => exchange(agents, url, request);
+  // A kept-alive socket the server closed while it sat idle fails the next request before any
+  // answer ("socket hang up"). Node's docs advise retrying that at once (`req.reusedSocket`); it
+  // is no server failure, so it does not spend the client's retries or back off.
   return (url, request) =>
-    new Promise<HttpResponse>((resolve, reject) => {
-      const target = new URL(url);
-      const secure = target.protocol === "https:";
-      const req = (secure ? https : http).get(target, {
-        agent: secure ? agents.https : agents.http,
-        headers: { ...request.headers, "accept-encoding": "gzip, deflate, br" },
-      });
-      // Why the exchange was cut short by us (timeout, abort), to report that and not "closed".
-      let stopped: unknown;
-      const stop = (reason: unknown) => {
-        stopped = reason;
-        req.destroy(reason instanceof Error ? reason : new Error(String(reason)));
-      };
-      const timer = setTimeout(() => stop(timeoutError(request.timeoutMs)), request.timeoutMs);
-      const onAbort = () => stop(request.signal.reason);
-      const cleanup = () => {
-        clearTimeout(timer);
-        request.signal.removeEventListener("abort", onAbort);
-      };
-      if (request.signal.aborted) onAbort();
-      else request.signal.addEventListener("abort", onAbort, { once: true });
-      req.on("error", (error) => {
-        cleanup();
-        reject(error); // no-op once the response has resolved; the body read sees the error
-      });
-      req.on("response", (res) => {
-        resolve({
-          status: res.statusCode ?? 0,
-          header: (name) => {
-            const value = res.headers[name.toLowerCase()];
-            return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
-          },
-          bytes: async () => {
-            try {
-              // Listeners, not `for await`: the async iterator costs more than the copy.
-              const body = await new Promise<Buffer>((done, fail) => {
-                const chunks: Buffer[] = [];
-                res.on("data", (chunk: Buffer) => chunks.push(chunk));
-                res.on("error", (error) => fail(stopped ?? error));
-                res.on("close", () => {
-                  if (res.complete) done(Buffer.concat(chunks));
-                  else
-                    fail(
-                      stopped ?? new Error("the connection closed before the body was complete"),
-                    );
-                });
+    once(url, request).catch((error: unknown) =>
+      error instanceof StaleSocketError ? once(url, request) : Promise.reject(error),
+    );
+}
+
+/** A request lost on a reused keep-alive socket before any response. */
+class StaleSocketError extends Error {}
+
+function exchange(
+  agents: { readonly http: http.Agent; readonly https: https.Agent },
+  url: string,
+  request: HttpRequest,
+): Promise<HttpResponse> {
+  return new Promise<HttpResponse>((resolve, reject) => {
+    const target = new URL(url);
+    const secure = target.protocol === "https:";
+    const req = (secure ? https : http).get(target, {
+      agent: secure ? agents.https : agents.http,
+      headers: { ...request.headers, "accept-encoding": "gzip, deflate, br" },
+    });
+    // Why the exchange was cut short by us (timeout, abort), to report that and not "closed".
+    let stopped: unknown;
+    const stop = (reason: unknown) => {
+      stopped = reason;
+      req.destroy(reason instanceof Error ? reason : new Error(String(reason)));
+    };
+    const timer = setTimeout(() => stop(timeoutError(request.timeoutMs)), request.timeoutMs);
+    const onAbort = () => stop(request.signal.reason);
+    const cleanup = () => {
+      clearTimeout(timer);
+      request.signal.removeEventListener("abort", onAbort);
+    };
+    if (request.signal.aborted) onAbort();
+    else request.signal.addEventListener("abort", onAbort, { once: true });
+    let answered = false;
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      cleanup();
+      const stale =
+        !answered && stopped === undefined && req.reusedSocket && error.code === "ECONNRESET";
+      // Rejecting is a no-op once the response has resolved; the body read sees the error.
+      reject(stale ? new StaleSocketError(error.message, { cause: error }) : error);
+    });
+    req.on("response", (res) => {
+      answered = true;
+      resolve({
+        status: res.statusCode ?? 0,
+        header: (name) => {
+          const value = res.headers[name.toLowerCase()];
+          return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
+        },
+        bytes: async () => {
+          try {
+            // Listeners, not `for await`: the async iterator costs more than the copy.
+            const body = await new Promise<Buffer>((done, fail) => {
+              const chunks: Buffer[] = [];
+              res.on("data", (chunk: Buffer) => chunks.push(chunk));
+              res.on("error", (error) => fail(stopped ?? error));
+              res.on("close", () => {
+                if (res.complete) done(Buffer.concat(chunks));
+                else
+                  fail(stopped ?? new Error("the connection closed before the body was complete"));
               });
-              const decode = decoders[String(res.headers["content-encoding"] ?? "").toLowerCase()];
-              return decode === undefined ? body : await decode(body);
-            } finally {
-              cleanup();
-            }
-          },
-          discard: () => {
+            });
+            const decode = decoders[String(res.headers["content-encoding"] ?? "").toLowerCase()];
+            return decode === undefined ? body : await decode(body);
+          } finally {
             cleanup();
-            res.resume();
-          },
-        });
+          }
+        },
+        discard: () => {
+          cleanup();
+          res.resume();
+        },
       });
     });
+  });
 }
 
 /** A transport over `fetch` (undici): what the unit tests inject, with their own fetch. */

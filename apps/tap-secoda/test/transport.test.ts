@@ -9,12 +9,20 @@ import { nodeTransport } from "../src/transport.js";
 let server: Server;
 let base: string;
 const seen: { [path: string]: string | undefined } = {};
+const requestsOnSocket = new WeakMap<object, number>();
 
 beforeAll(async () => {
   server = createServer((req, res) => {
     const body = JSON.stringify({ results: [{ id: "é✓" }] });
     seen[req.url ?? ""] = req.headers["accept-encoding"];
+    const onSocket = (requestsOnSocket.get(req.socket) ?? 0) + 1;
+    requestsOnSocket.set(req.socket, onSocket);
     switch (req.url) {
+      case "/flaky-keepalive":
+        // A server that dropped the idle connection: the 2nd request on a socket is lost.
+        if (onSocket > 1) req.socket.destroy();
+        else res.end(body);
+        return;
       case "/gzip":
         res.writeHead(200, { "content-encoding": "gzip" }).end(gzipSync(body));
         return;
@@ -74,6 +82,16 @@ describe("nodeTransport", () => {
   it("times out a body that stalls after the headers, as a TimeoutError", async () => {
     const response = await transport(`${base}/stall`, request(150));
     await expect(response.bytes()).rejects.toMatchObject({ name: "TimeoutError" });
+  });
+
+  it("retries at once, on a new connection, a request lost on a reused keep-alive socket", async () => {
+    const keepAlive = nodeTransport(1);
+    for (let i = 0; i < 3; i += 1) {
+      const response = await keepAlive(`${base}/flaky-keepalive`, request());
+      expect(JSON.parse((await response.bytes()).toString("utf8"))).toEqual({
+        results: [{ id: "é✓" }],
+      });
+    }
   });
 
   it("rejects a body cut off before its Content-Length", async () => {
