@@ -135,8 +135,7 @@ async function bareLoop(pages) {
   return { records, seconds, rate: records / seconds };
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-function httpGet(url) {
+function httpGet(agent, url) {
   return new Promise((resolve, reject) => {
     http
       .get(url, { agent, headers: { authorization: `Bearer ${KEY}` } }, (res) => {
@@ -153,7 +152,10 @@ function httpGet(url) {
 async function bareHttpLoop(pages) {
   const started = performance.now();
   let records = 0;
-  for (const page of pages) records += JSON.parse(await httpGet(page)).results.length;
+  // A fresh agent per run: a socket kept alive across runs may have been closed by the server.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  for (const page of pages) records += JSON.parse(await httpGet(agent, page)).results.length;
+  agent.destroy();
   const seconds = (performance.now() - started) / 1000;
   return { records, seconds, rate: records / seconds };
 }
