@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { freshSchema, postgresUnavailable } from "@repo/pg-testing";
+import { freshSchema, postgresUnavailable, schemaHelpers } from "@repo/pg-testing";
 import { Logger } from "@repo/singer";
 import type { Db } from "../src/db.js";
 import { openPglite } from "../src/pglite-db.js";
@@ -69,31 +69,10 @@ export function embeddedBackend(): Backend {
     fresh: async (prefix) => {
       const name = `${prefix}_${randomBytes(5).toString("hex")}`;
       await query(`create schema "${name}"`);
-      const qualified = (table: string) => `"${name}"."${table}"`;
       return {
         name,
         query,
-        count: async (table) => {
-          const [row] = await query<{ n: string }>(`select count(*) as n from ${qualified(table)}`);
-          return Number(row?.n ?? 0);
-        },
-        columns: async (table) => {
-          const rows = await query<{ column: string; type: string }>(
-            `select a.attname as column, format_type(a.atttypid, a.atttypmod) as type
-               from pg_attribute a
-              where a.attrelid = $1::regclass and a.attnum > 0 and not a.attisdropped
-              order by a.attnum`,
-            [qualified(table)],
-          );
-          return Object.fromEntries(rows.map((row) => [row.column, row.type]));
-        },
-        tables: async () =>
-          (
-            await query<{ table_name: string }>(
-              "select table_name from information_schema.tables where table_schema = $1 order by 1",
-              [name],
-            )
-          ).map((row) => row.table_name),
+        ...schemaHelpers(name, query),
         drop: async () => {
           await query(`drop schema if exists "${name}" cascade`);
         },

@@ -124,6 +124,37 @@ export async function freshSchema(prefix = "t"): Promise<TestSchema> {
       query(
         `select * from ${qualified(table)}${orderBy === undefined ? "" : ` order by ${orderBy}`}`,
       ),
+    ...schemaHelpers(name, query),
+    drop: async () => {
+      try {
+        await pool.query(`drop schema if exists ${quote(name)} cascade`);
+      } finally {
+        await pool.end();
+      }
+    },
+  };
+}
+
+/** Double-quotes an identifier for SQL. */
+export function quote(identifier: string): string {
+  return `"${identifier.replaceAll('"', '""')}"`;
+}
+
+type Query = <Row extends Record<string, unknown>>(
+  sql: string,
+  params?: readonly unknown[],
+) => Promise<Row[]>;
+
+/**
+ * `count`, `columns` and `tables` for a schema over any query function, so a test backend that
+ * is not a pg.Pool (the embedded PGlite one in target-postgres) reads tables back the same way.
+ */
+export function schemaHelpers(
+  name: string,
+  query: Query,
+): Pick<TestSchema, "count" | "columns" | "tables"> {
+  const qualified = (table: string) => `${quote(name)}.${quote(table)}`;
+  return {
     count: async (table) => {
       const [row] = await query<{ n: string }>(`select count(*) as n from ${qualified(table)}`);
       return Number(row?.n ?? 0);
@@ -145,17 +176,5 @@ export async function freshSchema(prefix = "t"): Promise<TestSchema> {
           [name],
         )
       ).map((row) => row.table_name),
-    drop: async () => {
-      try {
-        await pool.query(`drop schema if exists ${quote(name)} cascade`);
-      } finally {
-        await pool.end();
-      }
-    },
   };
-}
-
-/** Double-quotes an identifier for SQL. */
-export function quote(identifier: string): string {
-  return `"${identifier.replaceAll('"', '""')}"`;
 }
