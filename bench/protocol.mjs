@@ -1,4 +1,4 @@
-// Reader and writer throughput of @repo/singer against baselines measured in the same run.
+// Reader and writer throughput of @singerkit/singer against baselines measured in the same run.
 // Usage: node bench/protocol.mjs [records=1000000]   (build first: npm run build)
 // Prints a JSON summary and Markdown rows for the README's Benchmarks section.
 import { spawn } from "node:child_process";
@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { pipeline } from "node:stream/promises";
-import { MessageWriter, readMessages } from "@repo/singer";
+import { MessageWriter, readMessages } from "@singerkit/singer";
 import ndjson from "ndjson";
 import split2 from "split2";
 
@@ -73,7 +73,7 @@ const readers = {
     }
     return n;
   },
-  "@repo/singer readMessages": async () => {
+  "@singerkit/singer readMessages": async () => {
     let n = 0;
     for await (const _ of readMessages(createReadStream(input))) n += 1;
     return n;
@@ -111,7 +111,7 @@ const writers = {
     await done;
     return count;
   },
-  "@repo/singer MessageWriter": async () => {
+  "@singerkit/singer MessageWriter": async () => {
     const { stream, done } = sink();
     const writer = new MessageWriter(stream);
     for (let i = 0; i < count; i += 1) await writer.write(messages[i % 1000]);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { createProcessIo, packageVersion, runCli } from "@repo/singer";
+import { createProcessIo, packageVersion, runCli } from "@singerkit/singer";
 import { tapCli } from "./run-tap.js";
 
 const io = createProcessIo();

@@ -1,4 +1,4 @@
-import { SourceError } from "@repo/singer";
+import { SourceError } from "@singerkit/singer";
 import { describe, expect, it } from "vitest";
 import {
   connectionReset,

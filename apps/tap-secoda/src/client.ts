@@ -4,7 +4,7 @@ import {
   type Logger,
   MetricCounter,
   SourceError,
-} from "@repo/singer";
+} from "@singerkit/singer";
 import { Semaphore } from "./limit.js";
 import { ListCursor } from "./list-cursor.js";
 import { type Clock, Pacer, systemClock } from "./pacer.js";

@@ -1,4 +1,4 @@
-import { ConfigError } from "@repo/singer";
+import { ConfigError } from "@singerkit/singer";
 import { describe, expect, it } from "vitest";
 import { apiRoot } from "./config.js";
 

@@ -1,4 +1,4 @@
-import { ConfigError, type SettingsSchema } from "@repo/singer";
+import { ConfigError, type SettingsSchema } from "@singerkit/singer";
 
 /** US cloud; EU is `https://eapi.secoda.co`, APAC `https://aapi.secoda.co` (secoda-api.md §1). */
 export const DEFAULT_BASE_URL = "https://api.secoda.co";
@@ -93,7 +93,7 @@ export const SETTINGS = {
   required: ["api_key"],
 } as const satisfies SettingsSchema;
 
-/** The config as validated by @repo/singer against SETTINGS (defaults applied). */
+/** The config as validated by @singerkit/singer against SETTINGS (defaults applied). */
 export interface TapConfig {
   readonly api_key: string;
   readonly base_url: string;

@@ -10,7 +10,7 @@ import {
   selectedFields,
   selectRecord,
   selectSchema,
-} from "@repo/singer";
+} from "@singerkit/singer";
 import type { StreamDef } from "./stream-def.js";
 
 /** One stream to sync, with what the catalog chose for it. */

@@ -1,4 +1,4 @@
-import type { JsonObject, Logger } from "@repo/singer";
+import type { JsonObject, Logger } from "@singerkit/singer";
 import { instantKey, laterOf } from "./instant.js";
 
 /**

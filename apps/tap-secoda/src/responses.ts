@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject, SourceError } from "@repo/singer";
+import { isJsonObject, type JsonObject, SourceError } from "@singerkit/singer";
 
 /** One page of a list, as the engine sees it whatever the wire shape was. */
 export interface Page {

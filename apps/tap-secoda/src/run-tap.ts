@@ -7,7 +7,7 @@ import {
   type ProcessIo,
   type RunContext,
   tapProgram,
-} from "@repo/singer";
+} from "@singerkit/singer";
 import { type FetchLike, SecodaClient } from "./client.js";
 import { apiRoot, SETTINGS, type TapConfig } from "./config.js";
 import type { Clock } from "./pacer.js";
@@ -41,7 +41,7 @@ export function tapSpec(version: string): PluginSpec {
   };
 }
 
-/** The tap's commander program: @repo/singer's tap CLI wired to discover and sync. */
+/** The tap's commander program: @singerkit/singer's tap CLI wired to discover and sync. */
 export function tapCli(io: ProcessIo, version: string, deps: TapDeps = {}) {
   return tapProgram<TapConfig>(tapSpec(version), io, {
     discover: async () => discover(),

@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject, type Logger } from "@repo/singer";
+import { isJsonObject, type JsonObject, type Logger } from "@singerkit/singer";
 import { instantKey } from "./instant.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { JsonSchemaObject, JsonValue } from "@repo/singer";
+import type { JsonSchemaObject, JsonValue } from "@singerkit/singer";
 
 /**
  * A filter in the grammar of Secoda's `/resource/catalog` (and audit logs), sent as URL-encoded

@@ -1,4 +1,4 @@
-import { compileValidator } from "@repo/singer";
+import { compileValidator } from "@singerkit/singer";
 import { describe, expect, it } from "vitest";
 import type { StreamDef } from "./stream-def.js";
 import { STREAM_DEFS } from "./streams.js";

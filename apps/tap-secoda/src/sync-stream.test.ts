@@ -1,4 +1,4 @@
-import type { JsonObject } from "@repo/singer";
+import type { JsonObject } from "@singerkit/singer";
 import { describe, expect, it } from "vitest";
 import { catalogSelecting } from "../test/support/catalog.js";
 import { memoryApi } from "../test/support/memory-api.js";

@@ -5,7 +5,7 @@ import {
   type MetricCounter,
   message,
   SourceError,
-} from "@repo/singer";
+} from "@singerkit/singer";
 import type { ListCursor, Page, SecodaClient } from "./client.js";
 import { mapLimit } from "./limit.js";
 import { type Part, type Position, planSplit, queryParams, START, WHOLE } from "./partitions.js";

@@ -1,5 +1,5 @@
 import { type FakeSecoda, startFakeSecoda } from "@repo/fake-secoda";
-import type { JsonObject, SingerMessage } from "@repo/singer";
+import type { JsonObject, SingerMessage } from "@singerkit/singer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { catalogSelecting } from "./support/catalog.js";
 import { type CliRun, fakeConfig, runCli } from "./support/cli.js";

@@ -1,4 +1,4 @@
-import { compileValidator, type JsonObject, type SingerMessage } from "@repo/singer";
+import { compileValidator, type JsonObject, type SingerMessage } from "@singerkit/singer";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { STREAM_DEFS } from "../src/streams.js";
 import { catalogSelecting } from "./support/catalog.js";

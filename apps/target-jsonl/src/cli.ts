@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { createProcessIo, packageVersion, runCli, targetProgram } from "@repo/singer";
+import { createProcessIo, packageVersion, runCli, targetProgram } from "@singerkit/singer";
 import { type JsonlConfig, runJsonlTarget } from "./run-target.js";
 
 const io = createProcessIo();

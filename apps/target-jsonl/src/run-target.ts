@@ -10,7 +10,7 @@ import {
   type RecordValidator,
   type RunContext,
   readMessages,
-} from "@repo/singer";
+} from "@singerkit/singer";
 
 export interface JsonlConfig {
   readonly destination_path: string;

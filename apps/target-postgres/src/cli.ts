@@ -7,7 +7,7 @@ import {
   packageVersion,
   runCli,
   targetProgram,
-} from "@repo/singer";
+} from "@singerkit/singer";
 import { SETTINGS, type TargetConfig } from "./config.js";
 import { inspect } from "./inspect.js";
 import { runTarget } from "./run-target.js";

@@ -1,4 +1,4 @@
-import type { SettingsSchema } from "@repo/singer";
+import type { SettingsSchema } from "@singerkit/singer";
 import type { NulHandling } from "./copy.js";
 
 /**

@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { LoadError, type Logger } from "@repo/singer";
+import { LoadError, type Logger } from "@singerkit/singer";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { ConnectionSettings } from "./config.js";

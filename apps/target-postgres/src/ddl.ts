@@ -1,4 +1,4 @@
-import { LoadError } from "@repo/singer";
+import { LoadError } from "@singerkit/singer";
 import { type Db, DbError } from "./db.js";
 import {
   type ExistingName,

@@ -1,4 +1,4 @@
-import { InputError, type JsonObject, type SingerError } from "@repo/singer";
+import { InputError, type JsonObject, type SingerError } from "@singerkit/singer";
 import type { Db } from "./db.js";
 import { ensureSchema } from "./ddl.js";
 import { qualified } from "./identifiers.js";

@@ -1,4 +1,4 @@
-import type { JsonSchema, RecordMessage, SchemaMessage } from "@repo/singer";
+import type { JsonSchema, RecordMessage, SchemaMessage } from "@singerkit/singer";
 import type { LoadObject, LoadValue } from "./exact-json.js";
 
 /**

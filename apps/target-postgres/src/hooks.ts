@@ -1,4 +1,4 @@
-import { LoadError, type Logger } from "@repo/singer";
+import { LoadError, type Logger } from "@singerkit/singer";
 import type { Db } from "./db.js";
 
 /**

@@ -5,7 +5,7 @@ import {
   type Logger,
   parseMessage,
   type SingerMessage,
-} from "@repo/singer";
+} from "@singerkit/singer";
 import { type LoadObject, type LoadValue, mayHaveLongNumber, parseExact } from "./exact-json.js";
 
 /** One message, with the exact-number copy of a RECORD's `record` when its line needs one. */
@@ -21,7 +21,7 @@ export interface InputMessage {
 export const IDLE = Symbol("idle");
 
 /**
- * Singer messages from NDJSON bytes, like @repo/singer's readMessages, plus what the target
+ * Singer messages from NDJSON bytes, like @singerkit/singer's readMessages, plus what the target
  * needs on top: RECORD lines with long digit runs are also parsed exactly (exact-json.ts),
  * unknown message types are skipped with a warning, and IDLE is yielded whenever no input came
  * for `idleMs`, so the loop can honour the age limit while a tap is quiet.

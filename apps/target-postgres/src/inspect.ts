@@ -1,4 +1,4 @@
-import type { Logger, MessageWriter } from "@repo/singer";
+import type { Logger, MessageWriter } from "@singerkit/singer";
 import type { TargetConfig } from "./config.js";
 import type { Row } from "./db.js";
 import { quoteIdent } from "./identifiers.js";

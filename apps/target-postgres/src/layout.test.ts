@@ -1,4 +1,4 @@
-import { InputError, type JsonSchema, type SchemaMessage } from "@repo/singer";
+import { InputError, type JsonSchema, type SchemaMessage } from "@singerkit/singer";
 import { describe, expect, it } from "vitest";
 import type { TableState } from "./ddl.js";
 import { schemaLayout, schemaSignature, validationSchema } from "./layout.js";

@@ -1,4 +1,4 @@
-import { InputError, type SchemaMessage } from "@repo/singer";
+import { InputError, type SchemaMessage } from "@singerkit/singer";
 import { type Plan, planTable, resultingType, type TableState, type WantedTable } from "./ddl.js";
 import { assignNames } from "./identifiers.js";
 import { allowsString, columnType, PG } from "./type-mapping.js";
@@ -83,7 +83,7 @@ function canonical(value: unknown): string {
 
 /**
  * The schema records are validated against: `format: "time"` is dropped, because the validator's
- * lenient mode (@repo/singer) still requires a zone on times, while taps send `10:00:00` and the
+ * lenient mode (@singerkit/singer) still requires a zone on times, while taps send `10:00:00` and the
  * `time` column itself rejects anything that is not a time (with line and column).
  */
 export function validationSchema<S>(schema: S): S {

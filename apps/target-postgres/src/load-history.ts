@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { describeUnknown, type JsonObject, type Logger, SingerError } from "@repo/singer";
+import { describeUnknown, type JsonObject, type Logger, SingerError } from "@singerkit/singer";
 import type { Db, Row } from "./db.js";
 import { ensureSchema } from "./ddl.js";
 import { qualified } from "./identifiers.js";

@@ -1,4 +1,4 @@
-import type { Logger, SchemaMessage } from "@repo/singer";
+import type { Logger, SchemaMessage } from "@singerkit/singer";
 import type { LoadMethod } from "./config.js";
 import type { Db, DbSession } from "./db.js";
 import { quoteIdent } from "./identifiers.js";

@@ -7,7 +7,7 @@ import {
   type Logger,
   type RecordValidator,
   type SchemaMessage,
-} from "@repo/singer";
+} from "@singerkit/singer";
 import { deleteMarkedRows } from "./activate-version.js";
 import {
   type Encoder,

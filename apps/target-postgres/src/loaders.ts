@@ -6,7 +6,7 @@ import {
   MetricCounter,
   type RecordMessage,
   type SchemaMessage,
-} from "@repo/singer";
+} from "@singerkit/singer";
 import { retireOldVersions, VersionTracker } from "./activate-version.js";
 import type { TargetConfig } from "./config.js";
 import { type Db, isConnectionError } from "./db.js";

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { Logger } from "@repo/singer";
+import { Logger } from "@singerkit/singer";
 import { afterEach, describe, expect, it } from "vitest";
 import { acquireLock, LOCK_FILE } from "./lock.js";
 

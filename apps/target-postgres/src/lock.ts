@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { LoadError, type Logger } from "@repo/singer";
+import { LoadError, type Logger } from "@singerkit/singer";
 
 export const LOCK_FILE = "target-postgres.lock";
 

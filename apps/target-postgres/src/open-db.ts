@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import type { Logger } from "@repo/singer";
+import type { Logger } from "@singerkit/singer";
 import { type ConnectionSettings, connectionSettings, type TargetConfig } from "./config.js";
 import { connectPg, type Db } from "./db.js";
 import { openPglite } from "./pglite-db.js";

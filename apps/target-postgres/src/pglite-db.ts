@@ -1,6 +1,6 @@
 import { join, resolve } from "node:path";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
-import type { Logger } from "@repo/singer";
+import type { Logger } from "@singerkit/singer";
 import { type Db, DbError, type DbSession, type Row, toDbError } from "./db.js";
 import { acquireLock } from "./lock.js";
 

@@ -1,4 +1,4 @@
-import type { JsonObject, RecordMessage, SchemaMessage } from "@repo/singer";
+import type { JsonObject, RecordMessage, SchemaMessage } from "@singerkit/singer";
 import type { LoadObject } from "./exact-json.js";
 
 /**

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { assertNever, InputError, type RunContext } from "@repo/singer";
+import { assertNever, InputError, type RunContext } from "@singerkit/singer";
 import type { TargetConfig } from "./config.js";
 import { DeadLetter } from "./dead-letter.js";
 import { runHooks } from "./hooks.js";

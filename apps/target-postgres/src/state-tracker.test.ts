@@ -1,4 +1,4 @@
-import type { JsonObject } from "@repo/singer";
+import type { JsonObject } from "@singerkit/singer";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { StateTracker } from "./state-tracker.js";

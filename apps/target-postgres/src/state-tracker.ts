@@ -1,4 +1,4 @@
-import type { JsonObject } from "@repo/singer";
+import type { JsonObject } from "@singerkit/singer";
 
 /**
  * The one owner of "which STATE may be written now" (datamill's StreamTracker idea):

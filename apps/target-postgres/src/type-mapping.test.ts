@@ -1,4 +1,4 @@
-import type { JsonSchema } from "@repo/singer";
+import type { JsonSchema } from "@singerkit/singer";
 import { describe, expect, it } from "vitest";
 import {
   allowsString,

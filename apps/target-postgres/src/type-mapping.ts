@@ -1,4 +1,4 @@
-import { type JsonSchema, type JsonValue, schemaTypes } from "@repo/singer";
+import { type JsonSchema, type JsonValue, schemaTypes } from "@singerkit/singer";
 
 /**
  * JSON Schema → PostgreSQL column types, and the widening lattice used when a later SCHEMA (or

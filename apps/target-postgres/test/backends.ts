@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { freshSchema, postgresUnavailable, schemaHelpers } from "@repo/pg-testing";
-import { Logger } from "@repo/singer";
+import { Logger } from "@singerkit/singer";
 import type { Db } from "../src/db.js";
 import { openPglite } from "../src/pglite-db.js";
 import { configFor, type Input, type RunResult, runTarget } from "./support.js";

@@ -22,7 +22,7 @@ export function renderAbout(info: AboutInfo, format: AboutFormat): string {
           name: info.name,
           description: info.description,
           version: info.version,
-          sdk_version: `@repo/singer ${info.version}`,
+          sdk_version: `@singerkit/singer ${info.version}`,
           supported_node_versions: [">=20.12"],
           capabilities: info.capabilities,
           settings: info.settings,

@@ -1,5 +1,5 @@
 /**
- * @repo/singer — the Singer protocol for TypeScript taps and targets: message types, a streaming
+ * @singerkit/singer — the Singer protocol for TypeScript taps and targets: message types, a streaming
  * NDJSON reader and writer, catalog selection, JSON Schema validation, config loading, logging
  * with metrics and redaction, and the CLI conventions (`--config`, `--about`, …).
  * It knows nothing about any particular source or destination.

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readMessages, type SingerMessage } from "@repo/singer";
+import { readMessages, type SingerMessage } from "@singerkit/singer";
 import { bins } from "./bins.js";
 
 export interface PipeOptions {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type FakeSecoda, startFakeSecoda } from "@repo/fake-secoda";
 import { freshSchema, pgUrl, postgresUnavailable, type TestSchema } from "@repo/pg-testing";
-import type { SingerMessage } from "@repo/singer";
+import type { SingerMessage } from "@singerkit/singer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bins } from "../support/bins.js";
 import { runAndKill } from "../support/interrupt.js";

@@ -1,4 +1,4 @@
-import type { JsonSchema } from "@repo/singer";
+import type { JsonSchema } from "@singerkit/singer";
 
 // Shared JSON Schema fragments (secoda-api.md §4 "General conventions"). Ids are UUID strings,
 // timestamps ISO-8601 UTC with microseconds, relations flat UUIDs or UUID arrays.

@@ -1,4 +1,4 @@
-import type { Catalog, CatalogEntry, MetadataEntry } from "@repo/singer";
+import type { Catalog, CatalogEntry, MetadataEntry } from "@singerkit/singer";
 import { discover } from "../../src/run-tap.js";
 
 /**

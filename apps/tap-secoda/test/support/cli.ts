@@ -3,14 +3,14 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { type Catalog, type JsonObject, readMessages, type SingerMessage } from "@repo/singer";
+import { type Catalog, type JsonObject, readMessages, type SingerMessage } from "@singerkit/singer";
 
 export const CLI = new URL("../../dist/cli.js", import.meta.url).pathname;
 
 export interface CliRun {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
-  /** Every stdout line, parsed by @repo/singer's reader (a bad line fails the run). */
+  /** Every stdout line, parsed by @singerkit/singer's reader (a bad line fails the run). */
   readonly messages: SingerMessage[];
   readonly stdout: string;
   readonly stderr: string;
@@ -75,7 +75,7 @@ export async function runCli(input: CliInput): Promise<CliRun> {
   return { code, signal, messages, stdout, stderr };
 }
 
-/** Parses NDJSON text with @repo/singer's reader; unknown types fail. */
+/** Parses NDJSON text with @singerkit/singer's reader; unknown types fail. */
 export async function parseAll(text: string): Promise<SingerMessage[]> {
   const out: SingerMessage[] = [];
   for await (const { message } of readMessages(Readable.from([text]), { unknownTypes: "fail" })) {

@@ -1,4 +1,4 @@
-import type { JsonObject, JsonValue } from "@repo/singer";
+import type { JsonObject, JsonValue } from "@singerkit/singer";
 import type { FetchLike } from "../../src/client.js";
 import type { Filter } from "../../src/stream-def.js";
 

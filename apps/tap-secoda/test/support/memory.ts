@@ -1,5 +1,5 @@
 import { Writable } from "node:stream";
-import { Logger } from "@repo/singer";
+import { Logger } from "@singerkit/singer";
 import type { Clock } from "../../src/pacer.js";
 
 /** A logger whose lines are kept in memory. */

@@ -1,4 +1,4 @@
-import { renderAbout } from "@repo/singer";
+import { renderAbout } from "@singerkit/singer";
 import { tapSpec } from "../../src/run-tap.js";
 import type { StreamDef } from "../../src/stream-def.js";
 import { STREAM_DEFS } from "../../src/streams.js";

@@ -6,7 +6,7 @@ import {
   type ProcessIo,
   readMessages,
   type SingerMessage,
-} from "@repo/singer";
+} from "@singerkit/singer";
 import type { FetchLike } from "../../src/client.js";
 import type { TapConfig } from "../../src/config.js";
 import { sync } from "../../src/run-tap.js";
