@@ -48,6 +48,38 @@ export const SETTINGS = {
       description:
         "Schema every stream's table is created in (created if missing). Used verbatim, always quoted.",
     },
+    schema_mapping: {
+      type: "object",
+      additionalProperties: {
+        type: "object",
+        properties: { target_schema: { type: "string", minLength: 1, maxLength: 63 } },
+        required: ["target_schema"],
+        additionalProperties: false,
+      },
+      description:
+        'Per source schema (PipelineWise style): a stream named `<source schema>-<table>` (as tap-postgres and tap-mysql name them) whose source schema is a key here loads into table `<table>` of that `target_schema`. Example: `{"public": {"target_schema": "raw_app"}}` loads stream `public-orders` into `raw_app.orders`.',
+    },
+    stream_mapping: {
+      type: "object",
+      additionalProperties: {
+        type: "object",
+        properties: {
+          target_schema: { type: "string", minLength: 1, maxLength: 63 },
+          target_table: { type: "string", minLength: 1, maxLength: 63 },
+        },
+        additionalProperties: false,
+      },
+      description:
+        'Per stream (exact stream name): `target_schema` and/or `target_table` (used verbatim, always quoted) for that stream; wins over `schema_mapping` and `default_target_schema`. Example: `{"users": {"target_schema": "secoda", "target_table": "secoda_users"}}`. Two streams mapped to one table fail at the second SCHEMA.',
+    },
+    max_parallelism: {
+      type: "integer",
+      minimum: 1,
+      maximum: 64,
+      default: 4,
+      description:
+        "Most streams committed at the same time, each batch in its own transaction on its own connection (a bounded pool); batches of one stream always commit in input order, and a STATE is still written only once every record before it, in every stream, is committed. The embedded database and `load_method: overwrite` use one connection.",
+    },
     batch_size_rows: {
       type: "integer",
       minimum: 1,
@@ -172,6 +204,11 @@ export interface TargetConfig {
   readonly embedded?: boolean;
   readonly embedded_path: string;
   readonly default_target_schema: string;
+  readonly schema_mapping?: Readonly<Record<string, { readonly target_schema: string }>>;
+  readonly stream_mapping?: Readonly<
+    Record<string, { readonly target_schema?: string; readonly target_table?: string }>
+  >;
+  readonly max_parallelism: number;
   readonly batch_size_rows: number;
   readonly batch_size_bytes: number;
   readonly batch_max_age_seconds: number;

@@ -23,6 +23,8 @@ export interface DbSession {
 }
 
 export interface Db extends DbSession {
+  /** How many transactions may run at the same time (the pool's size; 1 for the embedded). */
+  readonly connections: number;
   /** Runs `work` in one transaction: COMMIT when it resolves, ROLLBACK when it throws. */
   transaction<T>(work: (tx: DbSession) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -50,11 +52,14 @@ export class DbError extends LoadError {
   }
 }
 
-/** Connects lazily (the first query opens the one connection the target uses). */
-export function connectPg(settings: ConnectionSettings, log: Logger): Db {
+/**
+ * Connects lazily: the first query opens the first connection; a pool of at most `connections`
+ * (`max_parallelism`) serves transactions that run at the same time.
+ */
+export function connectPg(settings: ConnectionSettings, log: Logger, connections = 1): Db {
   const pool = new pg.Pool({
     ...settings,
-    max: 1,
+    max: connections,
     idleTimeoutMillis: 0,
     application_name: "target-postgres",
   });
@@ -91,6 +96,7 @@ export function connectPg(settings: ConnectionSettings, log: Logger): Db {
     },
   });
   return {
+    connections,
     query: (sql, params) => withClient(pool, (client) => query(client, sql, params)),
     copyRows: async (table, columns, data) =>
       withClient(pool, (client) => session(client).copyRows(table, columns, data)),

@@ -31,7 +31,7 @@ export function openDb(config: TargetConfig, env: NodeJS.ProcessEnv, log: Logger
   const target = dbTarget(config, env);
   return target.kind === "embedded"
     ? openPglite(target.folder, log)
-    : connectPg(target.settings, log);
+    : connectPg(target.settings, log, config.load_method === "overwrite" ? 1 : config.max_parallelism);
 }
 
 /** For log lines and `inspect`: where the data goes, without secrets. */

@@ -49,6 +49,7 @@ export function openPglite(folder: string, log: Logger): Db {
     return run;
   };
   return {
+    connections: 1,
     query: (sql, params) => exclusive((db) => query(db, sql, params)),
     copyRows: (table, columns, data) => exclusive((db) => copyRows(db, table, columns, data)),
     transaction: (work) =>
