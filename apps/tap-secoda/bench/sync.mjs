@@ -7,8 +7,8 @@
 // The fake runs as its own process (packages/fake-secoda's CLI), the tap as the built CLI with
 // stdout to a file (its time includes starting node); the bare loops run here: one with the
 // global fetch, one with node:http (what the tap uses). Each round runs loop, tap c=1, tap c=4
-// in turn on the same fake; the best and the median of the rounds are reported. Run `pnpm --filter tap-secoda build` and
-// `pnpm --filter @repo/fake-secoda build` first.
+// in turn on the same fake; the best and the median of the rounds are reported. Run
+// `pnpm --filter @singerkit/tap-secoda build` and `pnpm --filter @repo/fake-secoda build` first.
 import { spawn } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";

@@ -4,8 +4,8 @@ import { fileURLToPath } from "node:url";
 
 /**
  * Integration tests run the real bin, `node dist/cli.js`. Turbo builds before `test`; when the
- * tests are started directly (`pnpm --filter target-postgres test`, `vitest`), rebuild here if
- * any source file is newer than the build, so a test never runs stale code.
+ * tests are started directly (`pnpm --filter @singerkit/target-postgres test`, `vitest`), rebuild
+ * here if any source file is newer than the build, so a test never runs stale code.
  */
 export default function setup(): void {
   const root = fileURLToPath(new URL("..", import.meta.url));
