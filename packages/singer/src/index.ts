@@ -1,7 +1,7 @@
 /**
  * @singerkit/singer — the Singer protocol for TypeScript taps and targets: message types, a streaming
  * NDJSON reader and writer, catalog selection, JSON Schema validation, config loading, logging
- * with metrics and redaction, and the CLI conventions (`--config`, `--about`, …).
+ * with metrics, progress and redaction, and the CLI conventions (`--config`, `--about`, …).
  * It knows nothing about any particular source or destination.
  */
 export * from "./about.js";
@@ -13,6 +13,7 @@ export * from "./io.js";
 export * from "./json.js";
 export * from "./log.js";
 export * from "./messages.js";
+export * from "./progress.js";
 export * from "./read-messages.js";
 export * from "./schema.js";
 export * from "./write-messages.js";

@@ -41,6 +41,8 @@ export class Logger {
   readonly #out: Writable;
   readonly #now: () => Date;
   #secrets: string[] = [];
+  /** The status line currently drawn on the terminal, if any. */
+  #status: string | undefined;
 
   constructor(options: LoggerOptions) {
     this.name = options.name;
@@ -107,9 +109,41 @@ export class Logger {
   log(level: LogLevel, message: string): void {
     if (!this.isEnabled(level)) return;
     const line = `${this.#now().toISOString()} ${LABEL[level]} ${this.name}  ${this.redact(message)}\n`;
-    this.#out.write(line);
+    // One write: the status line is cleared, the log line printed and the status drawn again.
+    this.#out.write(this.#status === undefined ? line : `${CLEAR_LINE}${line}${this.#status}`);
+  }
+
+  /** True when the output is a terminal, where a status line can be redrawn in place. */
+  get isTTY(): boolean {
+    return (this.#out as { isTTY?: unknown }).isTTY === true; // tty.WriteStream sets it; others lack it
+  }
+
+  /** The terminal's width in columns, when the output is a terminal that says. */
+  get columns(): number | undefined {
+    const columns = (this.#out as { columns?: unknown }).columns; // tty.WriteStream's width
+    return this.isTTY && typeof columns === "number" && columns > 0 ? columns : undefined;
+  }
+
+  /**
+   * Shows `text` as a status line under the log on a terminal, rewritten in place (`\r` and
+   * erase-line), or removes it (`undefined`). Log lines printed meanwhile clear it, print, and
+   * draw it again, so neither is mangled. The caller keeps `text` to one line within `columns`;
+   * it is redacted like any log line. Does nothing when the output is not a terminal.
+   */
+  status(text: string | undefined): void {
+    if (!this.isTTY) return;
+    if (text === undefined) {
+      if (this.#status !== undefined) this.#out.write(CLEAR_LINE);
+      this.#status = undefined;
+      return;
+    }
+    this.#status = this.redact(text);
+    this.#out.write(`${CLEAR_LINE}${this.#status}`);
   }
 }
+
+/** Carriage return, then ANSI "erase entire line" (EL 2). */
+const CLEAR_LINE = "\r\x1b[2K";
 
 /** Parses a log level name (case-insensitive; `warning`/`critical` as Python spells them). */
 export function parseLogLevel(text: string | undefined): LogLevel | undefined {

@@ -1,0 +1,284 @@
+import type { SettingSchema } from "./config.js";
+import type { Logger } from "./log.js";
+
+/** Seconds between progress reports when `progress_interval_seconds` is not set. */
+export const DEFAULT_PROGRESS_INTERVAL_SECONDS = 10;
+
+/**
+ * The progress setting every tap and target shares: spread it into the plugin's settings
+ * (`properties: { ...mine, ...PROGRESS_SETTINGS }`) so `--about`, the README tables, meltano.yml
+ * and `<PLUGIN>_PROGRESS_INTERVAL_SECONDS` all know it.
+ */
+export const PROGRESS_SETTINGS = {
+  progress_interval_seconds: {
+    type: "number",
+    minimum: 0,
+    default: DEFAULT_PROGRESS_INTERVAL_SECONDS,
+    description:
+      "Seconds between progress lines on stderr: records so far and records/s over the last interval, per stream and in total (on a terminal, a status line redrawn in place instead). 0 turns progress off.",
+  },
+} as const satisfies { readonly [name: string]: SettingSchema };
+
+/** The interval a validated config asks for, in ms (the default when the setting is absent). */
+export function progressIntervalMs(config: object): number {
+  const seconds =
+    "progress_interval_seconds" in config ? config.progress_interval_seconds : undefined;
+  return typeof seconds === "number" && seconds >= 0
+    ? seconds * 1000
+    : DEFAULT_PROGRESS_INTERVAL_SECONDS * 1000;
+}
+
+export interface ProgressOptions {
+  readonly log: Logger;
+  /** Milliseconds between reports; 0 turns the reporter off (counting is then a no-op). */
+  readonly intervalMs: number;
+  /** Draw a status line in place instead of log lines. Default: when the log goes to a terminal. */
+  readonly live?: boolean;
+  /** Clock in ms for rates and elapsed time; read when reporting, never per record. */
+  readonly now?: () => number;
+}
+
+interface StreamProgress {
+  readonly name: string;
+  count: number;
+  committed: number;
+  total: number | undefined;
+}
+
+/** Counts per stream at one report, in the order streams were first seen. */
+interface Sample {
+  readonly at: number;
+  readonly counts: readonly number[];
+}
+
+/** How often a live status line is redrawn, at most. */
+const LIVE_REFRESH_MS = 1000;
+
+/**
+ * Reports records per stream and the recent rate on stderr at a steady interval, through the
+ * run's Logger. `count()` is the hot path: a map lookup and an addition, no clock, no strings;
+ * an `unref()`ed timer does the reporting, so it never keeps a process alive. Not on a terminal
+ * it logs one INFO line per interval:
+ * `progress: users 12,345 (1,234/s), tables 500/1,000 50% (50/s); total 12,845 (1,284/s) in 0:10`.
+ * On a terminal it redraws one status line (a bar when every stream's total is known) through
+ * `Logger.status`, which keeps log lines printed meanwhile intact. `stop()` ends it with a
+ * summary line. The rate is over the last interval (`intervalMs`), also when a live line is
+ * redrawn more often.
+ */
+export class ProgressReporter {
+  readonly #log: Logger;
+  readonly #live: boolean;
+  readonly #now: () => number;
+  readonly #started: number;
+  readonly #streams = new Map<string, StreamProgress>();
+  readonly #order: StreamProgress[] = [];
+  /** Earlier reports, oldest first; the oldest is where the rate is measured from. */
+  readonly #samples: Sample[];
+  readonly #window: number;
+  #timer: NodeJS.Timeout | undefined;
+  #hasCommitted = false;
+
+  constructor(options: ProgressOptions) {
+    this.#log = options.log;
+    this.#live = options.live ?? options.log.isTTY;
+    this.#now = options.now ?? Date.now;
+    this.#started = this.#now();
+    this.#samples = [{ at: this.#started, counts: [] }];
+    const interval = options.intervalMs;
+    const every = this.#live ? Math.min(interval, LIVE_REFRESH_MS) : interval;
+    this.#window = every > 0 ? Math.max(1, Math.round(interval / every)) : 1;
+    if (every > 0 && options.log.isEnabled("info")) {
+      this.#timer = setInterval(() => this.#report(), every);
+      this.#timer.unref(); // progress never keeps a finished run alive
+    }
+  }
+
+  /** False when progress is off (interval 0, or the log level hides INFO) or stopped. */
+  get isActive(): boolean {
+    return this.#timer !== undefined;
+  }
+
+  /** Adds `n` records to a stream's count. Cheap enough for every record. */
+  count(stream: string, n = 1): void {
+    const entry = this.#streams.get(stream);
+    if (entry !== undefined) entry.count += n;
+    else if (this.#timer !== undefined) this.#add(stream).count += n;
+  }
+
+  /** The number of records a stream will have in all, when the source says: shows a percentage. */
+  setTotal(stream: string, total: number): void {
+    if (this.#timer === undefined) return;
+    (this.#streams.get(stream) ?? this.#add(stream)).total = total;
+  }
+
+  /** Adds `n` rows of a stream that are safely stored (a target's commits). */
+  committed(stream: string, n: number): void {
+    if (this.#timer === undefined) return;
+    (this.#streams.get(stream) ?? this.#add(stream)).committed += n;
+    this.#hasCommitted = true;
+  }
+
+  /** Stops the timer, removes the status line and logs the summary. Safe to call twice. */
+  stop(): void {
+    if (this.#timer === undefined) return;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    if (this.#live) this.#log.status(undefined);
+    if (this.#order.length > 0) this.#log.info(this.#summary());
+  }
+
+  #add(stream: string): StreamProgress {
+    const entry: StreamProgress = { name: stream, count: 0, committed: 0, total: undefined };
+    this.#streams.set(stream, entry);
+    this.#order.push(entry);
+    return entry;
+  }
+
+  #report(): void {
+    if (this.#order.length === 0) return; // nothing counted yet
+    const now = this.#now();
+    const since = this.#samples[0] ?? { at: this.#started, counts: [] };
+    const seconds = (now - since.at) / 1000;
+    const counts = this.#order.map((entry) => entry.count);
+    const rates = counts.map((count, index) =>
+      seconds > 0 ? (count - (since.counts[index] ?? 0)) / seconds : 0,
+    );
+    this.#samples.push({ at: now, counts });
+    if (this.#samples.length > this.#window) this.#samples.shift();
+    const report: Report = {
+      streams: this.#order,
+      rates,
+      elapsedMs: now - this.#started,
+      hasCommitted: this.#hasCommitted,
+    };
+    if (this.#live) this.#log.status(renderStatus(report, this.#log.columns ?? 80));
+    else this.#log.info(renderLine(report));
+  }
+
+  #summary(): string {
+    const elapsedMs = this.#now() - this.#started;
+    const total = sum(this.#order, (entry) => entry.count);
+    const rate = elapsedMs > 0 ? (total * 1000) / elapsedMs : 0;
+    const streams = this.#order.map(
+      (entry) =>
+        `${entry.name} ${formatCount(entry.count)}${this.#hasCommitted ? ` (${formatCount(entry.committed)} committed)` : ""}`,
+    );
+    const committed = this.#hasCommitted
+      ? `, ${formatCount(sum(this.#order, (entry) => entry.committed))} committed`
+      : "";
+    return `progress: finished in ${formatElapsed(elapsedMs)}: ${streams.join(", ")}; total ${formatCount(total)} (${formatRate(rate)}/s${committed})`;
+  }
+}
+
+/** What one report shows; `rates[i]` belongs to `streams[i]`. */
+export interface Report {
+  readonly streams: readonly {
+    readonly name: string;
+    readonly count: number;
+    readonly committed: number;
+    readonly total: number | undefined;
+  }[];
+  readonly rates: readonly number[];
+  readonly elapsedMs: number;
+  readonly hasCommitted: boolean;
+}
+
+/** The plain log line (no ANSI): `progress: users 12,345 (1,234/s); total 12,345 (1,234/s) in 0:10`. */
+export function renderLine(report: Report): string {
+  const parts = report.streams.map(
+    (entry, index) => `${entry.name} ${stateOf(entry, report.rates[index] ?? 0, report)}`,
+  );
+  return `progress: ${parts.join(", ")}; total ${stateOf(
+    totalOf(report),
+    sum(report.rates, (rate) => rate),
+    report,
+  )} in ${formatElapsed(report.elapsedMs)}`;
+}
+
+/**
+ * The live status line, at most `columns - 1` wide (the last column would wrap on some
+ * terminals): `[██████░░░░] 60% 0:10 | total 600/1,000 (60/s) | users 600/1,000 60% (60/s)`.
+ * The bar shows only when every stream's total is known; otherwise the counts stand alone.
+ */
+export function renderStatus(report: Report, columns: number): string {
+  const total = totalOf(report);
+  const rate = sum(report.rates, (value) => value);
+  const head: string[] = [];
+  if (total.total !== undefined) {
+    const width = Math.max(10, Math.min(30, Math.floor(columns / 5)));
+    const filled = Math.round((width * percent(total.count, total.total)) / 100);
+    head.push(
+      `[${"█".repeat(filled)}${"░".repeat(width - filled)}] ${percent(total.count, total.total)}%`,
+    );
+  }
+  head.push(formatElapsed(report.elapsedMs), `total ${stateOf(total, rate, report)}`);
+  const parts = [
+    head.join(" "),
+    ...report.streams.map(
+      (entry, index) => `${entry.name} ${stateOf(entry, report.rates[index] ?? 0, report)}`,
+    ),
+  ];
+  return truncate(parts.join(" | "), Math.max(1, columns - 1));
+}
+
+/** `12,345/27,000 45% (1,234/s, 10,000 committed)`: count, total if known, rate, commits. */
+function stateOf(entry: Report["streams"][number], rate: number, report: Report): string {
+  const total =
+    entry.total === undefined
+      ? ""
+      : `/${formatCount(entry.total)} ${percent(entry.count, entry.total)}%`;
+  const committed = report.hasCommitted ? `, ${formatCount(entry.committed)} committed` : "";
+  return `${formatCount(entry.count)}${total} (${formatRate(rate)}/s${committed})`;
+}
+
+/** All streams together; the total is known only when every stream's is. */
+function totalOf(report: Report): Report["streams"][number] {
+  const totals = report.streams.map((entry) => entry.total);
+  return {
+    name: "total",
+    count: sum(report.streams, (entry) => entry.count),
+    committed: sum(report.streams, (entry) => entry.committed),
+    total: totals.every((value) => value !== undefined)
+      ? sum(totals, (value) => value ?? 0)
+      : undefined,
+  };
+}
+
+/** Whole percent, rounded down (100% only when done), capped at 100 (at-least-once re-reads). */
+function percent(count: number, total: number): number {
+  return total <= 0 ? 100 : Math.min(100, Math.floor((count * 100) / total));
+}
+
+function sum<T>(items: readonly T[], value: (item: T) => number): number {
+  let total = 0;
+  for (const item of items) total += value(item);
+  return total;
+}
+
+// A fixed locale: the same digits on every machine, whatever LANG says.
+const INTEGER = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+
+/** `12,345`. */
+export function formatCount(n: number): string {
+  return INTEGER.format(n);
+}
+
+/** `1,234`, or one decimal below 10 (`2.5`) so a slow stream does not read as 0. */
+export function formatRate(perSecond: number): string {
+  return perSecond >= 10 || perSecond <= 0
+    ? INTEGER.format(Math.round(Math.max(0, perSecond)))
+    : perSecond.toFixed(1);
+}
+
+/** `0:10`, `12:05`, `1:02:03`. */
+export function formatElapsed(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = String(seconds % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
+}
+
+function truncate(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
+}
