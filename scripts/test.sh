@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: build, lint + format check, typecheck, unit and integration tests.
+# The whole test suite: build, lint + format check, generated docs, the packed npm packages,
+# typecheck, unit and integration tests.
 # Needs PostgreSQL (PG* / DATABASE_URL, default 127.0.0.1:5432 user postgres db test); outside CI
 # Postgres-backed tests skip with a reason when it is unreachable, with CI=true they fail.
 set -euo pipefail
@@ -15,5 +16,6 @@ fi
 "$PNPM" exec biome check .
 node scripts/meltano-yml.mjs --check
 node scripts/readme-settings.mjs --check
+node scripts/pack-check.mjs   # the npm packages as published: packed, installed, run (~30 s)
 "$PNPM" exec turbo run typecheck
 "$PNPM" exec turbo run test --concurrency=1
