@@ -1,5 +1,6 @@
 import type { SettingsSchema } from "@singerkit/singer";
 import type { NulHandling } from "./copy.js";
+import { resolveSsl, type SslMode, type SslSettings } from "./ssl.js";
 
 /**
  * The target's settings. Every entry's description is what `--about` prints and what the
@@ -27,6 +28,31 @@ export const SETTINGS = {
       secret: true,
       description:
         "A postgres:// URL (libpq connection URI, e.g. with ?sslmode=require). Overrides host, port, user, password and database.",
+    },
+    ssl_mode: {
+      type: "string",
+      enum: ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"],
+      description:
+        "TLS as libpq's sslmode: `disable` plaintext; `allow` plaintext, TLS if the server refuses plaintext; `prefer` TLS, plaintext only if the server does not support SSL; `require` TLS without verifying the certificate (with `ssl_certificate_authority`: the chain is checked, as `verify-ca`); `verify-ca` TLS, certificate signed by the CA; `verify-full` also the host name. Wins over `sslmode` in `connection_string` and PGSSLMODE; unset, those decide as node-postgres reads them. Ignored (with a warning) by the embedded database.",
+    },
+    ssl_certificate_authority: {
+      type: "string",
+      minLength: 1,
+      description:
+        "CA certificate(s) the server's certificate must be signed by: a file path, or the PEM text itself (starting with `-----BEGIN`). Without it, `verify-full` trusts Node's built-in public CAs; `verify-ca` requires it.",
+    },
+    ssl_client_certificate: {
+      type: "string",
+      minLength: 1,
+      description:
+        "Client certificate for servers that ask for one (pg_hba `cert` or `clientcert`): a file path or the PEM text. Needs `ssl_client_private_key`.",
+    },
+    ssl_client_private_key: {
+      type: "string",
+      minLength: 1,
+      secret: true,
+      description:
+        "Unencrypted private key of `ssl_client_certificate`: a file path or the PEM text. Redacted from logs, like the key read from the file.",
     },
     embedded: {
       type: "boolean",
@@ -201,6 +227,10 @@ export interface TargetConfig {
   readonly password?: string;
   readonly database?: string;
   readonly connection_string?: string;
+  readonly ssl_mode?: SslMode;
+  readonly ssl_certificate_authority?: string;
+  readonly ssl_client_certificate?: string;
+  readonly ssl_client_private_key?: string;
   readonly embedded?: boolean;
   readonly embedded_path: string;
   readonly default_target_schema: string;
@@ -238,6 +268,8 @@ export interface ConnectionSettings {
   readonly user?: string;
   readonly password?: string;
   readonly database?: string;
+  /** TLS from `ssl_mode` and the certificate settings; unset, node-postgres decides (PGSSLMODE). */
+  readonly ssl?: SslSettings;
 }
 
 /**
@@ -248,7 +280,11 @@ export function connectionSettings(
   config: TargetConfig,
   env: NodeJS.ProcessEnv,
 ): ConnectionSettings {
-  if (config.connection_string !== undefined) return { connectionString: config.connection_string };
+  const ssl = resolveSsl(config); // reads the PEM files: a ConfigError before anything connects
+  const withSsl = (settings: ConnectionSettings) =>
+    ssl === undefined ? settings : { ...settings, ssl };
+  if (config.connection_string !== undefined)
+    return withSsl({ connectionString: config.connection_string });
   const fields = {
     ...(config.host === undefined ? {} : { host: config.host }),
     ...(config.port === undefined ? {} : { port: config.port }),
@@ -256,8 +292,8 @@ export function connectionSettings(
     ...(config.password === undefined ? {} : { password: config.password }),
     ...(config.database === undefined ? {} : { database: config.database }),
   };
-  if (Object.keys(fields).length > 0) return fields;
+  if (Object.keys(fields).length > 0) return withSsl(fields);
   const url = env.DATABASE_URL;
-  if (url !== undefined && url !== "") return { connectionString: url };
-  return {};
+  if (url !== undefined && url !== "") return withSsl({ connectionString: url });
+  return withSsl({});
 }

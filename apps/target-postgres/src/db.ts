@@ -4,6 +4,15 @@ import { LoadError, type Logger } from "@singerkit/singer";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { ConnectionSettings } from "./config.js";
+import {
+  describeTlsFailure,
+  fallbackPool,
+  type PgSsl,
+  type PoolLike,
+  serverAddress,
+  sslAttempts,
+  withoutSslParams,
+} from "./ssl.js";
 
 /**
  * The narrow port the loader talks to: plain queries, COPY of already-encoded rows, and
@@ -57,20 +66,51 @@ export class DbError extends LoadError {
  * (`max_parallelism`) serves transactions that run at the same time.
  */
 export function connectPg(settings: ConnectionSettings, log: Logger, connections = 1): Db {
-  const pool = new pg.Pool({
-    ...settings,
-    max: connections,
-    idleTimeoutMillis: 0,
-    application_name: "target-postgres",
-  });
-  // An idle client's error (server restart, network) must not crash the process; the next
-  // query fails with it instead.
-  pool.on("error", (error) => log.warn(`database connection lost: ${error.message}`));
-  // A checked-out client's connection error (pg_terminate_backend, a reset) fails its query;
-  // pg also emits it as an 'error' event, which without a listener would crash the process.
-  pool.on("connect", (client) => {
-    client.on("error", (error) => log.debug(`database connection error: ${error.message}`));
-  });
+  const { ssl: tls, ...where } = settings;
+  const address = serverAddress(where, process.env); // names the server in TLS errors
+  const open = (ssl: PgSsl | undefined) => {
+    const pool = new pg.Pool({
+      ...where,
+      ...(ssl === undefined ? {} : { ssl }),
+      max: connections,
+      idleTimeoutMillis: 0,
+      application_name: "target-postgres",
+    });
+    // An idle client's error (server restart, network) must not crash the process; the next
+    // query fails with it instead.
+    pool.on("error", (error) => log.warn(`database connection lost: ${error.message}`));
+    // A checked-out client's connection error (pg_terminate_backend, a reset) fails its query;
+    // pg also emits it as an 'error' event, which without a listener would crash the process.
+    pool.on("connect", (client) => {
+      client.on("error", (error) => log.debug(`database connection error: ${error.message}`));
+    });
+    return pool;
+  };
+  let pool: PoolLike<pg.PoolClient>;
+  if (tls === undefined) {
+    pool = open(undefined); // no ssl_mode: node-postgres reads sslmode / PGSSLMODE as before
+  } else {
+    // ssl_mode decides alone: the URL's sslmode & co. would otherwise replace our `ssl`.
+    log.addSecrets([tls.ca, tls.cert, tls.key].filter((pem) => pem !== undefined));
+    if (where.connectionString !== undefined) {
+      const { url, removed } = withoutSslParams(where.connectionString);
+      log.addSecrets([url]);
+      if (removed.length > 0)
+        log.warn(
+          `ssl_mode ${tls.mode} wins: ignoring ${removed.join(", ")} in the connection string`,
+        );
+      where.connectionString = url;
+    }
+    // libpq's allow/prefer make a second attempt that node-postgres lacks; fallbackPool does
+    // it once, at the first connect, and keeps the answer for the run.
+    pool = fallbackPool(sslAttempts(tls), open, (refusal) =>
+      log.info(
+        tls.mode === "prefer"
+          ? `${address} does not support SSL: connecting without TLS (ssl_mode prefer)`
+          : `${address} refused a plaintext connection (${refusal instanceof Error ? refusal.message : String(refusal)}): connecting over TLS (ssl_mode allow)`,
+      ),
+    );
+  }
   const query = async <R extends Row>(
     client: pg.PoolClient,
     sql: string,
@@ -97,11 +137,11 @@ export function connectPg(settings: ConnectionSettings, log: Logger, connections
   });
   return {
     connections,
-    query: (sql, params) => withClient(pool, (client) => query(client, sql, params)),
+    query: (sql, params) => withClient(pool, address, (client) => query(client, sql, params)),
     copyRows: async (table, columns, data) =>
-      withClient(pool, (client) => session(client).copyRows(table, columns, data)),
+      withClient(pool, address, (client) => session(client).copyRows(table, columns, data)),
     transaction: async (work) =>
-      withClient(pool, async (client) => {
+      withClient(pool, address, async (client) => {
         await query(client, "BEGIN; SET LOCAL TIME ZONE 'UTC'");
         try {
           const result = await work(session(client));
@@ -116,11 +156,17 @@ export function connectPg(settings: ConnectionSettings, log: Logger, connections
   };
 }
 
-async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>) {
+async function withClient<T>(
+  pool: PoolLike<pg.PoolClient>,
+  address: string,
+  work: (client: pg.PoolClient) => Promise<T>,
+) {
   let client: pg.PoolClient;
   try {
     client = await pool.connect();
   } catch (error) {
+    const tls = describeTlsFailure(error, address);
+    if (tls !== undefined) throw new DbError(tls, {}, error);
     const cause = toDbError(error);
     throw new DbError(`could not connect to PostgreSQL: ${cause.message}`, {}, error);
   }

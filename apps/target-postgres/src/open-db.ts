@@ -10,6 +10,12 @@ export type DbTarget =
   | { readonly kind: "embedded"; readonly folder: string };
 
 const CONNECTION_ENV = ["DATABASE_URL", "PGHOST", "PGDATABASE", "PGUSER"];
+const SSL_SETTINGS = [
+  "ssl_mode",
+  "ssl_certificate_authority",
+  "ssl_client_certificate",
+  "ssl_client_private_key",
+] as const;
 
 /**
  * `embedded: true` forces the embedded database and `false` forbids it; unset, it is used when
@@ -29,9 +35,20 @@ export function dbTarget(config: TargetConfig, env: NodeJS.ProcessEnv): DbTarget
 /** Opens (lazily) the adapter of the db.ts port for the config's database. */
 export function openDb(config: TargetConfig, env: NodeJS.ProcessEnv, log: Logger): Db {
   const target = dbTarget(config, env);
+  if (target.kind === "embedded") {
+    const tls = SSL_SETTINGS.filter((name) => config[name] !== undefined);
+    if (tls.length > 0)
+      log.warn(
+        `${tls.join(", ")} ignored: the embedded database has no network connection to encrypt`,
+      );
+  }
   return target.kind === "embedded"
     ? openPglite(target.folder, log)
-    : connectPg(target.settings, log, config.load_method === "overwrite" ? 1 : config.max_parallelism);
+    : connectPg(
+        target.settings,
+        log,
+        config.load_method === "overwrite" ? 1 : config.max_parallelism,
+      );
 }
 
 /** For log lines and `inspect`: where the data goes, without secrets. */
