@@ -1,4 +1,4 @@
-import { ConfigError, type SettingsSchema } from "@singerkit/singer";
+import { ConfigError, PROGRESS_SETTINGS, type SettingsSchema } from "@singerkit/singer";
 
 /** US cloud; EU is `https://eapi.secoda.co`, APAC `https://aapi.secoda.co` (secoda-api.md §1). */
 export const DEFAULT_BASE_URL = "https://api.secoda.co";
@@ -89,6 +89,7 @@ export const SETTINGS = {
       description:
         "For FULL_TABLE streams, emit ACTIVATE_VERSION before and after the records (records carry `version`), so a target can delete rows that vanished upstream.",
     },
+    ...PROGRESS_SETTINGS,
   },
   required: ["api_key"],
 } as const satisfies SettingsSchema;

@@ -5,6 +5,8 @@ import {
   MetricCounter,
   type PluginSpec,
   type ProcessIo,
+  ProgressReporter,
+  progressIntervalMs,
   type RunContext,
   tapProgram,
 } from "@singerkit/singer";
@@ -97,6 +99,7 @@ export async function sync(
     ...deps,
   });
   const records = new MetricCounter(log, "record_count");
+  const progress = new ProgressReporter({ log, intervalMs: progressIntervalMs(config) });
   const lookups = new Map<string, Promise<string[]>>();
   const syncContext: SyncContext = {
     client,
@@ -111,6 +114,7 @@ export async function sync(
     // goes out at once, so the server is never idle while we write (decisions-tap.md "Prefetch").
     readAhead: Math.max(2, config.max_concurrency),
     records,
+    progress,
     lookupIds: (stream) => {
       let ids = lookups.get(stream);
       if (ids === undefined) {
@@ -127,6 +131,7 @@ export async function sync(
   } finally {
     client.flushMetrics();
     records.flush();
+    progress.stop();
   }
 }
 

@@ -4,6 +4,7 @@ import {
   type MessageWriter,
   type MetricCounter,
   message,
+  type ProgressReporter,
   SourceError,
 } from "@singerkit/singer";
 import type { ListCursor, Page, SecodaClient } from "./client.js";
@@ -27,6 +28,8 @@ export interface SyncContext {
   /** Pages of one list requested ahead of the one being written. */
   readonly readAhead: number;
   readonly records: MetricCounter;
+  /** Records per stream on stderr at a steady interval (and the total, when Secoda counts it). */
+  readonly progress: ProgressReporter;
   /** Ids of another stream's records, for `valuesFromStream` partitions (cached per run). */
   readonly lookupIds: (stream: string) => Promise<string[]>;
   /** --test: stop each stream after this many records and write no STATE. */
@@ -121,6 +124,7 @@ class StreamSync {
       for (let page = await cursor.next(); page !== undefined; page = await cursor.next()) {
         count = page.count;
         delivered += page.rows.length;
+        if (page.page === 1 && part === WHOLE) this.#announceTotal(count);
         if (this.#isOverCap(page)) {
           overCap = true;
           if (!window.canStopEarly()) break;
@@ -160,6 +164,17 @@ class StreamSync {
       params: queryParams(def, part),
     };
     return this.#ctx.client.list(query, startPage);
+  }
+
+  /**
+   * The whole query's count is the number of records this run will write, when every row is due
+   * (no bookmark or start_date), the run starts from scratch and is not a --test run. Partitions
+   * of a capped query add up to it too; a detail 404 or an undeclared cap leaves it short.
+   */
+  #announceTotal(count: number | undefined): void {
+    if (count === undefined || this.#window.filters || this.#resume !== undefined) return;
+    if (this.#ctx.recordLimit !== undefined) return;
+    this.#ctx.progress.setTotal(this.#name, count);
   }
 
   #isOverCap(page: Page): boolean {
@@ -258,6 +273,7 @@ class StreamSync {
     }
     this.#written += rows.length;
     if (rows.length > 0) ctx.records.increment({ stream: def.name }, rows.length);
+    ctx.progress.count(def.name, rows.length);
   }
 
   async #details(template: string, rows: readonly JsonObject[]): Promise<JsonObject[]> {

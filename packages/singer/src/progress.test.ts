@@ -198,7 +198,19 @@ describe("ProgressReporter, on a terminal", () => {
     progress.count("users", 600);
     vi.advanceTimersByTime(1_000);
     expect(out.writes.at(-1)).toBe(
-      `${CLEAR}[████████████░░░░░░░░] 60% 0:01 total 600/1,000 60% (600/s) | users 600/1,000 60% (600/s)`,
+      `${CLEAR}[████████████░░░░░░░░] 60% 0:01 total 600/1,000 (600/s) | users 600/1,000 60% (600/s)`,
+    );
+    progress.stop();
+  });
+
+  it("lists the streams still moving first, so a narrow terminal cuts off finished ones", () => {
+    const { out, progress } = setup({ tty: { columns: 120 }, intervalMs: 1_000 });
+    progress.count("tables", 10);
+    vi.advanceTimersByTime(1_000);
+    progress.count("columns", 30);
+    vi.advanceTimersByTime(1_000);
+    expect(out.writes.at(-1)).toBe(
+      `${CLEAR}0:02 total 40 (30/s) | columns 30 (30/s) | tables 10 (0/s)`,
     );
     progress.stop();
   });

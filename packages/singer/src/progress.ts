@@ -197,36 +197,43 @@ export function renderLine(report: Report): string {
 
 /**
  * The live status line, at most `columns - 1` wide (the last column would wrap on some
- * terminals): `[██████░░░░] 60% 0:10 | total 600/1,000 (60/s) | users 600/1,000 60% (60/s)`.
+ * terminals): `[██████░░░░] 60% 0:10 total 600/1,000 (60/s) | users 600/1,000 60% (60/s)`.
  * The bar shows only when every stream's total is known; otherwise the counts stand alone.
+ * Streams still moving come first, so a narrow terminal cuts off the finished ones.
  */
 export function renderStatus(report: Report, columns: number): string {
   const total = totalOf(report);
   const rate = sum(report.rates, (value) => value);
   const head: string[] = [];
   if (total.total !== undefined) {
+    const done = percent(total.count, total.total);
     const width = Math.max(10, Math.min(30, Math.floor(columns / 5)));
-    const filled = Math.round((width * percent(total.count, total.total)) / 100);
-    head.push(
-      `[${"█".repeat(filled)}${"░".repeat(width - filled)}] ${percent(total.count, total.total)}%`,
-    );
+    const filled = Math.round((width * done) / 100);
+    head.push(`[${"█".repeat(filled)}${"░".repeat(width - filled)}] ${done}%`);
   }
-  head.push(formatElapsed(report.elapsedMs), `total ${stateOf(total, rate, report)}`);
-  const parts = [
-    head.join(" "),
-    ...report.streams.map(
-      (entry, index) => `${entry.name} ${stateOf(entry, report.rates[index] ?? 0, report)}`,
-    ),
-  ];
-  return truncate(parts.join(" | "), Math.max(1, columns - 1));
+  head.push(formatElapsed(report.elapsedMs), `total ${stateOf(total, rate, report, false)}`);
+  const streams = report.streams.map(
+    (entry, index) =>
+      [
+        report.rates[index] ?? 0,
+        `${entry.name} ${stateOf(entry, report.rates[index] ?? 0, report)}`,
+      ] as const,
+  );
+  const moving = streams.filter(([speed]) => speed > 0).map(([, text]) => text);
+  const still = streams.filter(([speed]) => speed <= 0).map(([, text]) => text);
+  return truncate([head.join(" "), ...moving, ...still].join(" | "), Math.max(1, columns - 1));
 }
 
 /** `12,345/27,000 45% (1,234/s, 10,000 committed)`: count, total if known, rate, commits. */
-function stateOf(entry: Report["streams"][number], rate: number, report: Report): string {
-  const total =
-    entry.total === undefined
-      ? ""
-      : `/${formatCount(entry.total)} ${percent(entry.count, entry.total)}%`;
+function stateOf(
+  entry: Report["streams"][number],
+  rate: number,
+  report: Report,
+  withPercent = true,
+): string {
+  const share =
+    withPercent && entry.total !== undefined ? ` ${percent(entry.count, entry.total)}%` : "";
+  const total = entry.total === undefined ? "" : `/${formatCount(entry.total)}${share}`;
   const committed = report.hasCommitted ? `, ${formatCount(entry.committed)} committed` : "";
   return `${formatCount(entry.count)}${total} (${formatRate(rate)}/s${committed})`;
 }
