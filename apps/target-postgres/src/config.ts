@@ -1,4 +1,4 @@
-import type { SettingsSchema } from "@singerkit/singer";
+import { PROGRESS_SETTINGS, type SettingsSchema } from "@singerkit/singer";
 import type { NulHandling } from "./copy.js";
 import { resolveSsl, type SslMode, type SslSettings } from "./ssl.js";
 
@@ -216,6 +216,7 @@ export const SETTINGS = {
       description:
         "Log level on stderr (default info; TARGET_POSTGRES_LOGLEVEL or LOGLEVEL also set it).",
     },
+    ...PROGRESS_SETTINGS,
   },
 } as const satisfies SettingsSchema;
 
