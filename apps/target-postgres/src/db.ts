@@ -103,12 +103,13 @@ export function connectPg(settings: ConnectionSettings, log: Logger, connections
     }
     // libpq's allow/prefer make a second attempt that node-postgres lacks; fallbackPool does
     // it once, at the first connect, and keeps the answer for the run.
+    // The fallback is logged: a warning when it drops encryption, a note when it adds it.
     pool = fallbackPool(sslAttempts(tls), open, (refusal) =>
-      log.info(
-        tls.mode === "prefer"
-          ? `${address} does not support SSL: connecting without TLS (ssl_mode prefer)`
-          : `${address} refused a plaintext connection (${refusal instanceof Error ? refusal.message : String(refusal)}): connecting over TLS (ssl_mode allow)`,
-      ),
+      tls.mode === "prefer"
+        ? log.warn(`${address} does not support SSL: connecting without TLS (ssl_mode prefer)`)
+        : log.info(
+            `${address} refused a plaintext connection (${refusal instanceof Error ? refusal.message : String(refusal)}): connecting over TLS (ssl_mode allow)`,
+          ),
     );
   }
   const query = async <R extends Row>(

@@ -1,6 +1,10 @@
-import { ConfigError } from "@singerkit/singer";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { ConfigError, Logger } from "@singerkit/singer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeCerts, type TestCerts } from "../test/tls-certs.js";
+import type { TargetConfig } from "./config.js";
+import { openDb } from "./open-db.js";
 import {
   describeTlsFailure,
   fallbackPool,
@@ -348,5 +352,29 @@ describe("fallbackPool", () => {
     const pools = fakePools(() => "ok");
     fallbackPool({ first: {} }, pools.open, () => undefined);
     expect(pools.opened).toEqual(["tls"]);
+  });
+});
+
+describe("openDb: the embedded database ignores the TLS settings", () => {
+  it("warns, names the settings, and does not read the certificate files", async () => {
+    let text = "";
+    const out = new Writable({
+      write(chunk, _encoding, done) {
+        text += String(chunk);
+        done();
+      },
+    });
+    const log = new Logger({ name: "target-postgres", out });
+    const config = {
+      embedded: true,
+      embedded_path: join(certs.dir, "embedded"),
+      ssl_mode: "verify-full",
+      ssl_certificate_authority: "/nonexistent/ca.crt",
+    } as unknown as TargetConfig; // only the fields openDb reads
+    const db = openDb(config, {}, log); // PGlite opens lazily: nothing is created here
+    await db.close();
+    expect(text).toContain(
+      "ssl_mode, ssl_certificate_authority ignored: the embedded database has no network connection to encrypt",
+    );
   });
 });
