@@ -47,11 +47,19 @@ export class LoadHistory {
   readonly #schema: string;
   readonly #started = Date.now();
   readonly #streams = new Map<string, StreamStats>();
+  /** Told of every commit as it happens (the progress reporter). */
+  readonly #listener: { readonly committed?: (stream: string, rows: number) => void };
   #lastState: JsonObject | null = null;
   #recorded = false;
 
-  constructor(log: Logger, schema: string, table: string) {
+  constructor(
+    log: Logger,
+    schema: string,
+    table: string,
+    listener: { readonly committed?: (stream: string, rows: number) => void } = {},
+  ) {
     this.#log = log;
+    this.#listener = listener;
     this.#schema = schema;
     this.#table = table === "" ? undefined : qualified(schema, table);
   }
@@ -73,6 +81,7 @@ export class LoadHistory {
     stats.deleted += counts.deleted;
     stats.last = now;
     this.#streams.set(stream, stats);
+    if (rows > 0) this.#listener.committed?.(stream, rows);
   }
 
   /** Rows deleted or soft-deleted by ACTIVATE_VERSION. */

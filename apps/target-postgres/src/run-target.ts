@@ -1,5 +1,11 @@
 import type { Readable } from "node:stream";
-import { assertNever, InputError, type RunContext } from "@singerkit/singer";
+import {
+  assertNever,
+  InputError,
+  ProgressReporter,
+  progressIntervalMs,
+  type RunContext,
+} from "@singerkit/singer";
 import type { TargetConfig } from "./config.js";
 import { DeadLetter } from "./dead-letter.js";
 import { runHooks } from "./hooks.js";
@@ -18,7 +24,11 @@ import { StateTracker } from "./state-tracker.js";
  */
 export async function runTarget(ctx: RunContext<TargetConfig>, input: Readable): Promise<void> {
   const { config, log, output, signal } = ctx;
-  const history = new LoadHistory(log, config.default_target_schema, config.load_history_table);
+  const intervalMs = progressIntervalMs(config);
+  const progress = new ProgressReporter({ log, intervalMs, showCommitted: true });
+  const history = new LoadHistory(log, config.default_target_schema, config.load_history_table, {
+    committed: (stream, rows) => progress.committed(stream, rows),
+  });
   const states = new StateTracker((value) => {
     history.stateWritten(value);
     // A closed stdout surfaces below through output.flush(); never as an unhandled rejection.
@@ -52,6 +62,7 @@ export async function runTarget(ctx: RunContext<TargetConfig>, input: Readable):
           case "RECORD": {
             const ready = loaders.beforeRecord(message, exact, line, now);
             if (ready !== undefined) await ready;
+            progress.count(message.stream);
             if (loaders.add(message, exact, clean, line, now)) states.recordSeen(message.stream);
             break;
           }
@@ -97,6 +108,7 @@ export async function runTarget(ctx: RunContext<TargetConfig>, input: Readable):
     await loaders.settle().catch((error: unknown) => {
       failure ??= error;
     });
+    progress.stop(); // before the load summary, which stays the last word
     const outcome = failing ? "failed" : signal.aborted ? "interrupted" : "succeeded";
     await history.finish(db, outcome, failing ? failure : undefined);
     await loaders.close(failing);

@@ -114,6 +114,18 @@ describe("ProgressReporter, not on a terminal", () => {
     progress.stop();
   });
 
+  it("shows committed rows from the start when asked (a target)", () => {
+    const out = new FakeStderr();
+    const log = new Logger({ name: "tap-x", out });
+    const progress = new ProgressReporter({ log, intervalMs: 10_000, showCommitted: true });
+    progress.count("users", 300);
+    vi.advanceTimersByTime(10_000);
+    expect(out.lines).toEqual([
+      "progress: users 300 (30/s, 0 committed); total 300 (30/s, 0 committed) in 0:10",
+    ]);
+    progress.stop();
+  });
+
   it("says nothing until something is counted", () => {
     const { out, progress } = setup({});
     vi.advanceTimersByTime(60_000);

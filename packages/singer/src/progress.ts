@@ -34,6 +34,8 @@ export interface ProgressOptions {
   readonly intervalMs: number;
   /** Draw a status line in place instead of log lines. Default: when the log goes to a terminal. */
   readonly live?: boolean;
+  /** Show committed rows per stream from the start (a target), not only once one is reported. */
+  readonly showCommitted?: boolean;
   /** Clock in ms for rates and elapsed time; read when reporting, never per record. */
   readonly now?: () => number;
 }
@@ -76,7 +78,7 @@ export class ProgressReporter {
   readonly #samples: Sample[];
   readonly #window: number;
   #timer: NodeJS.Timeout | undefined;
-  #hasCommitted = false;
+  #hasCommitted: boolean;
 
   constructor(options: ProgressOptions) {
     this.#log = options.log;
@@ -84,6 +86,7 @@ export class ProgressReporter {
     this.#now = options.now ?? Date.now;
     this.#started = this.#now();
     this.#samples = [{ at: this.#started, counts: [] }];
+    this.#hasCommitted = options.showCommitted ?? false;
     const interval = options.intervalMs;
     const every = this.#live ? Math.min(interval, LIVE_REFRESH_MS) : interval;
     this.#window = every > 0 ? Math.max(1, Math.round(interval / every)) : 1;
