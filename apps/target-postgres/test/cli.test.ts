@@ -57,6 +57,10 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("CLI and connection
       "password",
       "database",
       "connection_string",
+      "ssl_mode",
+      "ssl_certificate_authority",
+      "ssl_client_certificate",
+      "ssl_client_private_key",
       "embedded",
       "embedded_path",
       "default_target_schema",
@@ -82,6 +86,7 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("CLI and connection
       expect(spec.description?.length).toBeGreaterThan(20);
     expect(settings.password?.secret).toBe(true);
     expect(settings.connection_string?.secret).toBe(true);
+    expect(settings.ssl_client_private_key?.secret).toBe(true);
   });
 
   it("DATABASE_URL is used when no connection setting is given (env config only)", async () => {
