@@ -66,7 +66,8 @@ export class DbError extends LoadError {
  * (`max_parallelism`) serves transactions that run at the same time.
  */
 export function connectPg(settings: ConnectionSettings, log: Logger, connections = 1): Db {
-  const { ssl: tls, ...where } = settings;
+  const { ssl: tls, ...given } = settings;
+  const where = tls === undefined ? given : withoutUrlTls(given, tls.mode, log);
   const address = serverAddress(where, process.env); // names the server in TLS errors
   const open = (ssl: PgSsl | undefined) => {
     const pool = new pg.Pool({
@@ -90,17 +91,7 @@ export function connectPg(settings: ConnectionSettings, log: Logger, connections
   if (tls === undefined) {
     pool = open(undefined); // no ssl_mode: node-postgres reads sslmode / PGSSLMODE as before
   } else {
-    // ssl_mode decides alone: the URL's sslmode & co. would otherwise replace our `ssl`.
     log.addSecrets([tls.ca, tls.cert, tls.key].filter((pem) => pem !== undefined));
-    if (where.connectionString !== undefined) {
-      const { url, removed } = withoutSslParams(where.connectionString);
-      log.addSecrets([url]);
-      if (removed.length > 0)
-        log.warn(
-          `ssl_mode ${tls.mode} wins: ignoring ${removed.join(", ")} in the connection string`,
-        );
-      where.connectionString = url;
-    }
     // libpq's allow/prefer make a second attempt that node-postgres lacks; fallbackPool does
     // it once, at the first connect, and keeps the answer for the run.
     // The fallback is logged: a warning when it drops encryption, a note when it adds it.
@@ -155,6 +146,23 @@ export function connectPg(settings: ConnectionSettings, log: Logger, connections
       }),
     close: () => pool.end(),
   };
+}
+
+/**
+ * With `ssl_mode` set it alone decides TLS: node-postgres would let the connection string's
+ * `sslmode` & co. replace the `ssl` option we pass, so they are removed (with a warning).
+ */
+function withoutUrlTls<S extends { readonly connectionString?: string }>(
+  settings: S,
+  mode: string,
+  log: Logger,
+): S {
+  if (settings.connectionString === undefined) return settings;
+  const { url, removed } = withoutSslParams(settings.connectionString);
+  if (removed.length === 0) return settings;
+  log.addSecrets([url]); // the rewritten URL still holds the password
+  log.warn(`ssl_mode ${mode} wins: ignoring ${removed.join(", ")} in the connection string`);
+  return { ...settings, connectionString: url };
 }
 
 async function withClient<T>(
