@@ -3,7 +3,7 @@ import { Writable } from "node:stream";
 import { ConfigError, Logger } from "@singerkit/singer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeCerts, type TestCerts } from "../test/tls-certs.js";
-import type { TargetConfig } from "./config.js";
+import { connectionSettings, type TargetConfig } from "./config.js";
 import { openDb } from "./open-db.js";
 import {
   describeTlsFailure,
@@ -62,6 +62,33 @@ describe("resolveSsl", () => {
     });
     expect(inline?.ca).toBe(byPath?.ca);
     expect(inline?.cert).toBe(byPath?.cert);
+  });
+
+  it("inline PEM on one line with \\n escapes (a CI secret, a .env file) is read as PEM", () => {
+    const oneLine = (file: string) => certs.pem(file).replaceAll("\n", "\\n");
+    expect(
+      resolveSsl({
+        ssl_mode: "require",
+        ssl_client_certificate: oneLine("client.crt"),
+        ssl_client_private_key: oneLine("client.key"),
+      }),
+    ).toEqual({ mode: "require", cert: certs.pem("client.crt"), key: certs.pem("client.key") });
+  });
+
+  it("connectionSettings attaches the TLS settings to every kind of connection", () => {
+    const base = { ssl_mode: "require" } as unknown as TargetConfig; // only the fields it reads
+    const ssl = { mode: "require" };
+    expect(connectionSettings({ ...base, host: "h" }, {})).toEqual({ host: "h", ssl });
+    expect(connectionSettings({ ...base, connection_string: "postgres://h/d" }, {})).toEqual({
+      connectionString: "postgres://h/d",
+      ssl,
+    });
+    expect(connectionSettings(base, { DATABASE_URL: "postgres://e/d" })).toEqual({
+      connectionString: "postgres://e/d",
+      ssl,
+    });
+    expect(connectionSettings(base, {})).toEqual({ ssl });
+    expect(connectionSettings({ host: "h" } as unknown as TargetConfig, {})).toEqual({ host: "h" });
   });
 
   it("a mode alone needs no certificate (verify-full then trusts Node's public CAs)", () => {

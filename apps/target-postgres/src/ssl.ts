@@ -91,7 +91,12 @@ interface Pem {
 }
 
 function readPem(setting: string, value: string): Pem {
-  if (isInlinePem(value)) return { pem: value, source: "inline PEM" };
+  // PEM pasted into a one-line field (a CI secret, a .env file) often arrives with `\n` escapes.
+  if (isInlinePem(value))
+    return {
+      pem: value.includes("\n") ? value : value.replaceAll("\\n", "\n"),
+      source: "inline PEM",
+    };
   const path = resolve(value.startsWith("~/") ? `${homedir()}${value.slice(1)}` : value);
   try {
     return { pem: readFileSync(path, "utf8"), source: `file ${path}` };
