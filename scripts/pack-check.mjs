@@ -28,6 +28,14 @@ const say = (line) => process.stdout.write(`pack-check: ${line}\n`);
 
 class CheckFailed extends Error {}
 
+/** Children started with spawn(), killed if we are interrupted. */
+const children = new Set();
+function track(child) {
+  children.add(child);
+  child.on("exit", () => children.delete(child));
+  return child;
+}
+
 // ---- the workspace ---------------------------------------------------------------------------
 
 /** Every workspace package ({ dir, pkg }), from pnpm-workspace.yaml's `packages:` globs. */
@@ -208,7 +216,7 @@ function expect(condition, message) {
 /** Runs `left | right` (argv arrays, in cwd) with real OS pipes; resolves with both results. */
 function pipe(left, right, options) {
   const start = (argv, stdin) =>
-    spawn(argv[0], argv.slice(1), { ...options, stdio: [stdin, "pipe", "pipe"] });
+    track(spawn(argv[0], argv.slice(1), { ...options, stdio: [stdin, "pipe", "pipe"] }));
   const a = start(left, "ignore");
   const b = start(right, "pipe");
   a.stdout.pipe(b.stdin);
@@ -251,6 +259,15 @@ async function main() {
   expect(publishable.length > 0, "no publishable package found");
 
   const temp = mkdtempSync(join(tmpdir(), "pack-check-"));
+  for (const [signal, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ])
+    process.once(signal, () => {
+      for (const child of children) child.kill();
+      if (!keep) rmSync(temp, { recursive: true, force: true });
+      process.exit(code);
+    });
   try {
     // 1. pack and inspect
     const packs = join(temp, "packs");
@@ -393,9 +410,11 @@ async function main() {
 
 async function tapIntoTarget({ app, env, temp, config }) {
   const fakeCli = join(root, "packages/fake-secoda/dist/cli.js");
-  const fake = spawn(process.execPath, [fakeCli, "--port", "0", "--scale", "100"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const fake = track(
+    spawn(process.execPath, [fakeCli, "--port", "0", "--scale", "100"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+  );
   try {
     const url = await new Promise((resolve, reject) => {
       let out = "";
