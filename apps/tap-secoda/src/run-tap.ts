@@ -5,8 +5,7 @@ import {
   MetricCounter,
   type PluginSpec,
   type ProcessIo,
-  ProgressReporter,
-  progressIntervalMs,
+  progressReporter,
   type RunContext,
   tapProgram,
 } from "@singerkit/singer";
@@ -99,7 +98,7 @@ export async function sync(
     ...deps,
   });
   const records = new MetricCounter(log, "record_count");
-  const progress = new ProgressReporter({ log, intervalMs: progressIntervalMs(config) });
+  const progress = progressReporter(ctx);
   const lookups = new Map<string, Promise<string[]>>();
   const syncContext: SyncContext = {
     client,

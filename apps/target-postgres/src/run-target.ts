@@ -1,11 +1,5 @@
 import type { Readable } from "node:stream";
-import {
-  assertNever,
-  InputError,
-  ProgressReporter,
-  progressIntervalMs,
-  type RunContext,
-} from "@singerkit/singer";
+import { assertNever, InputError, progressReporter, type RunContext } from "@singerkit/singer";
 import type { TargetConfig } from "./config.js";
 import { DeadLetter } from "./dead-letter.js";
 import { runHooks } from "./hooks.js";
@@ -24,8 +18,7 @@ import { StateTracker } from "./state-tracker.js";
  */
 export async function runTarget(ctx: RunContext<TargetConfig>, input: Readable): Promise<void> {
   const { config, log, output, signal } = ctx;
-  const intervalMs = progressIntervalMs(config);
-  const progress = new ProgressReporter({ log, intervalMs, showCommitted: true });
+  const progress = progressReporter(ctx, { showCommitted: true });
   const history = new LoadHistory(log, config.default_target_schema, config.load_history_table, {
     committed: (stream, rows) => progress.committed(stream, rows),
   });

@@ -7,8 +7,10 @@ import {
   PROGRESS_SETTINGS,
   ProgressReporter,
   progressIntervalMs,
+  progressReporter,
   renderStatus,
 } from "./progress.js";
+import { MessageWriter } from "./write-messages.js";
 
 /** A stderr stand-in: records every write; `tty` makes it look like a terminal of that width. */
 class FakeStderr extends Writable {
@@ -259,6 +261,25 @@ describe("ProgressReporter, on a terminal", () => {
     const drawn = (out.writes.at(-1) ?? "").slice(CLEAR.length);
     expect(drawn).toBe("0:01 total 4 (4.0/s) | users 1 (1.0/s)…");
     expect(drawn.length).toBe(39);
+  });
+});
+
+describe("progressReporter", () => {
+  it("takes the interval from the config and draws in place only when stdout is not the terminal too", () => {
+    const runOn = (stdout: FakeStderr) => {
+      const stderr = new FakeStderr({ columns: 80 });
+      const log = new Logger({ name: "tap-x", out: stderr });
+      const output = new MessageWriter(stdout);
+      const progress = progressReporter({ config: { progress_interval_seconds: 2 }, log, output });
+      progress.count("users", 4);
+      vi.advanceTimersByTime(2_000);
+      progress.stop();
+      return stderr.writes[0];
+    };
+    expect(runOn(new FakeStderr())).toBe(`${CLEAR}0:01 total 4 (4.0/s) | users 4 (4.0/s)`);
+    expect(runOn(new FakeStderr({ columns: 80 }))).toMatch(
+      / INFO {2}tap-x {2}progress: users 4 \(2\.0\/s\); total 4 \(2\.0\/s\) in 0:02\n$/,
+    );
   });
 });
 

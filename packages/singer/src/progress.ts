@@ -1,5 +1,6 @@
 import type { SettingSchema } from "./config.js";
 import type { Logger } from "./log.js";
+import type { MessageWriter } from "./write-messages.js";
 
 /** Seconds between progress reports when `progress_interval_seconds` is not set. */
 export const DEFAULT_PROGRESS_INTERVAL_SECONDS = 10;
@@ -26,6 +27,23 @@ export function progressIntervalMs(config: object): number {
   return typeof seconds === "number" && seconds >= 0
     ? seconds * 1000
     : DEFAULT_PROGRESS_INTERVAL_SECONDS * 1000;
+}
+
+/**
+ * The reporter of a run: the interval from the config's `progress_interval_seconds`, and a live
+ * status line only when stderr is a terminal and stdout is not (Singer messages printed on the
+ * same screen would run into it; then it logs plain lines).
+ */
+export function progressReporter(
+  ctx: { readonly config: object; readonly log: Logger; readonly output: MessageWriter },
+  options: { readonly showCommitted?: boolean } = {},
+): ProgressReporter {
+  return new ProgressReporter({
+    log: ctx.log,
+    intervalMs: progressIntervalMs(ctx.config),
+    live: ctx.log.isTTY && !ctx.output.isTTY,
+    ...options,
+  });
 }
 
 export interface ProgressOptions {
@@ -78,7 +96,7 @@ export class ProgressReporter {
   readonly #samples: Sample[];
   readonly #window: number;
   #timer: NodeJS.Timeout | undefined;
-  #hasCommitted: boolean;
+  #showCommitted: boolean;
 
   constructor(options: ProgressOptions) {
     this.#log = options.log;
@@ -86,7 +104,7 @@ export class ProgressReporter {
     this.#now = options.now ?? Date.now;
     this.#started = this.#now();
     this.#samples = [{ at: this.#started, counts: [] }];
-    this.#hasCommitted = options.showCommitted ?? false;
+    this.#showCommitted = options.showCommitted ?? false;
     const interval = options.intervalMs;
     const every = this.#live ? Math.min(interval, LIVE_REFRESH_MS) : interval;
     this.#window = every > 0 ? Math.max(1, Math.round(interval / every)) : 1;
@@ -118,7 +136,7 @@ export class ProgressReporter {
   committed(stream: string, n: number): void {
     if (this.#timer === undefined) return;
     (this.#streams.get(stream) ?? this.#add(stream)).committed += n;
-    this.#hasCommitted = true;
+    this.#showCommitted = true;
   }
 
   /** Stops the timer, removes the status line and logs the summary. Safe to call twice. */
@@ -152,7 +170,7 @@ export class ProgressReporter {
       streams: this.#order,
       rates,
       elapsedMs: now - this.#started,
-      hasCommitted: this.#hasCommitted,
+      hasCommitted: this.#showCommitted,
     };
     if (this.#live) this.#log.status(renderStatus(report, this.#log.columns ?? 80));
     else this.#log.info(renderLine(report));
@@ -164,9 +182,9 @@ export class ProgressReporter {
     const rate = elapsedMs > 0 ? (total * 1000) / elapsedMs : 0;
     const streams = this.#order.map(
       (entry) =>
-        `${entry.name} ${formatCount(entry.count)}${this.#hasCommitted ? ` (${formatCount(entry.committed)} committed)` : ""}`,
+        `${entry.name} ${formatCount(entry.count)}${this.#showCommitted ? ` (${formatCount(entry.committed)} committed)` : ""}`,
     );
-    const committed = this.#hasCommitted
+    const committed = this.#showCommitted
       ? `, ${formatCount(sum(this.#order, (entry) => entry.committed))} committed`
       : "";
     return `progress: finished in ${formatElapsed(elapsedMs)}: ${streams.join(", ")}; total ${formatCount(total)} (${formatRate(rate)}/s${committed})`;

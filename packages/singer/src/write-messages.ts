@@ -105,6 +105,11 @@ export class MessageWriter {
   }
 
   /** True once the reader went away; producers should stop. */
+  /** True when stdout is a terminal: a person reads the messages on the screen stderr uses. */
+  get isTTY(): boolean {
+    return (this.#out as { isTTY?: unknown }).isTTY === true; // tty.WriteStream sets it
+  }
+
   get isClosed(): boolean {
     return this.#closed !== undefined;
   }
