@@ -82,11 +82,9 @@ export async function startCluster(options: {
   for (const file of ["server.crt", "server.key", "ca.crt"])
     copyFileSync(options.certs.path(file), join(data, file));
   execFileSync("chmod", ["600", join(data, "server.key")]);
-  const port = await freePort();
   appendFileSync(
     join(data, "postgresql.conf"),
     [
-      `port = ${port}`,
       "listen_addresses = '127.0.0.1'",
       `unix_socket_directories = '${dir}'`,
       `ssl = ${options.ssl ? "on" : "off"}`,
@@ -119,13 +117,21 @@ export async function startCluster(options: {
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  try {
-    pgBin("pg_ctl", ["-D", data, "-l", join(dir, "server.log"), "-w", "-t", "60", "start"]);
-  } catch (error) {
-    stop();
-    throw error;
+  // A free port can be taken between our probe and the server's bind: then try another.
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freePort();
+    try {
+      pgBin("pg_ctl", [
+        ...["-D", data, "-l", join(dir, "server.log"), "-o", `-p ${port}`],
+        ...["-w", "-t", "60", "start"],
+      ]);
+      return { port, stop };
+    } catch (error) {
+      if (attempt < 3) continue;
+      stop();
+      throw error;
+    }
   }
-  return { port, stop };
 }
 
 function freePort(): Promise<number> {
