@@ -81,6 +81,7 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("CLI and connection
       "before_run_sql",
       "after_run_sql",
       "log_level",
+      "progress_interval_seconds",
     ]);
     for (const spec of Object.values(settings))
       expect(spec.description?.length).toBeGreaterThan(20);
