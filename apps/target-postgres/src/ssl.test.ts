@@ -302,6 +302,17 @@ describe("describeTlsFailure", () => {
       coded("tlsv1 alert unknown ca", "ERR_SSL_TLSV1_ALERT_UNKNOWN_CA"),
       "could not connect to PostgreSQL at h:1 over TLS: the TLS handshake failed (ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: tlsv1 alert unknown ca); the server did not accept the client certificate (ssl_client_certificate)",
     ],
+    [
+      coded('certificate authentication failed for user "loader"', "28000"),
+      'could not connect to PostgreSQL at h:1: the server rejected the client certificate (certificate authentication failed for user "loader"); its CN must be the user name (or match the pg_ident map)',
+    ],
+    [
+      coded(
+        "80CC0418D57F0000:error:0A000418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1601:SSL alert number 48\n",
+        "ERR_SSL_TLSV1_ALERT_UNKNOWN_CA",
+      ),
+      "could not connect to PostgreSQL at h:1 over TLS: the TLS handshake failed (ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: tlsv1 alert unknown ca); the server did not accept the client certificate (ssl_client_certificate)",
+    ],
     [coded("connect ECONNREFUSED 127.0.0.1:1", "ECONNREFUSED"), undefined],
     [coded('password authentication failed for user "u"', "28P01"), undefined],
   ])("%s", (error, expected) => {

@@ -256,7 +256,9 @@ const UNTRUSTED = new Set([
 export function describeTlsFailure(error: unknown, address: string): string | undefined {
   if (!(error instanceof Error)) return undefined;
   const code = (error as { code?: unknown }).code;
-  const detail = typeof code === "string" ? `${code}: ${error.message}` : error.message;
+  // OpenSSL's text is `<id>:error:<n>:SSL routines:<function>:<reason>:<file>:<line>:…\n`.
+  const reason = /SSL routines:[^:]*:([^:]+):/.exec(error.message)?.[1] ?? error.message.trim();
+  const detail = typeof code === "string" ? `${code}: ${reason}` : reason;
   const at = `could not connect to PostgreSQL at ${address}`;
   if (error.message === "The server does not support SSL connections")
     return `${at}: the server does not support SSL connections (it refused TLS); enable ssl on the server, or set ssl_mode to prefer or disable to connect without encryption`;
@@ -267,8 +269,10 @@ export function describeTlsFailure(error: unknown, address: string): string | un
     return `${at} over TLS: the server's certificate is not valid for this host name (${detail}); connect with a name the certificate lists, or use ssl_mode verify-ca to check only the CA`;
   if (code === "CERT_HAS_EXPIRED" || code === "CERT_NOT_YET_VALID")
     return `${at} over TLS: the server's certificate is outside its validity period (${detail})`;
-  if (code === "28000" && /certificate/i.test(error.message))
+  if (code === "28000" && /requires a valid client certificate/.test(error.message))
     return `${at}: the server requires a client certificate (${error.message}); give ssl_client_certificate and ssl_client_private_key`;
+  if (code === "28000" && /certificate/i.test(error.message))
+    return `${at}: the server rejected the client certificate (${error.message}); its CN must be the user name (or match the pg_ident map)`;
   if (/^ERR_SSL_/.test(code) || code === "EPROTO")
     return `${at} over TLS: the TLS handshake failed (${detail})${/CERTIFICATE|UNKNOWN_CA/i.test(code) ? "; the server did not accept the client certificate (ssl_client_certificate)" : ""}`;
   return undefined;

@@ -180,6 +180,23 @@ describe.skipIf(clusterUnavailable() !== undefined)("TLS connections (ssl_mode)"
       expect(inline.stdout).toContain(`CN=${CLIENT_CN}`);
     });
 
+    it("a client certificate the server's CA did not sign is refused in the handshake", async () => {
+      const result = await transport(
+        server(tls, {
+          user: CLIENT_CN,
+          ssl_mode: "require",
+          ssl_client_certificate: certs.path("stranger.crt"),
+          ssl_client_private_key: certs.path("stranger.key"),
+        }),
+      );
+      expect(result.code).toBe(1);
+      expect(result.fatal).toMatch(
+        new RegExp(
+          `could not connect to PostgreSQL at 127\\.0\\.0\\.1:${tls.port} over TLS: the TLS handshake failed \\(ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: tlsv1 alert unknown ca\\); the server did not accept the client certificate \\(ssl_client_certificate\\)$`,
+        ),
+      );
+    });
+
     it("ssl_mode wins over sslmode in connection_string and over PGSSLMODE", async () => {
       const url = `postgres://postgres@127.0.0.1:${tls.port}/postgres?sslmode=disable`;
       const result = await transport(

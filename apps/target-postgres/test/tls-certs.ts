@@ -38,7 +38,7 @@ export function makeCerts(): TestCerts {
       "-subj",
       `/CN=${cn}`,
     );
-  const signed = (name: string, cn: string, ext: string) => {
+  const signed = (name: string, cn: string, ext: string, by = "ca") => {
     writeFileSync(join(dir, `${name}.ext`), `${ext}\n`);
     openssl("req", ...key, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${cn}`);
     openssl(
@@ -47,9 +47,9 @@ export function makeCerts(): TestCerts {
       "-in",
       `${name}.csr`,
       "-CA",
-      "ca.crt",
+      `${by}.crt`,
       "-CAkey",
-      "ca.key",
+      `${by}.key`,
       "-CAcreateserial",
       "-out",
       `${name}.crt`,
@@ -63,6 +63,7 @@ export function makeCerts(): TestCerts {
   ca("other-ca", "some other CA");
   signed("server", "localhost", "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth");
   signed("client", CLIENT_CN, "extendedKeyUsage=clientAuth");
+  signed("stranger", CLIENT_CN, "extendedKeyUsage=clientAuth", "other-ca"); // the server's CA did not sign it
   // An encrypted copy of the client key, which the target must refuse.
   openssl(
     "pkey",
