@@ -79,6 +79,8 @@ export interface ExistingName {
 export function assignNames(
   originals: readonly string[],
   existing: readonly ExistingName[] = [],
+  /** The name an original is conformed from (default itself; `schema_mapping` strips a prefix). */
+  baseOf: (original: string) => string = (original) => original,
 ): Map<string, string> {
   const result = new Map<string, string>();
   const taken = new Set(existing.map((entry) => entry.name));
@@ -90,9 +92,9 @@ export function assignNames(
       result.set(entry.original, entry.name);
   }
   const rest = [...wanted].filter((original) => !result.has(original));
-  rest.sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  rest.sort((a, b) => rank(baseOf(a)) - rank(baseOf(b)) || (a < b ? -1 : a > b ? 1 : 0));
   for (const original of rest) {
-    const base = conformName(original);
+    const base = conformName(baseOf(original));
     if (unclaimed.delete(base)) {
       result.set(original, base);
       continue;

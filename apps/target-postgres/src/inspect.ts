@@ -2,12 +2,13 @@ import type { Logger, MessageWriter } from "@singerkit/singer";
 import type { TargetConfig } from "./config.js";
 import type { Row } from "./db.js";
 import { quoteIdent } from "./identifiers.js";
+import { mappedSchemas } from "./mapping.js";
 import { dbTarget, describeTarget, openDb } from "./open-db.js";
 
 /**
  * `target-postgres inspect`: opens the database the config points to (the server, or the
  * embedded folder, taking its lock) and prints, as an aligned text table on stdout, every table
- * of `default_target_schema` with its row count — or, with `sql`, that query's rows.
+ * of `default_target_schema` (and of the schemas the mappings name) with its row count — or, with `sql`, that query's rows.
  */
 export async function inspect(
   config: TargetConfig,
@@ -33,21 +34,24 @@ export async function inspect(
       await out.writeLine(`(${rows.length} ${rows.length === 1 ? "row" : "rows"})`);
       return;
     }
-    const tables = await db.query<{ name: string }>(
-      `select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
-        where n.nspname = $1 and c.relkind in ('r', 'p') order by 1`,
-      [schema],
+    const schemas = mappedSchemas(config);
+    const tables = await db.query<{ schema: string; name: string }>(
+      `select n.nspname as schema, c.relname as name from pg_class c
+         join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = any($1) and c.relkind in ('r', 'p') order by 1, 2`,
+      [schemas],
     );
     const counted: unknown[][] = [];
-    for (const { name } of tables) {
+    for (const { schema: where, name } of tables) {
       const [row] = await db.query<Row & { n: string }>(
-        `select count(*) as n from ${quoteIdent(schema)}.${quoteIdent(name)}`,
+        `select count(*) as n from ${quoteIdent(where)}.${quoteIdent(name)}`,
       );
-      counted.push([name, row?.n ?? "0"]);
+      counted.push([...(schemas.length > 1 ? [where] : []), name, row?.n ?? "0"]);
     }
-    await write(out, formatTable(["table", "rows"], counted, new Set([1])));
+    const header = schemas.length > 1 ? ["schema", "table", "rows"] : ["table", "rows"];
+    await write(out, formatTable(header, counted, new Set([header.length - 1])));
     await out.writeLine(
-      `(${tables.length} ${tables.length === 1 ? "table" : "tables"} in ${schema})`,
+      `(${tables.length} ${tables.length === 1 ? "table" : "tables"} in ${schemas.join(", ")})`,
     );
   } finally {
     await db.close();

@@ -18,10 +18,25 @@ import { assignNames } from "./identifiers.js";
 import type { LoadHistory } from "./load-history.js";
 import { Overwrite, schemaForMethod } from "./load-method.js";
 import { Loader, type LoaderContext, type SealedBatch } from "./loader.js";
+import { streamTarget } from "./mapping.js";
 import { RecordMetadata } from "./record-metadata.js";
 import type { StateTracker } from "./state-tracker.js";
 
 const FIRST_FLUSH_BYTES = 1024 * 1024;
+
+interface CommitWork {
+  readonly loader: Loader;
+  readonly sealed: SealedBatch;
+  /** The StateTracker's ticket of the batch (undefined: it held no records since the last). */
+  readonly ticket: number | undefined;
+  readonly group: FlushGroup;
+}
+
+/** The commits one flush started: their tickets are released together when the last ends. */
+interface FlushGroup {
+  open: number;
+  readonly tickets: number[];
+}
 
 export interface BatchLimits {
   readonly rows: number;
@@ -48,11 +63,12 @@ function checkColumnLimit(message: SchemaMessage, line: number, table: string): 
 }
 
 /**
- * All streams' loaders, the batch limits, and the one commit queue. A flush seals the chosen
- * streams' buffers (in input order) and commits them in the background, one transaction per
- * stream, while the run loop keeps reading and encoding the next batch: at most one flush is in
- * flight, so a new flush first waits for the previous one (back-pressure to stdin). After each
- * COMMIT the StateTracker hears about it and may write a STATE.
+ * All streams' loaders, the batch limits, and the commits. A flush seals the chosen streams'
+ * buffers (in input order) and commits them in the background, one transaction per stream, while
+ * the run loop keeps reading and encoding the next batch. Streams commit in parallel over the
+ * pool (`max_parallelism`); one stream's batches commit in input order. Sealed batches in flight
+ * are bounded by `batch_size_bytes`: beyond it a new flush waits (back-pressure to stdin). After
+ * each COMMIT the StateTracker hears about its batch and may write a STATE.
  */
 export class Loaders {
   readonly #db: Db;
@@ -73,11 +89,18 @@ export class Loaders {
   history: LoadHistory | undefined;
   /** `invalid_records: dead_letter`: where rejected records go instead of failing the run. */
   deadLetter: DeadLetter | undefined;
-  #schemaReady = false;
+  /** Schemas created (or found) in this run. */
+  readonly #schemasReady = new Set<string>();
+  /** `schema.table` → the stream loading it in this run (two streams never share a table). */
+  readonly #claimed = new Map<string, string>();
   #flushes = 0;
   #bufferedBytes = 0;
   #oldestAt: number | undefined;
-  #inFlight: Promise<void> = Promise.resolve();
+  /** Commits started and not yet finished, each with the bytes its batch holds in memory. */
+  readonly #inFlight = new Map<Promise<void>, number>();
+  #sealedBytes = 0;
+  /** Per stream, its newest commit: the next batch of the stream commits after it. */
+  readonly #tails = new Map<Loader, Promise<void>>();
   #failure: { readonly error: unknown } | undefined;
 
   constructor(db: Db, config: TargetConfig, states: StateTracker, log: Logger) {
@@ -117,23 +140,17 @@ export class Loaders {
     const message = schemaForMethod(this.#meta.schema(flat), this.#config.load_method);
     const loader = this.#loaders.get(message.stream);
     if (loader === undefined) {
-      if (!this.#schemaReady) {
-        try {
-          await ensureSchema(this.#db, this.#ctx.schema);
-        } catch (error) {
-          if (!(error instanceof LoadError) || error.context.line !== undefined) throw error;
-          throw new LoadError(
-            error.message,
-            { ...(error.code === undefined ? {} : { code: error.code }) },
-            { line, stream: message.stream, cause: error },
-          );
-        }
-        this.#schemaReady = true;
-      }
-      const tables = await listTables(this.#db, this.#ctx.schema);
-      const name = assignNames([message.stream], tables).get(message.stream) ?? message.stream;
-      checkColumnLimit(message, line, `${this.#ctx.schema}.${name}`);
-      this.#loaders.set(message.stream, await Loader.open(this.#ctx, message, line, name));
+      const target = streamTarget(message.stream, this.#config);
+      await this.#ensureSchema(target.schema, message.stream, line);
+      const tables = await listTables(this.#db, target.schema);
+      const name =
+        target.table ??
+        assignNames([message.stream], tables, () => target.base).get(message.stream) ??
+        message.stream;
+      this.#claim(target.schema, name, message.stream, line);
+      checkColumnLimit(message, line, `${target.schema}.${name}`);
+      const ctx = { ...this.#ctx, schema: target.schema };
+      this.#loaders.set(message.stream, await Loader.open(ctx, message, line, name));
       return;
     }
     if (loader.isSameSchema(message)) return;
@@ -147,6 +164,33 @@ export class Loaders {
     await loader.applySchema(message, line);
     if (this.#overwrite?.isShadowed(loader) === true)
       await this.#overwrite.tableChanged(this.#db, loader);
+  }
+
+  async #ensureSchema(schema: string, stream: string, line: number): Promise<void> {
+    if (this.#schemasReady.has(schema)) return;
+    try {
+      await ensureSchema(this.#db, schema);
+    } catch (error) {
+      if (!(error instanceof LoadError) || error.context.line !== undefined) throw error;
+      throw new LoadError(
+        error.message,
+        { ...(error.code === undefined ? {} : { code: error.code }) },
+        { line, stream, cause: error },
+      );
+    }
+    this.#schemasReady.add(schema);
+  }
+
+  /** A table mapped (by `stream_mapping`) to a table another stream of this run loads fails. */
+  #claim(schema: string, table: string, stream: string, line: number): void {
+    const key = JSON.stringify([schema, table]);
+    const other = this.#claimed.get(key);
+    if (other !== undefined)
+      throw new InputError(
+        `stream ${stream} maps to table ${schema}.${table}, which stream ${other} already loads in this run (check stream_mapping / schema_mapping)`,
+        { line, stream },
+      );
+    this.#claimed.set(key, stream);
   }
 
   /**
@@ -284,7 +328,7 @@ export class Loaders {
 
   /**
    * A full stream plus every stream whose buffered rows hold back the newest pending STATE, in
-   * one transaction: with interleaved streams, flushing only the full one would leave every
+   * one flush: with interleaved streams, flushing only the full one would leave every
    * STATE waiting behind the others' small buffers until the end of the run.
    */
   #withBlockers(full: Loader): Loader[] {
@@ -319,62 +363,87 @@ export class Loaders {
     if (wait) await this.settle();
   }
 
-  /** Waits for the flush in flight; rethrows its failure. */
+  /** Waits for every commit in flight; rethrows the first failure. */
   async settle(): Promise<void> {
-    await this.#inFlight;
+    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight.keys());
     if (this.#failure !== undefined) throw this.#failure.error;
   }
 
+  /**
+   * Seals the streams' buffers (in input order) and starts one commit per stream in the
+   * background: each in its own transaction, at most `max_parallelism` at once (the pool's
+   * size), a stream's batches in input order (each waits for the stream's previous commit).
+   * Memory stays bounded: while sealed batches in flight hold `batch_size_bytes`, the next
+   * flush waits for some of them to commit (back-pressure to stdin).
+   */
   async #flush(loaders: readonly Loader[]): Promise<void> {
-    await this.settle();
-    const work: { loader: Loader; sealed: SealedBatch; ticket: number | undefined }[] = [];
+    const bytes = loaders.reduce((sum, loader) => sum + loader.pendingBytes, 0);
+    while (this.#sealedBytes > 0 && this.#sealedBytes + bytes > this.#limits.bytes)
+      await Promise.race(this.#inFlight.keys());
+    if (this.#failure !== undefined) throw this.#failure.error;
+    let sealedAny = false;
+    const group: FlushGroup = { open: 0, tickets: [] };
     for (const loader of loaders) {
       const before = loader.pendingBytes;
       const added = loader.pendingRows;
       const sealed = loader.seal();
       if (sealed === undefined) continue;
+      sealedAny = true;
       this.#bufferedBytes -= before;
       this.#records.increment({ stream: loader.stream }, added); // per batch: cheap hot path
-      work.push({ loader, sealed, ticket: this.#states.seal(loader.stream) });
+      group.open += 1;
+      this.#start({ loader, sealed, ticket: this.#states.seal(loader.stream), group }, before);
     }
     if (loaders.length === this.#loaders.size || this.#bufferedBytes === 0)
       this.#oldestAt = undefined;
-    if (work.length === 0) return;
-    this.#flushes += 1;
-    this.#inFlight = this.#commit(work).catch((error: unknown) => {
-      this.#failure ??= { error };
-    });
+    if (sealedAny) this.#flushes += 1;
   }
 
-  /** One transaction for every stream of the flush; the STATE update follows its COMMIT. */
-  async #commit(
-    work: readonly { loader: Loader; sealed: SealedBatch; ticket: number | undefined }[],
-  ) {
+  /** Queues a batch's commit behind its stream's previous one and tracks it until it ends. */
+  #start(work: CommitWork, bytes: number): void {
+    const previous = this.#tails.get(work.loader) ?? Promise.resolve();
+    this.#sealedBytes += bytes;
+    const commit = previous
+      .then(() => {
+        // After a failure nothing more is committed (a later batch must never land without an
+        // earlier one of its stream); commits already running finish and write their STATE.
+        if (this.#failure === undefined) return this.#commit(work);
+        return undefined;
+      })
+      .catch((error: unknown) => {
+        this.#failure ??= { error };
+      })
+      .finally(() => {
+        this.#sealedBytes -= bytes;
+        this.#inFlight.delete(commit);
+        if (this.#tails.get(work.loader) === commit) this.#tails.delete(work.loader);
+      });
+    this.#inFlight.set(commit, bytes);
+    this.#tails.set(work.loader, commit);
+  }
+
+  /** One stream's batch in one transaction; the STATE update follows its COMMIT. */
+  async #commit({ loader, sealed, ticket, group }: CommitWork): Promise<void> {
     const started = performance.now();
     const wall = Date.now();
-    const counts = await this.#withRetries(work, () =>
+    const counts = await this.#withRetries(loader, () =>
       this.#db.transaction(async (tx) => {
-        const out = [];
-        for (const { loader, sealed } of work) {
-          if (this.#overwrite !== undefined) await this.#overwrite.prepare(tx, loader);
-          out.push(await loader.load(tx, sealed));
-        }
-        return out;
+        if (this.#overwrite !== undefined) await this.#overwrite.prepare(tx, loader);
+        return loader.load(tx, sealed);
       }),
     );
-    for (const [index, { loader, sealed }] of work.entries()) {
-      const loaded = counts[index];
-      if (loaded !== undefined)
-        this.history?.committed(loader.stream, sealed.batch.rows, loaded, wall);
-    }
+    this.history?.committed(loader.stream, sealed.batch.rows, counts, wall);
     const took = Math.round(performance.now() - started);
-    for (const { loader, sealed } of work)
-      this.#log.info(
-        `stream ${loader.stream}: committed ${sealed.batch.rows} rows (${sealed.batch.bytes} bytes) to ${loader.table} (flush of ${work.length} stream(s) in ${took} ms)`,
-      );
-    const tickets = work.flatMap(({ ticket }) => (ticket === undefined ? [] : [ticket]));
-    if (this.#overwrite === undefined) this.#states.committed(tickets);
-    else this.#held.push(...tickets); // the rows are in shadow tables until finish()
+    this.#log.info(
+      `stream ${loader.stream}: committed ${sealed.batch.rows} rows (${sealed.batch.bytes} bytes) to ${loader.table} in ${took} ms`,
+    );
+    if (ticket !== undefined) group.tickets.push(ticket);
+    group.open -= 1;
+    if (group.open > 0) return;
+    // The flush's states move together once all its streams committed: one STATE per flush, not
+    // a burst of intermediate ones (writing later than possible is always safe).
+    if (this.#overwrite === undefined) this.#states.committed(group.tickets);
+    else this.#held.push(...group.tickets); // the rows are in shadow tables until finish()
   }
 
   /**
@@ -383,9 +452,9 @@ export class Loaders {
    * sealed batches stay in memory until then, and no STATE moves before a COMMIT succeeds. The
    * final error names the flush's table(s).
    */
-  async #withRetries<T>(work: readonly { loader: Loader }[], run: () => Promise<T>): Promise<T> {
+  async #withRetries<T>(loader: Loader, run: () => Promise<T>): Promise<T> {
     const retries = this.#overwrite === undefined ? this.#config.flush_retries : 0;
-    const tables = work.map(({ loader }) => loader.tableName).join(", ");
+    const tables = loader.tableName;
     for (let attempt = 0; ; attempt += 1) {
       try {
         return await run();
@@ -393,7 +462,7 @@ export class Loaders {
         if (!isConnectionError(error)) throw error;
         const message = error instanceof Error ? error.message : String(error);
         if (attempt >= retries) {
-          const streams = work.map(({ loader }) => loader.stream).join(", ");
+          const streams = loader.stream;
           const gaveUp =
             retries === 0
               ? ""
@@ -434,7 +503,7 @@ export class Loaders {
    */
   async close(failing: boolean): Promise<void> {
     try {
-      await this.#inFlight;
+      while (this.#inFlight.size > 0) await Promise.all(this.#inFlight.keys());
       if (failing && this.#failure !== undefined)
         this.#log.error(`also failed while committing: ${String(this.#failure.error)}`);
     } finally {

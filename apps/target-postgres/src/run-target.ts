@@ -6,6 +6,7 @@ import { runHooks } from "./hooks.js";
 import { IDLE, readInput } from "./input.js";
 import { LoadHistory } from "./load-history.js";
 import { Loaders } from "./loaders.js";
+import { checkMappingNames } from "./mapping.js";
 import { openDb } from "./open-db.js";
 import { StateTracker } from "./state-tracker.js";
 
@@ -27,6 +28,7 @@ export async function runTarget(ctx: RunContext<TargetConfig>, input: Readable):
     // A closed stdout surfaces below through output.flush(); never as an unhandled rejection.
     output.writeLine(JSON.stringify(value))?.catch(() => undefined);
   });
+  checkMappingNames(config);
   const db = openDb(config, ctx.io.env, log);
   const loaders = new Loaders(db, config, states, log);
   loaders.history = history;
