@@ -28,8 +28,8 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("schema and table m
     return s;
   };
   const ids = async (s: TestSchema, table: string) =>
-    (await s.query<{ id: number }>(`select id from "${s.name}"."${table}" order by id`)).map(
-      (r) => Number(r.id),
+    (await s.query<{ id: number }>(`select id from "${s.name}"."${table}" order by id`)).map((r) =>
+      Number(r.id),
     );
   const tables = async (s: TestSchema) =>
     (
