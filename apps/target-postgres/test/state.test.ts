@@ -101,13 +101,7 @@ describe.skipIf((await postgresUnavailable()) !== undefined)(
     // a later flush of another stream may commit first (the it.each below covers that).
     it("batch_size_rows=2: the newest safe state after each commit", async () => {
       const settings = { batch_size_rows: 2, max_parallelism: 1 };
-      expect(await loadWatching(await fresh(), settings)).toEqual([
-        S1,
-        S2,
-        S3,
-        S4,
-        S5,
-      ]);
+      expect(await loadWatching(await fresh(), settings)).toEqual([S1, S2, S3, S4, S5]);
     });
 
     it("batch_size_rows=3: superseded states are skipped", async () => {
