@@ -1,6 +1,14 @@
-import { freshSchema, postgresUnavailable, type TestSchema } from "@repo/pg-testing";
-import { afterEach, describe, expect, it } from "vitest";
-import { configFor, ndjson, rowsOf, runTarget, schemaMessage, stateMessage } from "./support.js";
+import { postgresUnavailable } from "@repo/pg-testing";
+import { describe, expect, it } from "vitest";
+import {
+  configFor,
+  freshSchemas,
+  ndjson,
+  rowsOf,
+  runTarget,
+  schemaMessage,
+  stateMessage,
+} from "./support.js";
 
 const V1 = 1_700_000_000_000;
 const V2 = 1_700_000_100_000;
@@ -29,15 +37,7 @@ const fullTable = (version: number, ids: readonly number[]) => [
 ];
 
 describe.skipIf((await postgresUnavailable()) !== undefined)("ACTIVATE_VERSION", () => {
-  const schemas: TestSchema[] = [];
-  afterEach(async () => {
-    await Promise.all(schemas.splice(0).map((s) => s.drop()));
-  });
-  const fresh = async () => {
-    const s = await freshSchema("tp_av");
-    schemas.push(s);
-    return s;
-  };
+  const fresh = freshSchemas("tp_av");
 
   it("hard_delete: rows of older versions (and of none) are deleted; the version is a bigint", async () => {
     const db = await fresh();

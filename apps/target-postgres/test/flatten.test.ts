@@ -1,6 +1,14 @@
-import { freshSchema, postgresUnavailable, type TestSchema } from "@repo/pg-testing";
-import { afterEach, describe, expect, it } from "vitest";
-import { configFor, ndjson, recordMessage, rowsOf, runTarget, schemaMessage } from "./support.js";
+import { postgresUnavailable } from "@repo/pg-testing";
+import { describe, expect, it } from "vitest";
+import {
+  configFor,
+  freshSchemas,
+  ndjson,
+  recordMessage,
+  rowsOf,
+  runTarget,
+  schemaMessage,
+} from "./support.js";
 
 const long = "a_very_long_property_name_that_goes_on_and_on";
 const orders = schemaMessage(
@@ -31,15 +39,7 @@ const rows = [
 ];
 
 describe.skipIf((await postgresUnavailable()) !== undefined)("flattening", () => {
-  const schemas: TestSchema[] = [];
-  afterEach(async () => {
-    await Promise.all(schemas.splice(0).map((s) => s.drop()));
-  });
-  const fresh = async () => {
-    const s = await freshSchema("tp_flat");
-    schemas.push(s);
-    return s;
-  };
+  const fresh = freshSchemas("tp_flat");
 
   it("flattening_max_depth 1: parent__child columns, deeper objects and arrays stay jsonb", async () => {
     const db = await fresh();

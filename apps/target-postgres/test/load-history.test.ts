@@ -1,7 +1,8 @@
-import { freshSchema, postgresUnavailable, type TestSchema } from "@repo/pg-testing";
-import { afterEach, describe, expect, it } from "vitest";
+import { postgresUnavailable, type TestSchema } from "@repo/pg-testing";
+import { describe, expect, it } from "vitest";
 import {
   configFor,
+  freshSchemas,
   ndjson,
   recordMessage,
   runTarget,
@@ -23,15 +24,7 @@ interface LoadRow {
 }
 
 describe.skipIf((await postgresUnavailable()) !== undefined)("load history", () => {
-  const schemas: TestSchema[] = [];
-  afterEach(async () => {
-    await Promise.all(schemas.splice(0).map((s) => s.drop()));
-  });
-  const fresh = async () => {
-    const s = await freshSchema("tp_hist");
-    schemas.push(s);
-    return s;
-  };
+  const fresh = freshSchemas("tp_hist");
   const loads = (db: TestSchema, table = "_sdc_loads") =>
     db.query<LoadRow>(`select * from "${db.name}"."${table}" order by started_at`);
 

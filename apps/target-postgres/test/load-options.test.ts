@@ -1,7 +1,8 @@
-import { freshSchema, postgresUnavailable, type TestSchema } from "@repo/pg-testing";
-import { afterEach, describe, expect, it } from "vitest";
+import { postgresUnavailable } from "@repo/pg-testing";
+import { describe, expect, it } from "vitest";
 import {
   configFor,
+  freshSchemas,
   ndjson,
   recordMessage,
   rowsOf,
@@ -15,15 +16,7 @@ const user = (id: number, name: string) => recordMessage("users", { id, name });
 
 /** add_record_metadata, load_method, run hooks. */
 describe.skipIf((await postgresUnavailable()) !== undefined)("load options", () => {
-  const schemas: TestSchema[] = [];
-  afterEach(async () => {
-    await Promise.all(schemas.splice(0).map((s) => s.drop()));
-  });
-  const fresh = async () => {
-    const s = await freshSchema("tp_opt");
-    schemas.push(s);
-    return s;
-  };
+  const fresh = freshSchemas("tp_opt");
 
   it("add_record_metadata: six _sdc_* columns with their types and values", async () => {
     const db = await fresh();

@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freshSchema, postgresUnavailable, type TestSchema } from "@repo/pg-testing";
-import { afterEach, describe, expect, it } from "vitest";
+import { postgresUnavailable, type TestSchema } from "@repo/pg-testing";
+import { describe, expect, it } from "vitest";
 import {
   configFor,
+  freshSchemas,
   ndjson,
   recordMessage,
   runTarget,
@@ -18,15 +19,7 @@ const rows = (stream: string, ids: readonly number[]) =>
 
 /** schema_mapping and stream_mapping against the real PostgreSQL. */
 describe.skipIf((await postgresUnavailable()) !== undefined)("schema and table mapping", () => {
-  const schemas: TestSchema[] = [];
-  afterEach(async () => {
-    await Promise.all(schemas.splice(0).map((s) => s.drop()));
-  });
-  const fresh = async () => {
-    const s = await freshSchema("tp_map");
-    schemas.push(s);
-    return s;
-  };
+  const fresh = freshSchemas("tp_map");
   const ids = async (s: TestSchema, table: string) =>
     (await s.query<{ id: number }>(`select id from "${s.name}"."${table}" order by id`)).map((r) =>
       Number(r.id),

@@ -1,8 +1,9 @@
-import { freshSchema, postgresUnavailable, type TestSchema } from "@repo/pg-testing";
+import { postgresUnavailable } from "@repo/pg-testing";
 import pg from "pg";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   configFor,
+  freshSchemas,
   ndjson,
   recordMessage,
   runTarget,
@@ -18,14 +19,10 @@ const records = (stream: string, from: number, to: number) =>
 
 /** max_parallelism: streams commit at the same time; the STATE rule stays exact. */
 describe.skipIf((await postgresUnavailable()) !== undefined)("parallel loading", () => {
-  const schemas: TestSchema[] = [];
-  afterEach(async () => {
-    await Promise.all(schemas.splice(0).map((s) => s.drop()));
-  });
+  const fresh = freshSchemas("tp_par");
 
   it("a stream whose table is locked does not hold back the others; its STATE waits", async () => {
-    const schema = await freshSchema("tp_par");
-    schemas.push(schema);
+    const schema = await fresh();
     const config = configFor(schema, { max_parallelism: 4, load_history_table: "" });
     const setup = ndjson([
       schemaMessage("a", props, ["id"]),
@@ -85,8 +82,7 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("parallel loading",
   });
 
   it("many streams, tiny batches: every row once, states in order, the last one printed", async () => {
-    const schema = await freshSchema("tp_par");
-    schemas.push(schema);
+    const schema = await fresh();
     const streams = ["s0", "s1", "s2", "s3", "s4", "s5"];
     const messages: unknown[] = streams.map((s) => schemaMessage(s, props, ["id"]));
     const states: { n: number }[] = [];

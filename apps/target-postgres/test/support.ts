@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { pgConfigFromEnv, type TestSchema } from "@repo/pg-testing";
+import { freshSchema, pgConfigFromEnv, type TestSchema } from "@repo/pg-testing";
+import { afterEach } from "vitest";
 
 export const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 
@@ -34,6 +35,22 @@ export interface RunOptions {
   readonly args?: readonly string[];
   /** Called with the process's signal function once it runs. */
   readonly onSpawn?: (kill: (signal: NodeJS.Signals) => void) => void;
+}
+
+/**
+ * For a describe block: returns `fresh()`, which creates a new test schema (`<prefix>_<random>`);
+ * every schema made in a test is dropped after it.
+ */
+export function freshSchemas(prefix: string): () => Promise<TestSchema> {
+  const schemas: TestSchema[] = [];
+  afterEach(async () => {
+    await Promise.all(schemas.splice(0).map((s) => s.drop()));
+  });
+  return async () => {
+    const schema = await freshSchema(prefix);
+    schemas.push(schema);
+    return schema;
+  };
 }
 
 /** Target config for a test schema: the test database plus the given settings. */
