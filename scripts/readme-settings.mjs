@@ -41,7 +41,8 @@ for (const file of files) {
     found += 1;
     next = `${next.slice(0, from + open.length)}\n${text}\n${next.slice(to)}`;
   }
-  if (found === 0) throw new Error(`${file} lacks <!-- settings:NAME --> … <!-- /settings:NAME --> markers`);
+  if (found === 0)
+    throw new Error(`${file} lacks <!-- settings:NAME --> … <!-- /settings:NAME --> markers`);
   if (next === current) continue;
   if (process.argv.includes("--check")) stale.push(file);
   else writeFileSync(path, next);
