@@ -39,6 +39,14 @@ describe("Logger", () => {
     ]);
   });
 
+  it("escapes control characters from data (NUL, ESC, BEL) but keeps tabs", () => {
+    const { log, lines } = logger();
+    log.info("stream a\u0000b: \u001b[2Jcleared\u0007\tok");
+    expect(lines()).toEqual([
+      "2026-01-02T03:04:05.678Z INFO  tap-x  stream a\\u0000b: \\u001b[2Jcleared\\u0007\tok",
+    ]);
+  });
+
   it("writes Singer metric lines", () => {
     const { log, lines } = logger();
     log.metric({ type: "counter", metric: "record_count", value: 3, tags: { stream: "users" } });

@@ -29,6 +29,18 @@ export interface Metric {
   readonly tags: JsonObject;
 }
 
+/** C0 controls but tab and line breaks, and DEL (anything not tab, CR, LF, printable ASCII or
+ * beyond ASCII): what a log line must not carry raw. */
+const CONTROLS = /[^\t\n\r -~\u0080-\uffff]/g;
+
+/**
+ * Control characters from data (a NUL or an ESC in a stream name, a field value in an error) are
+ * written as `\u0000`-style escapes: raw, they cut lines in log tools or drive the terminal.
+ */
+function escapeControls(text: string): string {
+  return text.replace(CONTROLS, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 /**
  * Writes one line per event to stderr:
  * `2026-11-22T10:00:00.123Z INFO  tap-secoda  fetched collections page 3`.
@@ -108,7 +120,8 @@ export class Logger {
 
   log(level: LogLevel, message: string): void {
     if (!this.isEnabled(level)) return;
-    const line = `${this.#now().toISOString()} ${LABEL[level]} ${this.name}  ${this.redact(message)}\n`;
+    const text = escapeControls(this.redact(message));
+    const line = `${this.#now().toISOString()} ${LABEL[level]} ${this.name}  ${text}\n`;
     // One write: the status line is cleared, the log line printed and the status drawn again.
     this.#out.write(this.#status === undefined ? line : `${CLEAR_LINE}${line}${this.#status}`);
   }
