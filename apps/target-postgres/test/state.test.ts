@@ -87,13 +87,8 @@ describe.skipIf((await postgresUnavailable()) !== undefined)(
     };
 
     it("batch_size_rows=1: every input state, in order, each after its records commit", async () => {
-      expect(await loadWatching(await fresh(), { batch_size_rows: 1 })).toEqual([
-        S1,
-        S2,
-        S3,
-        S4,
-        S5,
-      ]);
+      const settings = { batch_size_rows: 1, max_parallelism: 1 };
+      expect(await loadWatching(await fresh(), settings)).toEqual([S1, S2, S3, S4, S5]);
     });
 
     // A full stream's flush also takes the other stream's rows that hold back the newest STATE.
