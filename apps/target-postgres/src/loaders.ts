@@ -96,8 +96,8 @@ export class Loaders {
   #flushes = 0;
   #bufferedBytes = 0;
   #oldestAt: number | undefined;
-  /** Commits started and not yet finished, each with the bytes its batch holds in memory. */
-  readonly #inFlight = new Map<Promise<void>, number>();
+  /** Commits started and not yet finished. */
+  readonly #inFlight = new Set<Promise<void>>();
   #sealedBytes = 0;
   /** Per stream, its newest commit: the next batch of the stream commits after it. */
   readonly #tails = new Map<Loader, Promise<void>>();
@@ -155,12 +155,16 @@ export class Loaders {
     }
     if (loader.isSameSchema(message)) return;
     checkColumnLimit(message, line, loader.tableName);
-    if (loader.pendingRows > 0 && loader.needsFlushFor(message, line)) {
-      await this.#flush([loader]);
-      await this.settle();
-    } else {
-      await this.settle(); // DDL waits for any commit in flight on the one connection
-    }
+    await this.#evolve(loader, message, line);
+  }
+
+  /**
+   * A changed SCHEMA for a known stream: rows buffered under the old one are committed first
+   * when the layout changes; the DDL waits for every running commit, then the table evolves.
+   */
+  async #evolve(loader: Loader, message: SchemaMessage, line: number): Promise<void> {
+    if (loader.pendingRows > 0 && loader.needsFlushFor(message, line)) await this.#flush([loader]);
+    await this.settle();
     await loader.applySchema(message, line);
     if (this.#overwrite?.isShadowed(loader) === true)
       await this.#overwrite.tableChanged(this.#db, loader);
@@ -212,16 +216,7 @@ export class Loaders {
   async #applyMetaSchema(schema: SchemaMessage, line: number): Promise<void> {
     const loader = this.#loaders.get(schema.stream);
     if (loader === undefined) return;
-    const message = schemaForMethod(schema, this.#config.load_method);
-    if (loader.pendingRows > 0 && loader.needsFlushFor(message, line)) {
-      await this.#flush([loader]);
-      await this.settle();
-    } else {
-      await this.settle();
-    }
-    await loader.applySchema(message, line);
-    if (this.#overwrite?.isShadowed(loader) === true)
-      await this.#overwrite.tableChanged(this.#db, loader);
+    await this.#evolve(loader, schemaForMethod(schema, this.#config.load_method), line);
   }
 
   /**
@@ -365,8 +360,13 @@ export class Loaders {
 
   /** Waits for every commit in flight; rethrows the first failure. */
   async settle(): Promise<void> {
-    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight.keys());
+    await this.#drain();
     if (this.#failure !== undefined) throw this.#failure.error;
+  }
+
+  /** Waits until no commit is running (commits never reject: failures land in #failure). */
+  async #drain(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
   }
 
   /**
@@ -379,7 +379,7 @@ export class Loaders {
   async #flush(loaders: readonly Loader[]): Promise<void> {
     const bytes = loaders.reduce((sum, loader) => sum + loader.pendingBytes, 0);
     while (this.#sealedBytes > 0 && this.#sealedBytes + bytes > this.#limits.bytes)
-      await Promise.race(this.#inFlight.keys());
+      await Promise.race(this.#inFlight);
     if (this.#failure !== undefined) throw this.#failure.error;
     let sealedAny = false;
     const group: FlushGroup = { open: 0, tickets: [] };
@@ -418,7 +418,7 @@ export class Loaders {
         this.#inFlight.delete(commit);
         if (this.#tails.get(work.loader) === commit) this.#tails.delete(work.loader);
       });
-    this.#inFlight.set(commit, bytes);
+    this.#inFlight.add(commit);
     this.#tails.set(work.loader, commit);
   }
 
@@ -449,12 +449,11 @@ export class Loaders {
   /**
    * Runs a flush's transaction; when its connection fails (not a statement error), replays it
    * from the start on a new connection up to `flush_retries` times with a short backoff. The
-   * sealed batches stay in memory until then, and no STATE moves before a COMMIT succeeds. The
-   * final error names the flush's table(s).
+   * sealed batch stays in memory until then, and no STATE moves before a COMMIT succeeds. The
+   * final error names the table.
    */
   async #withRetries<T>(loader: Loader, run: () => Promise<T>): Promise<T> {
     const retries = this.#overwrite === undefined ? this.#config.flush_retries : 0;
-    const tables = loader.tableName;
     for (let attempt = 0; ; attempt += 1) {
       try {
         return await run();
@@ -462,7 +461,6 @@ export class Loaders {
         if (!isConnectionError(error)) throw error;
         const message = error instanceof Error ? error.message : String(error);
         if (attempt >= retries) {
-          const streams = loader.stream;
           const gaveUp =
             retries === 0
               ? ""
@@ -482,14 +480,14 @@ export class Loaders {
               ...(error instanceof LoadError && error.code !== undefined
                 ? { code: error.code }
                 : {}),
-              table: tables,
+              table: loader.tableName,
             },
-            { stream: streams, cause: error },
+            { stream: loader.stream, cause: error },
           );
         }
         const delay = Math.min(5000, 500 * 2 ** attempt);
         this.#log.warn(
-          `flush of ${tables} failed on its connection (${message}); retrying from a new transaction in ${delay} ms (retry ${attempt + 1} of ${retries})`,
+          `flush of ${loader.tableName} failed on its connection (${message}); retrying from a new transaction in ${delay} ms (retry ${attempt + 1} of ${retries})`,
         );
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
@@ -503,7 +501,7 @@ export class Loaders {
    */
   async close(failing: boolean): Promise<void> {
     try {
-      while (this.#inFlight.size > 0) await Promise.all(this.#inFlight.keys());
+      await this.#drain();
       if (failing && this.#failure !== undefined)
         this.#log.error(`also failed while committing: ${String(this.#failure.error)}`);
     } finally {

@@ -14,7 +14,7 @@ export interface ProcessResult {
 export function run(
   command: string,
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; input?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; input?: string | Buffer } = {},
 ): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
@@ -26,6 +26,9 @@ export function run(
     child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
     child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
     child.on("error", reject);
+    child.stdin.on("error", () => {
+      // The process may exit before reading all its input (e.g. on a FATAL): not our error.
+    });
     child.on("close", (status, signal) =>
       resolve({
         status,

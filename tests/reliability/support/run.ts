@@ -1,7 +1,7 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { run as runProcess } from "../../e2e/support/run.js";
 import { bins } from "./bins.js";
 
 export interface ProcessResult {
@@ -13,36 +13,15 @@ export interface ProcessResult {
 
 /**
  * Runs a command without blocking the event loop (a fake Secoda API may serve from this very
- * process, so spawnSync would deadlock it). `input` is written to stdin.
+ * process, so spawnSync would deadlock it): tests/e2e's runner, with stdout as text.
  */
-export function run(
+export async function run(
   command: string,
   args: readonly string[],
   options: { env?: NodeJS.ProcessEnv; input?: string | Buffer } = {},
 ): Promise<ProcessResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      env: options.env ?? process.env,
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
-    child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
-    child.on("error", reject);
-    child.stdin.on("error", () => {
-      // The process may exit before reading all its input (e.g. on a FATAL): not our error.
-    });
-    child.on("close", (status, signal) =>
-      resolve({
-        status,
-        signal,
-        stdout: Buffer.concat(out).toString("utf8"),
-        stderr: Buffer.concat(err).toString("utf8"),
-      }),
-    );
-    child.stdin.end(options.input ?? "");
-  });
+  const result = await runProcess(command, args, options);
+  return { ...result, stdout: result.stdout.toString("utf8") };
 }
 
 export function tempDir(prefix: string): string {

@@ -44,6 +44,19 @@ describe.skipIf(unavailable !== undefined)("target-postgres while PostgreSQL mis
     await schema?.drop();
   });
 
+  /** Runs `work` while another session holds an ACCESS EXCLUSIVE lock on the table. */
+  const whileLocked = async (table: string, work: () => Promise<void>) => {
+    const locker = new pg.Client({ connectionString: pgUrl() });
+    await locker.connect();
+    try {
+      await locker.query("begin");
+      await locker.query(`lock table "${schema.name}"."${table}" in access exclusive mode`);
+      await work();
+    } finally {
+      await locker.query("rollback");
+      await locker.end();
+    }
+  };
   const ids = async (table: string) =>
     (
       await schema.query<{ id: string }>(
@@ -181,11 +194,7 @@ describe.skipIf(unavailable !== undefined)("target-postgres while PostgreSQL mis
         text: syntheticStream({ name: "big", count: 10, every: 10 }),
       });
       expect(first.status).toBe(0);
-      const locker = new pg.Client({ connectionString: pgUrl() });
-      await locker.connect();
-      try {
-        await locker.query("begin");
-        await locker.query(`lock table "${schema.name}".big in access exclusive mode`);
+      await whileLocked("big", async () => {
         const url = new URL(pgUrl());
         url.searchParams.set("options", `-c ${setting}=500`);
         const result = await runTarget(
@@ -203,10 +212,7 @@ describe.skipIf(unavailable !== undefined)("target-postgres while PostgreSQL mis
           ),
         ]);
         expect(result.stdout).toBe("");
-      } finally {
-        await locker.query("rollback");
-        await locker.end();
-      }
+      });
       expect(await ids("big")).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     });
   }
@@ -216,11 +222,7 @@ describe.skipIf(unavailable !== undefined)("target-postgres while PostgreSQL mis
       text: syntheticStream({ name: "big", count: 10, every: 10 }),
     });
     expect(first.status).toBe(0);
-    const locker = new pg.Client({ connectionString: pgUrl() });
-    await locker.connect();
-    try {
-      await locker.query("begin");
-      await locker.query(`lock table "${schema.name}".big in access exclusive mode`);
+    await whileLocked("big", async () => {
       const url = new URL(pgUrl());
       url.searchParams.set("options", "-c lock_timeout=500");
       const text = `${JSON.stringify({ type: "SCHEMA", stream: "big", schema: { type: "object", properties: { id: { type: "integer" }, extra: { type: "string" } } }, key_properties: ["id"] })}\n${JSON.stringify({ type: "RECORD", stream: "big", record: { id: 11, extra: "x" } })}\n`;
@@ -238,10 +240,7 @@ describe.skipIf(unavailable !== undefined)("target-postgres while PostgreSQL mis
         ),
       ]);
       expect(result.stdout).toBe("");
-    } finally {
-      await locker.query("rollback");
-      await locker.end();
-    }
+    });
     expect(await ids("big")).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 
