@@ -15,6 +15,11 @@ else
   fi
 fi
 export PNPM
+# turbo (and anything else that runs "pnpm") looks the package manager up on PATH: put the pinned one
+# first, with the workspace's own bins (turbo, biome, tsc, vitest) after it.
+if [ "$PNPM" != "pnpm" ]; then PNPM_DIR="$(dirname "$PNPM")"; else PNPM_DIR="$(dirname "$(command -v pnpm)")"; fi
+export TURBO_TELEMETRY_DISABLED=1
+export PATH="$PNPM_DIR:$ROOT/node_modules/.bin:$PATH"
 
 if [ ! -f "$ROOT/node_modules/.modules.yaml" ] || [ "$ROOT/pnpm-lock.yaml" -nt "$ROOT/node_modules/.modules.yaml" ]; then
   echo "bootstrap: $PNPM install --frozen-lockfile" >&2
