@@ -21,7 +21,14 @@ if [ "$PNPM" != "pnpm" ]; then PNPM_DIR="$(dirname "$PNPM")"; else PNPM_DIR="$(d
 export TURBO_TELEMETRY_DISABLED=1
 export PATH="$PNPM_DIR:$ROOT/node_modules/.bin:$PATH"
 
-if [ ! -f "$ROOT/node_modules/.modules.yaml" ] || [ "$ROOT/pnpm-lock.yaml" -nt "$ROOT/node_modules/.modules.yaml" ]; then
+# Install when nothing is installed yet, or the lockfile or a package.json changed since.
+stale() {
+  local stamp="$ROOT/node_modules/.modules.yaml"
+  [ ! -f "$stamp" ] || [ "$ROOT/pnpm-lock.yaml" -nt "$stamp" ] ||
+    [ -n "$(find "$ROOT" -name package.json -not -path '*/node_modules/*' -not -path "$ROOT/.tools/*" -newer "$stamp" -print -quit)" ]
+}
+if stale; then
   echo "bootstrap: $PNPM install --frozen-lockfile" >&2
-  (cd "$ROOT" && "$PNPM" install --frozen-lockfile >&2)
+  (cd "$ROOT" && "$PNPM" install --frozen-lockfile --config.confirm-modules-purge=false >&2)
+  touch "$ROOT/node_modules/.modules.yaml"
 fi
