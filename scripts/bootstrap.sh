@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the toolchain and dependencies from nothing but Node 20 + npm. Source it to get $PNPM.
 # pnpm comes from npm into ./.tools (no root, no corepack: Node 20's corepack cannot fetch pnpm).
-set -euo pipefail
+# Sourced by the other scripts (which set -euo pipefail themselves) or by hand into a shell;
+# strict mode only when run directly, so a sourcing interactive shell is not changed.
+[ "${BASH_SOURCE[0]}" = "$0" ] && set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PNPM_VERSION="$(node -p 'require(process.argv[1]).packageManager.split("@")[1]' "$ROOT/package.json")"
 
