@@ -89,12 +89,12 @@ describe("tapProgram + runCli", () => {
       JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version,
     );
     expect(Object.keys(about.settings.properties)).toEqual([
+      "api_key",
+      "page_size",
       "stream_maps",
       "stream_map_config",
       "log_format",
       "metrics_log_level",
-      "api_key",
-      "page_size",
     ]);
     expect(about.settings.properties.api_key).toEqual({
       type: "string",

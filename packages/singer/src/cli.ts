@@ -47,6 +47,10 @@ const BUILTIN_CAPABILITIES = ["stream-maps", "structured-logging"];
  * the same name wins.
  */
 export function withBuiltins(spec: PluginSpec): PluginSpec {
+  const own = spec.settings.properties;
+  const builtins = Object.entries({ ...STREAM_MAP_SETTINGS, ...LOGGING_SETTINGS }).filter(
+    ([name]) => !Object.hasOwn(own, name),
+  );
   return {
     ...spec,
     capabilities: [
@@ -55,7 +59,8 @@ export function withBuiltins(spec: PluginSpec): PluginSpec {
     ],
     settings: {
       ...spec.settings,
-      properties: { ...STREAM_MAP_SETTINGS, ...LOGGING_SETTINGS, ...spec.settings.properties },
+      // The plugin's own settings first (and winning a clash), then the shell's.
+      properties: { ...own, ...Object.fromEntries(builtins) },
     },
   };
 }
