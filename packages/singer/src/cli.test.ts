@@ -312,7 +312,7 @@ describe("stream maps in the shell", () => {
     expect(synced).toBe(false);
     expect(run.stdout()).toBe("");
     expect(run.stderr()).toContain(
-      'FATAL tap-demo  stream_maps.users.h: expected ")", found end of expression at column 10 in expression',
+      'FATAL tap-demo  stream_maps.users.h: expected ")", found end of expression at column 10 of "md5(email"\n',
     );
   });
 

@@ -240,7 +240,7 @@ describe("invalid stream maps fail at startup or at SCHEMA, naming stream, map a
   it.each([
     [
       { customers: { email_hash: "md5(email" } },
-      'stream_maps.customers.email_hash: expected ")", found end of expression at column 10 in expression\n  md5(email\n           ^',
+      'stream_maps.customers.email_hash: expected ")", found end of expression at column 10 of "md5(email"',
     ],
     [{ customers: { __filter__: "amount >> 3" } }, "stream_maps.customers.__filter__: unexpected"],
     [{ customers: { x: 3 } }, "stream_maps.customers.x must be an expression (a string) or null"],

@@ -331,10 +331,8 @@ function compile(text: string, where: string): Compiled {
     return { text, expr: parseExpression(text), where };
   } catch (cause) {
     if (!(cause instanceof ExpressionSyntaxError)) throw cause;
-    const caret = `${" ".repeat(cause.column - 1)}^`;
-    throw new ConfigError(`${where}: ${cause.message} in expression\n  ${text}\n  ${caret}`, {
-      cause,
-    });
+    // One line (the FATAL line is the last line of a failed run); the column points into the text.
+    throw new ConfigError(`${where}: ${cause.message} of ${JSON.stringify(text)}`, { cause });
   }
 }
 
