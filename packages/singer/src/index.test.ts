@@ -44,6 +44,7 @@ it("exports exactly the public surface", () => {
     "parseLogLevel",
     "parseMessage",
     "progressReporter",
+    "readBatchRecords",
     "readInput",
     "readJsonObjectFile",
     "readLines",

@@ -10,6 +10,8 @@
 
 // Plugin shell: the CLI, its run context, --about, exit codes.
 export { type AboutFormat, type AboutInfo, LIBRARY_VERSION, renderAbout } from "./about.js";
+// BATCH messages: their records, streamed from the manifest's files.
+export { type BatchRecord, type ReadBatchOptions, readBatchRecords } from "./batch.js";
 // Catalog and field selection.
 export {
   type Catalog,
