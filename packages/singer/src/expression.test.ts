@@ -80,6 +80,8 @@ describe("expressions", () => {
     ["email + 1", "cannot apply + to a string and a number at column 1"],
     ["email.constructor()", "a string has no method constructor() at column 1"],
     ["record.__proto__", null],
+    ["constructor", null],
+    ["toString", null],
     ["qty / 0", "division by zero at column 1"],
     ["eval('1')", "unknown function eval() at column 1"],
     ["datetime('soon')", 'datetime() cannot read "soon" at column 1'],

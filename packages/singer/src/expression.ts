@@ -344,7 +344,7 @@ class Parser {
       case "string":
         return { kind: "literal", value: token.value, at: token.at };
       case "name": {
-        if (token.value in CONSTANTS)
+        if (Object.hasOwn(CONSTANTS, token.value))
           return { kind: "literal", value: CONSTANTS[token.value] ?? null, at: token.at };
         if (KEYWORDS.has(token.value))
           throw new ExpressionSyntaxError(`unexpected "${token.value}"`, token.at);

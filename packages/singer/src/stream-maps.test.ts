@@ -264,6 +264,16 @@ describe("invalid stream maps fail at startup or at SCHEMA, naming stream, map a
     ).toThrow('stream_maps.customers.x: unknown function shout() at column 1 of "shout(email)"');
   });
 
+  it("does not take Object.prototype's names for properties", () => {
+    expect(() =>
+      new StreamMapper({ customers: { x: "constructor" } }, {}).map(customersSchema),
+    ).toThrow('stream customers has no property "constructor"');
+    const mapper = new StreamMapper({ customers: { toString: "str(customer_id)" } }, {});
+    expect((mapper.map(customersSchema) as SchemaMessage).schema.properties.toString).toEqual({
+      type: ["string", "null"],
+    });
+  });
+
   it("a failing expression on a record names the map, stream and line", () => {
     const mapper = new StreamMapper({ customers: { x: "full_name + amount" } }, {});
     mapper.map(customersSchema);

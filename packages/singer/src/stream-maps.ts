@@ -176,20 +176,21 @@ export class StreamMapper {
       properties[name] = schema;
     }
     for (const [name, compiled] of map.computed) {
-      properties[name] = nullable(
-        inferSchema(compiled.expr, input, input[name]) ?? input[name] ?? {},
-      );
+      const current = own(input, name);
+      properties[name] = nullable(inferSchema(compiled.expr, input, current) ?? current ?? {});
     }
     const keys = this.#keys(message, plan, properties);
     const required = (message.schema.required ?? []).filter(
-      (name) => name in properties && !map.computed.some(([n]) => n === name),
+      (name) => Object.hasOwn(properties, name) && !map.computed.some(([n]) => n === name),
     );
     const schema: JsonSchemaObject = {
       ...message.schema,
       properties,
       ...(message.schema.required === undefined ? {} : { required }),
     };
-    const bookmarks = message.bookmark_properties?.filter((name) => name in properties);
+    const bookmarks = message.bookmark_properties?.filter((name) =>
+      Object.hasOwn(properties, name),
+    );
     return {
       ...message,
       stream: plan.stream,
@@ -204,7 +205,7 @@ export class StreamMapper {
     const { map } = plan;
     const where = `stream_maps.${message.stream}.__key_properties__`;
     if (map.keyProperties !== undefined) {
-      const missing = map.keyProperties.filter((key) => !(key in properties));
+      const missing = map.keyProperties.filter((key) => !Object.hasOwn(properties, key));
       if (missing.length > 0)
         throw new ConfigError(
           `${where}: ${missing.map((key) => `"${key}"`).join(", ")} not in the mapped stream`,
@@ -214,7 +215,7 @@ export class StreamMapper {
     const keys: string[] = [];
     for (const key of message.key_properties) {
       const computedOver = map.computed.some(([name]) => name === key);
-      if (key in properties && !computedOver) {
+      if (Object.hasOwn(properties, key) && !computedOver) {
         keys.push(key);
         continue;
       }
@@ -345,7 +346,7 @@ function checkNames(
   const visit = (expr: Expr): void => {
     switch (expr.kind) {
       case "name":
-        if (!SPECIAL_NAMES.has(expr.name) && !(expr.name in properties))
+        if (!SPECIAL_NAMES.has(expr.name) && !Object.hasOwn(properties, expr.name))
           throw new ConfigError(
             `${compiled.where}: stream ${stream} has no property "${expr.name}" (column ${expr.at} of ${JSON.stringify(compiled.text)}); use record['${expr.name}'] for an optional one`,
           );
@@ -437,10 +438,11 @@ export function inferSchema(
     case "name":
       if (expr.name === "self") return self;
       if (expr.name === "__stream_name__") return { type: "string" };
-      return SPECIAL_NAMES.has(expr.name) ? { type: "object" } : properties[expr.name];
+      if (SPECIAL_NAMES.has(expr.name)) return { type: "object" };
+      return own(properties, expr.name);
     case "index": {
       const property = referencedProperty(expr);
-      if (property !== undefined) return properties[property];
+      if (property !== undefined) return own(properties, property);
       const items = infer(expr.object)?.items; // a list's item: `email.split('@')[-1]`
       return items === undefined || Array.isArray(items) ? undefined : (items as JsonSchema); // one schema, not a tuple
     }
@@ -474,6 +476,14 @@ export function inferSchema(
     case "member":
       return undefined;
   }
+}
+
+/** A property's schema, never one inherited from Object.prototype (`constructor`, `toString`). */
+function own(
+  properties: Readonly<Record<string, JsonSchema>>,
+  name: string,
+): JsonSchema | undefined {
+  return Object.hasOwn(properties, name) ? properties[name] : undefined;
 }
 
 function baseType(schema: JsonSchema | undefined): string | undefined {
