@@ -377,6 +377,7 @@ describe("log_format json in the shell", () => {
       ["info", "METRIC"],
       ["fatal", "stream users: bad ***"],
     ]);
+    expect(lines.at(-1)).toMatchObject({ level: "fatal", plugin: "tap-demo", stream: "users" });
     expect(run.stderr()).not.toContain("very-secret-key");
   });
 });

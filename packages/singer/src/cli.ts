@@ -268,7 +268,7 @@ export async function runCli(program: CliProgram, io: ProcessIo): Promise<number
     if (error instanceof CommanderError) return error.exitCode; // commander already printed why
     const log = loggerFor(program.name(), io);
     if (error instanceof SingerError) {
-      log.fatal(error.describe());
+      log.fatal(error.describe(), { ...error.context }); // stream, line, field: keys of a JSON line
       if (log.isEnabled("debug") && error.cause instanceof Error)
         log.debug(error.cause.stack ?? String(error.cause));
       return error.exitCode;

@@ -132,20 +132,21 @@ export class Logger {
     return RANK[level] >= RANK[this.#level];
   }
 
-  debug(message: string): void {
-    this.log("debug", message);
+  // `fields` (e.g. `{ stream }`) are extra keys of a JSON line; text lines show the message only.
+  debug(message: string, fields?: LogFields): void {
+    this.log("debug", message, fields);
   }
-  info(message: string): void {
-    this.log("info", message);
+  info(message: string, fields?: LogFields): void {
+    this.log("info", message, fields);
   }
-  warn(message: string): void {
-    this.log("warn", message);
+  warn(message: string, fields?: LogFields): void {
+    this.log("warn", message, fields);
   }
-  error(message: string): void {
-    this.log("error", message);
+  error(message: string, fields?: LogFields): void {
+    this.log("error", message, fields);
   }
-  fatal(message: string): void {
-    this.log("fatal", message);
+  fatal(message: string, fields?: LogFields): void {
+    this.log("fatal", message, fields);
   }
 
   /**
