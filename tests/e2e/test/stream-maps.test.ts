@@ -1,4 +1,7 @@
 import { createHash } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type FakeSecoda, startFakeSecoda } from "@repo/fake-secoda";
 import { freshSchema, pgUrl, postgresUnavailable, type TestSchema } from "@repo/pg-testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -28,7 +31,7 @@ describe.skipIf(unavailable !== undefined)("stream maps, tap-secoda | target-pos
     // The source as it is, through target-jsonl (nothing loaded): what the maps start from.
     plain = await runPipe({
       tapConfig: { ...tapConfig, stream_maps: { users: {}, tags: {}, __else__: null } },
-      targetConfig: {},
+      targetConfig: { destination_path: mkdtempSync(join(tmpdir(), "e2e-maps-jsonl-")) },
       target: bins.jsonl,
     });
     mapped = await runPipe({
