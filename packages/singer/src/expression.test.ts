@@ -1,6 +1,7 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ExpressionSyntaxError, parseExpression } from "./expression.js";
-import { evaluate, type Scope } from "./expression-eval.js";
+import { ExpressionEvalError, evaluate, type Scope } from "./expression-eval.js";
 import type { JsonObject, JsonValue } from "./json.js";
 
 const record: JsonObject = {
@@ -88,5 +89,89 @@ describe("expressions", () => {
   ])("cannot escape or misbehave: %s", (text, message) => {
     if (message === null) expect(run(text)).toBeNull();
     else expect(() => run(text)).toThrow(message);
+  });
+});
+
+function isJsonData(value: unknown): boolean {
+  if (value === null || ["string", "number", "boolean"].includes(typeof value)) return true;
+  if (Array.isArray(value)) return value.every(isJsonData);
+  if (typeof value !== "object") return false; // undefined, a function, a symbol, a bigint
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return false; // a plain object only
+  return Object.values(value).every(isJsonData);
+}
+
+describe("any text, any record (property-based)", () => {
+  const pieces = fc.constantFrom(
+    "email",
+    "record",
+    "_",
+    "config",
+    "self",
+    "constructor",
+    "__proto__",
+    "md5",
+    "int",
+    "lower",
+    "(",
+    ")",
+    "[",
+    "]",
+    ".",
+    ",",
+    "'a'",
+    '"b"',
+    "1",
+    "2.5",
+    "-",
+    "+",
+    "*",
+    "/",
+    "//",
+    "%",
+    "==",
+    "<",
+    "not",
+    "and",
+    "or",
+    "in",
+    "if",
+    "else",
+    "None",
+    " ",
+    "'@'",
+    "split",
+    "x",
+  );
+  const texts = fc.oneof(
+    fc.string(),
+    fc.array(pieces, { maxLength: 12 }).map((parts) => parts.join("")),
+  );
+  const values = fc.jsonValue() as fc.Arbitrary<JsonValue>;
+
+  it("parses or fails with a syntax error; evaluates or fails with an evaluation error", () => {
+    fc.assert(
+      fc.property(
+        texts,
+        fc.dictionary(fc.constantFrom("email", "x", "self"), values),
+        (text, fields) => {
+          let expr: ReturnType<typeof parseExpression>;
+          try {
+            expr = parseExpression(text);
+          } catch (error) {
+            expect(error).toBeInstanceOf(ExpressionSyntaxError);
+            return;
+          }
+          try {
+            const value = evaluate(expr, { record: fields, config: {}, self: null, stream: "s" });
+            // Always JSON data: never undefined, a function or another JavaScript object's member.
+            expect(isJsonData(value)).toBe(true);
+          } catch (error) {
+            expect(error).toBeInstanceOf(ExpressionEvalError);
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
