@@ -9,6 +9,13 @@ export type {
   RateLimitFault,
 } from "./fault-plan.js";
 export { FaultPlanError, parseFaultPlan } from "./fault-plan.js";
+export {
+  CATALOG_ALIASES,
+  type FilterNode,
+  filterMatches,
+  parseFilter,
+  QueryError,
+} from "./filter.js";
 export type { JsonObject, JsonValue } from "./json.js";
 export {
   CATALOG_KINDS,

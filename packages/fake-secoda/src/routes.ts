@@ -2,7 +2,7 @@
  * The fake's own route table, written from secoda-api.md §2 (never from the tap's stream table).
  * Paths match with or without a trailing slash.
  */
-import type { SortKey } from "./filter.js";
+import { CATALOG_ALIASES, type SortKey } from "./filter.js";
 import type { JsonObject } from "./json.js";
 import { CATALOG_KINDS, type Kind } from "./layout.js";
 import type { ListShape } from "./paging.js";
@@ -58,8 +58,6 @@ export type Route = ListRoute | DetailRoute | HealthRoute;
 /** The catalog's documented hard cap (secoda-api.md §3.2). */
 export const CATALOG_CAP = 10_000;
 
-/** Catalog filter fields that name another field (`type` is the entity type in §2.1's notices). */
-const CATALOG_ALIASES = { type: "entity_type", parent_id: "parent", integration_id: "integration" };
 
 const exact = (param: string, field = param): ParamRule => ({ param, field, match: "exact" });
 const title = exact("title");
