@@ -27,9 +27,7 @@ function settingsTable(cli) {
   return markdown.slice(start).trim();
 }
 
-const tapTables = await import(
-  pathToFileURL(`${root}/apps/tap-secoda/dist/readme-tables.js`).href
-);
+const tapTables = await import(pathToFileURL(`${root}/apps/tap-secoda/dist/readme-tables.js`).href);
 
 /** Marker → generated text. */
 const tables = {

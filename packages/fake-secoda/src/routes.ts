@@ -58,7 +58,6 @@ export type Route = ListRoute | DetailRoute | HealthRoute;
 /** The catalog's documented hard cap (secoda-api.md §3.2). */
 export const CATALOG_CAP = 10_000;
 
-
 const exact = (param: string, field = param): ParamRule => ({ param, field, match: "exact" });
 const title = exact("title");
 const integrationId = exact("integration_id", "integration");
