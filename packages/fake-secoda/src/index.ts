@@ -21,10 +21,12 @@ export {
   CATALOG_KINDS,
   type CatalogKind,
   countsFor,
+  KIND_SPECS,
   KINDS,
   type Kind,
-  MIN_SCALE,
-} from "./layout.js";
+  type KindSpec,
+} from "./kinds.js";
+export { MIN_SCALE } from "./layout.js";
 export type { ListShape } from "./paging.js";
 export type { RecordedRequest, RequestCounters } from "./request-log.js";
 export { CATALOG_CAP, ROUTES, type Route } from "./routes.js";
