@@ -53,8 +53,34 @@ interface Pass {
   readonly maxCount: number | undefined;
 }
 
+/**
+ * Ids written in one part, plus (read-only) those its parent wrote before it was split. A part
+ * frees its own ids when it is done; siblings never share a set (they are disjoint anyway), so
+ * memory stays at one part's worth plus what was read before each split.
+ */
+class WrittenIds {
+  readonly #own = new Set<string>();
+  readonly #parent: WrittenIds | undefined;
+
+  constructor(parent?: WrittenIds) {
+    this.#parent = parent;
+  }
+
+  get size(): number {
+    return this.#own.size + (this.#parent?.size ?? 0);
+  }
+
+  has(id: string): boolean {
+    return this.#own.has(id) || (this.#parent?.has(id) ?? false);
+  }
+
+  add(id: string): void {
+    this.#own.add(id);
+  }
+}
+
 /** Whether a row was written earlier in this part (rows without a string id never are). */
-function seenBefore(written: ReadonlySet<string>, row: JsonObject): boolean {
+function seenBefore(written: WrittenIds, row: JsonObject): boolean {
   return typeof row.id === "string" && written.has(row.id);
 }
 
@@ -144,16 +170,23 @@ class StreamSync {
     position: Position,
     cursor = this.#open(part),
     beforeLastPage?: () => void,
+    inherited?: WrittenIds,
   ): Promise<void> {
     if (cursor === undefined) return;
-    const written = new Set<string>();
+    const written = new WrittenIds(inherited);
     let pass: Pass | undefined;
     for (let number = 1; ; number += 1) {
       const current: ListCursor | undefined = number === 1 ? cursor : this.#open(part, 1);
       if (current === undefined) return;
-      pass = await this.#readPass(part, current, written, number === 1 ? beforeLastPage : undefined);
+      pass = await this.#readPass(
+        part,
+        current,
+        written,
+        number === 1 ? beforeLastPage : undefined,
+      );
       if (pass.capped) {
-        await this.#split(part, position, pass.count ?? pass.delivered, pass.delivered);
+        // Children skip what this part already wrote (a cap found only at the 10,000th row).
+        await this.#split(part, position, pass.count ?? pass.delivered, pass.delivered, written);
         return;
       }
       if (pass.minCount === pass.maxCount || this.#limitReached()) break;
@@ -178,7 +211,7 @@ class StreamSync {
   async #readPass(
     part: Part,
     cursor: ListCursor,
-    written: Set<string>,
+    written: WrittenIds,
     beforeLastPage: (() => void) | undefined,
   ): Promise<Pass> {
     const window = this.#window;
@@ -280,7 +313,13 @@ class StreamSync {
   }
 
   /** A part over the cap: read it as partitions along the next dimension that can split it. */
-  async #split(part: Part, position: Position, count: number, delivered: number): Promise<void> {
+  async #split(
+    part: Part,
+    position: Position,
+    count: number,
+    delivered: number,
+    written: WrittenIds,
+  ): Promise<void> {
     const { def } = this.#plan;
     const where = part.key === "" ? "the query" : part.key;
     const cap = def.resultCap;
@@ -300,9 +339,9 @@ class StreamSync {
       );
     }
     this.#ctx.log.info(
-      `stream ${def.name}: ${where} has ${count} results, over Secoda's cap of ${cap.limit}; reading it as ${split.children.length} partitions by ${split.field}`,
+      `stream ${def.name}: ${where} has ${count} results, at or over Secoda's cap of ${cap.limit}; reading it as ${split.children.length} partitions by ${split.field}`,
     );
-    await this.#readParts(split.children, split.next);
+    await this.#readParts(split.children, split.next, written);
   }
 
   /**
@@ -310,13 +349,17 @@ class StreamSync {
    * current one's last page is being written: a first page is the server's costliest (it filters
    * and sorts), and this hides it behind our own work (decisions-tap.md "Prefetch").
    */
-  async #readParts(children: readonly Part[], position: Position): Promise<void> {
+  async #readParts(
+    children: readonly Part[],
+    position: Position,
+    written: WrittenIds,
+  ): Promise<void> {
     let cursor = children[0] === undefined ? undefined : this.#open(children[0]);
     for (const [index, child] of children.entries()) {
       const following = children[index + 1];
       const next = following === undefined ? undefined : this.#open(following);
       try {
-        await this.#readPart(child, position, cursor, () => next?.prefetch());
+        await this.#readPart(child, position, cursor, () => next?.prefetch(), written);
       } catch (error) {
         next?.close();
         throw error;
@@ -333,7 +376,7 @@ class StreamSync {
   async #writePage(
     page: Page,
     keys: readonly (string | undefined)[],
-    written: Set<string>,
+    written: WrittenIds,
   ): Promise<void> {
     const { def, project } = this.#plan;
     const ctx = this.#ctx;

@@ -16,6 +16,8 @@ export interface EndpointContext {
   readonly dataset: Dataset;
   readonly queries: QueryEngine;
   readonly pageSizes: PageSizes;
+  /** Serve the documented real-API variants (server.ts `realApi`). */
+  readonly realApi: boolean;
 }
 
 // DRF's standard messages (error body format is not documented; secoda-api.md §3.4).
@@ -90,15 +92,21 @@ export function listReply(route: ListRoute, url: URL, ctx: EndpointContext): Rep
   const results = result.refs
     .slice(start, start + window.pageSize)
     .map((ref) => ctx.dataset.recordByRef(ref));
+  // Real-API mode: the catalog says no more than its cap (the docs do not say what it reports).
+  const saturated = ctx.realApi && route.cap !== undefined;
   const page = {
     results,
-    count: result.count,
+    count: saturated ? Math.min(result.count, route.cap ?? result.count) : result.count,
     page: window.page,
     totalPages: pages,
     requestUrl: url,
   };
-  return { status: 200, json: wrapPage(route.shape, page, route.extra) };
+  const variants = ctx.realApi ? REAL_API_PAGING : undefined;
+  return { status: 200, json: wrapPage(route.shape, page, route.extra, variants) };
 }
+
+/** The docs' samples: next links on `/resource/all/`, Python's `None` printed as a string. */
+const REAL_API_PAGING = { nextPath: "/resource/all/", noneStrings: true } as const;
 
 function optionalFilter(filter: FilterNode | undefined): { filter?: FilterNode } {
   return filter === undefined ? {} : { filter };

@@ -17,6 +17,8 @@ export interface MemoryApiOptions {
   readonly unsorted?: readonly string[];
   /** Paths served as a bare array. */
   readonly arrays?: readonly string[];
+  /** Paths whose pages carry no `count` (nor `total_pages`). */
+  readonly uncounted?: readonly string[];
 }
 
 /**
@@ -53,8 +55,7 @@ export function memoryApi(data: { [path: string]: JsonObject[] }, options: Memor
     return reply({
       links: { next: page < pages ? next.href : null, previous: null },
       meta: { page, next_page: page < pages ? page + 1 : null, previous_page: null },
-      count,
-      total_pages: pages,
+      ...(options.uncounted?.includes(path) ? {} : { count, total_pages: pages }),
       results: rows.slice((page - 1) * size, page * size),
     });
   };
