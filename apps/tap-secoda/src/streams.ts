@@ -43,6 +43,9 @@ const BY_TITLE: PartitionDimension = {
 const BY_ID: PartitionDimension = { field: "id", substrings: [..."0123456789abcdef"] };
 const CATALOG_CAP = { limit: 10_000, partitionBy: [BY_INTEGRATION, BY_TITLE, BY_ID] } as const;
 
+/** The older slim list shape names the parent `parent_id` (secoda-api.md §4.1). */
+const SLIM_LIST = { parent_id: "parent" } as const;
+
 /** Entity types named in secoda-api.md §4.1; others fall into the remainder partition. */
 const ENTITY_TYPES = [
   "table",
@@ -88,6 +91,7 @@ function catalogOf(type: string) {
     keyProperties: ["id"],
     replicationKey: "updated_at",
     resultCap: CATALOG_CAP,
+    renames: SLIM_LIST,
   } as const;
 }
 
@@ -113,6 +117,7 @@ export const STREAMS = [
     path: CATALOG,
     list: "paged",
     schema: resources,
+    renames: SLIM_LIST,
     sort: NEWEST_FIRST,
     keyProperties: ["id"],
     replicationKey: "updated_at",
@@ -272,6 +277,7 @@ export const STREAMS = [
     path: "/api/v1/lineage/manual/",
     list: "paged",
     schema: lineage,
+    renames: { from_entity: "from_entity_id", to_entity: "to_entity_id" }, // older spec's names
     keyProperties: ["id"],
     replicationKey: "updated_at",
   },
