@@ -29,7 +29,7 @@ export {
 export { MIN_SCALE } from "./layout.js";
 export type { ListShape } from "./paging.js";
 export type { RecordedRequest, RequestCounters } from "./request-log.js";
-export { CATALOG_CAP, ROUTES, type Route } from "./routes.js";
+export { CATALOG_CAP, matchRoute, ROUTES, type Route, type RouteMatch } from "./routes.js";
 export {
   DEFAULT_START_TIME,
   type FakeSecoda,
