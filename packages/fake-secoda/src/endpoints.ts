@@ -76,7 +76,8 @@ export function listReply(route: ListRoute, url: URL, ctx: EndpointContext): Rep
   const params = url.searchParams;
   const query = {
     kinds: route.kinds,
-    sort: listSort(route, params),
+    // Real-API mode: the catalog does not honour `sort` (only documented for audit logs, §8.9).
+    sort: ctx.realApi && route.cap !== undefined ? route.defaultSort : listSort(route, params),
     ...optionalFilter(listFilter(route, params, ctx.dataset.now())),
     ...(route.cap === undefined ? {} : { cap: route.cap }),
   };

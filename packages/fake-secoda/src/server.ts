@@ -39,7 +39,8 @@ export interface FakeSecodaOptions {
   readonly onRequest?: (request: RecordedRequest) => void;
   /**
    * Serve what Secoda's docs show rather than the tidy default (README "Real-API mode"): the
-   * catalog's `count` saturated at its 10,000 cap, `links.next` on the docs' wrong path
+   * catalog's `count` saturated at its 10,000 cap and its `sort` ignored (default order),
+   * `links.next` on the docs' wrong path
    * (`/resource/all/?page=N`), `"None"` strings in `links.previous` and `meta.previous_page`.
    */
   readonly realApi?: boolean;
