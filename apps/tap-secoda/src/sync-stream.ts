@@ -49,8 +49,12 @@ interface Pass {
   readonly pages: number;
   readonly firstCount: number | undefined;
   readonly lastCount: number | undefined;
-  readonly minCount: number | undefined;
-  readonly maxCount: number | undefined;
+  /**
+   * A record may have been skipped: on a trusted newest-first list, the count went down between
+   * two pages in page order (inserts land in front of the cursor and can only push records to
+   * pages not read yet); on any other list, the count changed at all.
+   */
+  readonly drifted: boolean;
 }
 
 /**
@@ -189,7 +193,7 @@ class StreamSync {
         await this.#split(part, position, pass.count ?? pass.delivered, pass.delivered, written);
         return;
       }
-      if (pass.minCount === pass.maxCount || this.#limitReached()) break;
+      if (!pass.drifted || this.#limitReached()) break;
       const where = part.key === "" ? "" : ` (${part.key})`;
       const change = `Secoda's count went from ${pass.firstCount} to ${pass.lastCount} while ${pass.pages} pages were read`;
       if (number >= MAX_PASSES) {
@@ -234,7 +238,7 @@ class StreamSync {
           overCap = true;
           if (!window.canStopEarly()) break;
         }
-        const keys = window.scan(page.rows, previousKey);
+        const keys = window.scan(page.rows, previousKey, (row) => seenBefore(written, row));
         previousKey = keys.at(-1) ?? previousKey;
         reachedBookmark = window.reachedBookmark(keys);
         const more = page.nextPage !== undefined && !reachedBookmark && !this.#limitReached();
@@ -262,8 +266,9 @@ class StreamSync {
       pages,
       firstCount: counts[0],
       lastCount: counts.at(-1),
-      minCount: counts.length === 0 ? undefined : Math.min(...counts),
-      maxCount: counts.length === 0 ? undefined : Math.max(...counts),
+      drifted: window.ordered
+        ? counts.some((value, index) => index > 0 && value < (counts[index - 1] ?? value))
+        : !stable,
     };
   }
 

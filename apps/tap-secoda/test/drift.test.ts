@@ -62,6 +62,29 @@ const DELETE_AND_ADD: readonly Mutation[] = [
   { op: "add", kind: "table", count: 20 },
 ];
 
+describe("records only added during a sync of a newest-first list", () => {
+  let fake: FakeSecoda | undefined;
+  afterEach(() => fake?.close());
+
+  it("cannot hide any record: no second pass, and the bookmark moves", async () => {
+    const drifting = await driftingFake(4, 20, [{ op: "add", kind: "table", count: 20 }]);
+    fake = drifting.fake;
+    const run = await runCli({
+      config: fakeConfig(fake.url),
+      catalog: catalogSelecting(["resources"]),
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(drifting.armed()).toBe(true);
+    expect(run.stderr).not.toMatch(/changed while it was read/);
+    const bookmark = (lastState(run.messages).bookmarks as JsonObject).resources as JsonObject;
+    expect(bookmark.replication_key_value).toMatch(/^\d{4}-/);
+    const emitted = ids(run, "resources");
+    const missing = [...(await liveCatalog(fake)).keys()].filter((id) => !emitted.has(id));
+    // The 20 added while the read was past page 1 are newer than the bookmark: next run's.
+    expect(missing.length).toBeLessThanOrEqual(20);
+  }, 120_000);
+});
+
 describe.each([1, 2, 3])("records deleted and added during a sync (seed %i)", (seed) => {
   let fake: FakeSecoda | undefined;
   afterEach(() => fake?.close());
