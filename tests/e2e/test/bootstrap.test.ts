@@ -44,6 +44,8 @@ function barePath(): string {
     "tr",
     "sleep",
     "mktemp",
+    "touch",
+    "find",
   ]) {
     const found = spawnSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" }).stdout.trim();
     if (found !== "") symlinkSync(found, join(bin, tool));
