@@ -7,6 +7,7 @@
 export * from "./about.js";
 export * from "./catalog.js";
 export * from "./cli.js";
+export * from "./clock.js";
 export * from "./config.js";
 export * from "./errors.js";
 export * from "./io.js";
