@@ -15,8 +15,9 @@ import {
 } from "./ssl.js";
 
 /**
- * The narrow port the loader talks to: plain queries, COPY of already-encoded rows, and
- * transactions. pg types stay in this file; a PGlite adapter can implement the same interface.
+ * The narrow port the target talks to: plain queries, COPY of already-encoded rows, and
+ * transactions. pg types stay in this file; pglite-db.ts implements the same port for the
+ * embedded database.
  * Every transaction runs with TimeZone UTC, so a date-time without a zone is read as UTC.
  */
 export type Row = Record<string, unknown>;
