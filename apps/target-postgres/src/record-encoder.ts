@@ -1,9 +1,11 @@
 import {
+  compileValidator,
   InputError,
   type JsonObject,
   type JsonValue,
   type Logger,
   type RecordValidator,
+  type SchemaMessage,
 } from "@singerkit/singer";
 import type { MergeColumns } from "./batch-load.js";
 import {
@@ -15,7 +17,7 @@ import {
   parseJsonContainer,
 } from "./copy.js";
 import type { LoadObject } from "./exact-json.js";
-import type { Column } from "./layout.js";
+import { type Column, validationSchema } from "./layout.js";
 import { joinTypes, PG } from "./type-mapping.js";
 
 /** A value too deeply nested to encode; not a dead-letter case (_sdc_rejected could not hold it
@@ -38,6 +40,7 @@ export class RecordEncoder {
   readonly #stream: string;
   readonly #log: Logger;
   readonly #nul: NulHandling;
+  readonly #validate: boolean;
   #keys: readonly string[] = [];
   #columns: Column[] = [];
   #encoders: Encoder[] = [];
@@ -48,25 +51,37 @@ export class RecordEncoder {
   #warnedUnknown = false;
   readonly #overflow = new Set<number>();
 
-  constructor(stream: string, nul: NulHandling, log: Logger) {
+  constructor(
+    stream: string,
+    options: { readonly nul: NulHandling; readonly validate: boolean; readonly log: Logger },
+  ) {
     this.#stream = stream;
-    this.#nul = nul;
-    this.#log = log;
+    this.#nul = options.nul;
+    this.#validate = options.validate;
+    this.#log = options.log;
   }
 
-  /** A SCHEMA's columns (key columns first), key properties and validator. */
-  configure(
-    columns: readonly Column[],
-    keys: readonly string[],
-    validator: RecordValidator | undefined,
-  ): void {
-    this.#keys = keys;
+  /** A SCHEMA: its columns as laid out (key columns first), its key and its validator. */
+  configure(message: SchemaMessage, columns: readonly Column[], line: number): void {
+    this.#keys = message.key_properties;
     this.#columns = [...columns];
     this.#properties = columns.map((c) => c.property);
     this.#coercible = columns.filter((c) => c.parseJsonStrings).map((c) => c.property);
     this.#known = new Set(this.#properties);
     this.#encoders = columns.map((column, index) => this.#encoder(column, index));
-    this.#validator = validator;
+    this.#validator = this.#validate ? this.#compile(message, line) : undefined;
+  }
+
+  #compile(message: SchemaMessage, line: number): RecordValidator {
+    try {
+      return compileValidator(validationSchema(message.schema), {
+        stream: this.#stream,
+        formats: "lenient",
+      });
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      throw new InputError(error.message, { line, stream: this.#stream, cause: error });
+    }
   }
 
   get columns(): readonly Column[] {
