@@ -4,15 +4,14 @@ import { LoadError, type Logger } from "@singerkit/singer";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { ConnectionSettings } from "./config.js";
+import { type PgSsl, withoutSslParams } from "./ssl.js";
 import {
   describeTlsFailure,
   fallbackPool,
-  type PgSsl,
   type PoolLike,
   serverAddress,
   sslAttempts,
-  withoutSslParams,
-} from "./ssl.js";
+} from "./ssl-connect.js";
 
 /**
  * The narrow port the target talks to: plain queries, COPY of already-encoded rows, and
