@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
 echo "demo: building (first run only takes a while)" >&2
-"$PNPM" exec turbo run build --output-logs=errors-only >&2
+turbo run build --output-logs=errors-only >&2
 
 SCALE="${DEMO_SCALE:-1000}"
 DEMO=".target-postgres/demo"

@@ -1,4 +1,9 @@
-import { ConfigError, PROGRESS_SETTINGS, type SettingsSchema } from "@singerkit/singer";
+import {
+  ConfigError,
+  type ConfigOf,
+  PROGRESS_SETTINGS,
+  type SettingsSchema,
+} from "@singerkit/singer";
 
 /** US cloud; EU is `https://eapi.secoda.co`, APAC `https://aapi.secoda.co` (secoda-api.md §1). */
 export const DEFAULT_BASE_URL = "https://api.secoda.co";
@@ -94,21 +99,8 @@ export const SETTINGS = {
   required: ["api_key"],
 } as const satisfies SettingsSchema;
 
-/** The config as validated by @singerkit/singer against SETTINGS (defaults applied). */
-export interface TapConfig {
-  readonly api_key: string;
-  readonly base_url: string;
-  readonly start_date?: string;
-  readonly page_size?: number;
-  readonly max_concurrency: number;
-  readonly requests_per_minute?: number;
-  readonly request_timeout: number;
-  readonly max_retries: number;
-  readonly backoff_initial_seconds: number;
-  readonly backoff_max_seconds: number;
-  readonly user_agent?: string;
-  readonly emit_activate_version_messages: boolean;
-}
+/** The config as validated by @singerkit/singer against SETTINGS (defaults applied), derived from it. */
+export type TapConfig = ConfigOf<typeof SETTINGS>;
 
 /**
  * The origin (plus any path prefix of a self-hosted install) that the table's `/api/v1/...` paths

@@ -86,6 +86,11 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("CLI and connection
       "after_run_sql",
       "log_level",
       "progress_interval_seconds",
+      // added by @singerkit/singer's shell (capabilities stream-maps, structured-logging)
+      "stream_maps",
+      "stream_map_config",
+      "log_format",
+      "metrics_log_level",
     ]);
     for (const spec of Object.values(settings))
       expect(spec.description?.length).toBeGreaterThan(20);

@@ -2,9 +2,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freshSchema, postgresUnavailable, type TestSchema } from "@repo/pg-testing";
+import { targetCase } from "@singerkit/singer/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { LOCK_FILE } from "../src/lock.js";
-import { configFor, runTarget, streamFile } from "./support.js";
+import { configFor, runTarget } from "./support.js";
+
+const caseInput = (name: string) => targetCase(name).runs[0]?.input ?? "";
 
 /** `cli.js inspect --config <file> …` (`--config` takes several files, so it goes after `inspect`). */
 async function inspectRun(
@@ -36,27 +39,27 @@ describe("inspect and the lock on the embedded default", () => {
   afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
   it("loads with no connection configured, then lists tables with row counts and runs --sql", async () => {
-    const load = await runTarget(config, streamFile("user_location_data"), { env });
+    const load = await runTarget(config, caseInput("library"), { env });
     expect(load.code).toBe(0);
     expect(load.stderr).toContain(`embedded PostgreSQL (PGlite) at ${folder}`);
-    expect(load.states).toEqual([{ test_users: 5, test_locations: 3, test_user_in_location: 3 }]);
+    expect(load.states).toEqual([{ authors: 5, books: 3, author_books: 3 }]);
     const listed = await inspectRun(config, [], env);
     expect(listed.code).toBe(0);
     expect(userLines(listed.stdout)).toEqual([
-      "table                  rows",
-      "---------------------  ----",
-      "test_locations            3",
-      "test_user_in_location     3",
-      "test_users                5",
+      "table         rows",
+      "------------  ----",
+      "author_books     3",
+      "authors          5",
+      "books            3",
       `(${listed.stdout.includes("_sdc_loads") ? 4 : 3} tables in raw)`,
     ]);
     const query = await inspectRun(
       config,
-      ["--sql", "select id, name from raw.test_users where id <= 2 order by id"],
+      ["--sql", "select id, name from raw.authors where id <= 2 order by id"],
       env,
     );
     expect(query.code).toBe(0);
-    expect(query.stdout).toBe("id  name\n--  ------\n1   Yannis\n2   Micael\n(2 rows)\n");
+    expect(query.stdout).toBe("id  name\n--  ------\n1   Ursula\n2   Italo\n(2 rows)\n");
   });
 
   it("a live lock fails naming the folder and pid; a stale one is taken over with a warning", async () => {
@@ -85,19 +88,19 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("inspect on a serve
   it("lists the schema's tables with row counts and runs --sql", async () => {
     const schema = await freshSchema("tp_inspect");
     schemas.push(schema);
-    expect((await runTarget(configFor(schema), streamFile("array_data"))).code).toBe(0);
+    expect((await runTarget(configFor(schema), caseInput("playlists"))).code).toBe(0);
     const listed = await inspectRun(configFor(schema));
     expect(listed.code).toBe(0);
     expect(userLines(listed.stdout).slice(0, 3)).toEqual([
-      "table            rows",
-      "---------------  ----",
-      "test_array_data     4",
+      "table       rows",
+      "----------  ----",
+      "playlists      4",
     ]);
     const query = await inspectRun(configFor(schema), [
       "--sql",
-      `select id, fruits from "${schema.name}".test_array_data where id = 3`,
+      `select id, songs from "${schema.name}".playlists where id = 3`,
     ]);
     expect(query.code).toBe(0);
-    expect(query.stdout).toBe('id  fruits\n--  --------\n3   ["pear"]\n(1 row)\n');
+    expect(query.stdout).toBe('id  songs\n--  ---------\n3   ["Naima"]\n(1 row)\n');
   });
 });

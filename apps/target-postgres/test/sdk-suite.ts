@@ -1,16 +1,18 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { Backend, CheckedSchema } from "./backends.js";
-import { rowsOf, streamFile } from "./support.js";
+import { rowsOf } from "./support.js";
 
 /**
- * Every file of the Meltano SDK target suite (shared/singer-streams/meltano-sdk), through the real
- * CLI, checked row by row and STATE by STATE as that folder's README says, against one backend:
- * the PostgreSQL server (sdk-streams.test.ts) or the embedded default (PGlite, one folder per
- * file; sdk-streams-embedded.test.ts). Tables are named by our identifier rule (README
- * "Identifiers"). `skip` names tests (by their first word) a backend leaves out.
+ * Every file of the Meltano SDK target suite (the `.singer` files in `folder`), through the real
+ * CLI, checked row by row and STATE by STATE as the suite's expectations say, against one
+ * backend (sdk-conformance.test.ts, opt-in). Tables are named by our identifier rule (README
+ * "Identifiers").
  */
-export function sdkStreamSuite(backend: Backend): void {
-  describe(`Meltano SDK target streams (${backend.name})`, () => {
+export function sdkStreamSuite(backend: Backend, folder: string): void {
+  const streamFile = (name: string) => readFileSync(join(folder, `${name}.singer`), "utf8");
+  describe(`Meltano SDK conformance run (${backend.name}, ${folder})`, () => {
     const schemas: CheckedSchema[] = [];
     const fresh = async () => {
       const schema = await backend.fresh("tp_sdk");

@@ -1,14 +1,15 @@
 import { freshSchema, postgresUnavailable, type TestSchema } from "@repo/pg-testing";
+import { targetCase } from "@singerkit/singer/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { manualClock, runInProcess } from "./in-process.js";
-import { configFor, runTarget, streamFile } from "./support.js";
+import { configFor, runTarget } from "./support.js";
 
 type Message =
   | { type: "RECORD"; stream: string; record: { id: number } }
   | { type: "STATE"; value: Record<string, number> }
   | { type: "SCHEMA"; stream: string };
 
-const lines = streamFile("multiple_state_messages")
+const lines = (targetCase("orders").runs[0]?.input ?? "")
   .split("\n")
   .filter((line) => line.trim() !== "");
 const messages = lines.map((line) => JSON.parse(line) as Message);
@@ -28,7 +29,7 @@ function recordsBefore(k: number): { stream: string; id: number }[] {
 }
 
 /**
- * "STATE only after commit": feeds multiple_state_messages.singer line by line and, whenever a
+ * "STATE only after commit": feeds the kit's `orders` stream (two streams, five STATEs) line by line and, whenever a
  * STATE line appears on stdout, queries Postgres at once: every record that came before that
  * STATE in the input must already be committed. Also checks the printed states are a
  * subsequence of the input states, in order, without repeats, ending with the last one.
@@ -61,8 +62,8 @@ async function loadWatching(schema: TestSchema, settings: Record<string, unknown
     indexes.every((index, i) => index >= 0 && (i === 0 || index > (indexes[i - 1] ?? -1))),
   ).toBe(true);
   expect(result.states.at(-1)).toEqual(S5);
-  expect(await schema.count("test_multiple_state_messages_a")).toBe(6);
-  expect(await schema.count("test_multiple_state_messages_b")).toBe(6);
+  expect(await schema.count("orders_a")).toBe(6);
+  expect(await schema.count("orders_b")).toBe(6);
   return result.states;
 }
 
@@ -86,7 +87,7 @@ async function until(check: () => Promise<boolean>): Promise<void> {
 }
 
 describe.skipIf((await postgresUnavailable()) !== undefined)(
-  "STATE emission (multiple_state_messages)",
+  "STATE emission (the orders stream)",
   () => {
     const schemas: TestSchema[] = [];
     afterEach(async () => {
@@ -143,21 +144,15 @@ describe.skipIf((await postgresUnavailable()) !== undefined)(
           configFor(schema, { batch_size_rows: 1 }),
           async (stdin) => {
             stdin.write(`${lines.slice(0, 2).join("\n")}\n`);
-            await until(async () =>
-              (await schema.tables()).includes("test_multiple_state_messages_b"),
-            );
+            await until(async () => (await schema.tables()).includes("orders_b"));
             await lockHolder.query("begin");
-            await lockHolder.query(
-              `lock table "${schema.name}".test_multiple_state_messages_b in access exclusive mode`,
-            );
+            await lockHolder.query(`lock table "${schema.name}".orders_b in access exclusive mode`);
             locked = true;
             stdin.write(`${lines.slice(2).join("\n")}\n`);
             // Hold the lock until every row of a is committed and b's commit waits for the lock:
             // any STATE after S1 printed by then would be early.
             await until(
-              async () =>
-                (await schema.count("test_multiple_state_messages_a")) === 6 &&
-                (await lockWaits(schema)) > 0,
+              async () => (await schema.count("orders_a")) === 6 && (await lockWaits(schema)) > 0,
             );
             locked = false;
             await lockHolder.query("commit");
@@ -201,7 +196,7 @@ describe.skipIf((await postgresUnavailable()) !== undefined)(
       const input = [
         lines[0] ?? "",
         '{"type":"STATE","value":{"x":1}}',
-        '{"type":"RECORD","stream":"test_multiple_state_messages_a","record":{"id":1}}',
+        '{"type":"RECORD","stream":"orders_a","record":{"id":1}}',
         '{"type":"STATE","value":{"x":1}}',
         '{"type":"STATE","value":{"x":2}}',
         '{"type":"STATE","value":{"x":2}}',

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,15 +7,6 @@ import { freshSchema, pgConfigFromEnv, type TestSchema } from "@repo/pg-testing"
 import { afterEach } from "vitest";
 
 export const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
-
-/** The Meltano SDK target test streams, read in place (never copied into the repo). */
-export const STREAMS_DIR =
-  process.env.SINGER_STREAMS_DIR ??
-  fileURLToPath(new URL("../../../../shared/singer-streams/meltano-sdk/", import.meta.url));
-
-export function streamFile(name: string): string {
-  return readFileSync(join(STREAMS_DIR, `${name}.singer`), "utf8");
-}
 
 export interface RunResult {
   readonly code: number | null;

@@ -25,6 +25,10 @@ export interface TestCluster {
 }
 
 const BIN = process.env.PG_BIN ?? "/usr/lib/postgresql/15/bin";
+/** util-linux's runuser lives in sbin, which a bare PATH (`env -i PATH=/usr/bin:/bin`) lacks. */
+const RUNUSER = ["/usr/sbin/runuser", "/sbin/runuser", "/usr/bin/runuser", "/bin/runuser"].find(
+  (path) => existsSync(path),
+);
 
 /**
  * `undefined` when clusters can be made here, else why not. With CI=true a missing PostgreSQL
@@ -36,6 +40,8 @@ export function clusterUnavailable(env: NodeJS.ProcessEnv = process.env): string
     missing.length > 0
       ? `PostgreSQL binaries ${missing.join(", ")} not found in ${BIN}`
       : undefined;
+  if (reason === undefined && process.getuid?.() === 0 && RUNUSER === undefined)
+    reason = "running as root, and runuser (to run the server as `postgres`) is not installed";
   if (reason === undefined && process.getuid?.() === 0) {
     try {
       execFileSync("id", ["-u", "postgres"], { stdio: "ignore" });
@@ -53,7 +59,7 @@ function pgBin(bin: string, args: readonly string[]): void {
   const command = join(BIN, bin);
   const [file, argv] =
     process.getuid?.() === 0
-      ? ["runuser", ["-u", "postgres", "--", command, ...args]]
+      ? [RUNUSER ?? "runuser", ["-u", "postgres", "--", command, ...args]]
       : [command, [...args]];
   execFileSync(file, argv, { stdio: ["ignore", "ignore", "pipe"] });
 }

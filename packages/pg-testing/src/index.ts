@@ -58,7 +58,11 @@ let availability: Promise<string | undefined> | undefined;
 export function postgresUnavailable(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<string | undefined> {
-  availability ??= probePostgres(env);
+  availability ??= probePostgres(env).then((reason) => {
+    // Said once per test process, so a skipped suite always shows why.
+    if (reason !== undefined) process.stderr.write(`skipping PostgreSQL-backed tests: ${reason}\n`);
+    return reason;
+  });
   return availability;
 }
 

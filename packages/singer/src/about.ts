@@ -1,5 +1,6 @@
 import type { SettingsSchema } from "./config.js";
 import { envVarName } from "./config.js";
+import { packageVersion } from "./io.js";
 import type { JsonSchema } from "./schema.js";
 
 /** What `--about` describes: the plugin, its capabilities and its settings. */
@@ -13,6 +14,9 @@ export interface AboutInfo {
 
 export type AboutFormat = "text" | "json" | "markdown";
 
+/** This library's own version (not the plugin's): what `--about` reports as `sdk_version`. */
+export const LIBRARY_VERSION = packageVersion(import.meta.url);
+
 /** Renders `--about` in the Meltano SDK's shapes (singer.md §1.5). Secrets are never values here. */
 export function renderAbout(info: AboutInfo, format: AboutFormat): string {
   switch (format) {
@@ -22,7 +26,7 @@ export function renderAbout(info: AboutInfo, format: AboutFormat): string {
           name: info.name,
           description: info.description,
           version: info.version,
-          sdk_version: `@singerkit/singer ${info.version}`,
+          sdk_version: `@singerkit/singer ${LIBRARY_VERSION}`,
           supported_node_versions: [">=20.12"],
           capabilities: info.capabilities,
           settings: info.settings,

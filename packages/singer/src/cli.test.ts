@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { LIBRARY_VERSION } from "./about.js";
 import { type PluginSpec, runCli, tapProgram, targetProgram } from "./cli.js";
 import { InputError } from "./errors.js";
 import type { ProcessIo } from "./io.js";
@@ -81,8 +82,20 @@ describe("tapProgram + runCli", () => {
     expect(about).toMatchObject({
       name: "tap-demo",
       version: "1.2.3",
-      capabilities: spec.capabilities,
+      sdk_version: `@singerkit/singer ${LIBRARY_VERSION}`,
+      capabilities: [...spec.capabilities, "stream-maps", "structured-logging"],
     });
+    expect(LIBRARY_VERSION).toBe(
+      JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version,
+    );
+    expect(Object.keys(about.settings.properties)).toEqual([
+      "api_key",
+      "page_size",
+      "stream_maps",
+      "stream_map_config",
+      "log_format",
+      "metrics_log_level",
+    ]);
     expect(about.settings.properties.api_key).toEqual({
       type: "string",
       description: "The API key",
@@ -231,5 +244,140 @@ describe("targetProgram", () => {
     writeFileSync(inputFile, lines);
     expect(await run([])).toEqual([{ type: "STATE", value: { n: 1 } }]);
     expect(await run(["--input", inputFile])).toEqual([{ type: "STATE", value: { n: 1 } }]);
+  });
+});
+
+describe("stream maps in the shell", () => {
+  const maps = {
+    stream_maps: {
+      users: { email: "md5(email)", __filter__: "id != 2", __alias__: "people" },
+      logs: null,
+    },
+  };
+  const schema = message.schema(
+    "users",
+    { type: "object", properties: { id: { type: "integer" }, email: { type: "string" } } },
+    ["id"],
+  );
+
+  it("a tap maps what it writes, raw lines too; the catalog is not mapped", async () => {
+    const config = file("maps.json", { api_key: "k-123456", ...maps });
+    const run = fakeIo(["--config", config]);
+    const program = tapProgram(spec, run.io, {
+      ...syncHandlers,
+      sync: async (ctx) => {
+        await ctx.output.write(schema);
+        await ctx.output.writeLine(
+          '{"type":"RECORD","stream":"users","record":{"id":1,"email":"a@b.c"}}',
+        );
+        await ctx.output.write(message.record("users", { id: 2, email: "x@y.z" }));
+        await ctx.output.writeLine('{"type":"RECORD","stream":"logs","record":{"n":1}}');
+        await ctx.output.writeLine('{"type":"RECORD","stream":"other","record":{"n":1.50}}');
+        await ctx.output.write(message.state({ bookmarks: {} }));
+      },
+    });
+    expect(await runCli(program, run.io)).toBe(0);
+    expect(run.stdout().split("\n")).toEqual([
+      '{"type":"SCHEMA","stream":"people","schema":{"type":"object","properties":{"id":{"type":"integer"},"email":{"type":["string","null"]}}},"key_properties":["id"]}',
+      '{"type":"RECORD","stream":"people","record":{"id":1,"email":"5d60d4e28066df254d5452f92c910092"}}',
+      '{"type":"RECORD","stream":"other","record":{"n":1.50}}', // unmapped: byte for byte
+      '{"type":"STATE","value":{"bookmarks":{}}}',
+      "",
+    ]);
+    const discover = fakeIo(["--config", config, "--discover"]);
+    await runCli(
+      tapProgram(spec, discover.io, {
+        ...syncHandlers,
+        discover: async () => ({ streams: [{ tap_stream_id: "users" }] as never }),
+      }),
+      discover.io,
+    );
+    expect(JSON.parse(discover.stdout())).toEqual({ streams: [{ tap_stream_id: "users" }] });
+  });
+
+  it("a bad expression fails at startup with exit 2, before anything is written", async () => {
+    const config = file("bad-map.json", {
+      api_key: "k-123456",
+      stream_maps: { users: { h: "md5(email" } },
+    });
+    const run = fakeIo(["--config", config]);
+    let synced = false;
+    const program = tapProgram(spec, run.io, {
+      ...syncHandlers,
+      sync: async () => {
+        synced = true;
+      },
+    });
+    expect(await runCli(program, run.io)).toBe(2);
+    expect(synced).toBe(false);
+    expect(run.stdout()).toBe("");
+    expect(run.stderr()).toContain(
+      'FATAL tap-demo  stream_maps.users.h: expected ")", found end of expression at column 10 of "md5(email"\n',
+    );
+  });
+
+  it("a target reads its input mapped, with the user's line numbers", async () => {
+    const lines = [
+      JSON.stringify(schema),
+      '{"type":"RECORD","stream":"users","record":{"id":2,"email":"x@y.z"}}',
+      "",
+      '{"type":"RECORD","stream":"users","record":{"id":3,"email":"a@b.c"}}',
+      '{"type":"RECORD","stream":"logs","record":{"n":1}}',
+      '{"type":"STATE","value":{"n":1}}',
+    ].join("\n");
+    const target = {
+      ...spec,
+      name: "target-demo",
+      settings: { type: "object" as const, properties: {} },
+    };
+    const io = fakeIo(["--config", file("target-maps.json", maps)], {}, lines);
+    const seen: unknown[] = [];
+    const program = targetProgram(target, io.io, async (_ctx, input) => {
+      for await (const { line, message: m } of readMessages(input))
+        seen.push([line, m.type, "stream" in m ? m.stream : ""]);
+    });
+    expect(await runCli(program, io.io)).toBe(0);
+    expect(seen).toEqual([
+      [1, "SCHEMA", "people"],
+      [4, "RECORD", "people"],
+      [6, "STATE", ""],
+    ]);
+  });
+});
+
+describe("log_format json in the shell", () => {
+  it.each([
+    ["LOG_FORMAT env", { LOG_FORMAT: "json" }, {}],
+    ["plugin env", { TAP_DEMO_LOG_FORMAT: "json" }, {}],
+    ["config", {}, { log_format: "json" }],
+  ])("every stderr line is a JSON object (%s), the FATAL line included", async (_, env, extra) => {
+    const config = file("json-log.json", { api_key: "very-secret-key", ...extra });
+    const run = fakeIo(["--config", config], env);
+    const program = tapProgram(spec, run.io, {
+      ...syncHandlers,
+      sync: async (ctx) => {
+        ctx.log.info("starting with very-secret-key");
+        ctx.log.metric({
+          type: "counter",
+          metric: "record_count",
+          value: 2,
+          tags: { stream: "users" },
+        });
+        throw new InputError("bad very-secret-key", { stream: "users" });
+      },
+    });
+    expect(await runCli(program, run.io)).toBe(1);
+    const lines = run
+      .stderr()
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
+    expect(lines.map((line) => [line.level, line.message])).toEqual([
+      ["info", "starting with ***"],
+      ["info", "METRIC"],
+      ["fatal", "stream users: bad ***"],
+    ]);
+    expect(lines.at(-1)).toMatchObject({ level: "fatal", plugin: "tap-demo", stream: "users" });
+    expect(run.stderr()).not.toContain("very-secret-key");
   });
 });

@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { Command, Option } from "@commander-js/extra-typings";
 import { CommanderError } from "commander";
 import { type AboutFormat, renderAbout } from "./about.js";
@@ -8,7 +8,9 @@ import { envVarName, loadConfig, readJsonObjectFile, type SettingsSchema } from 
 import { describeUnknown, InterruptedError, SingerError } from "./errors.js";
 import type { ProcessIo } from "./io.js";
 import type { JsonObject } from "./json.js";
-import { Logger, parseLogLevel } from "./log.js";
+import { LOG_FORMATS, LOG_LEVELS, Logger, parseLogFormat, parseLogLevel } from "./log.js";
+import { mapInput } from "./map-input.js";
+import { STREAM_MAP_SETTINGS, type StreamMapper, streamMapperFromConfig } from "./stream-maps.js";
 import { MessageWriter } from "./write-messages.js";
 
 /** What a plugin is: shown by `--about`, used for env var names and log lines. */
@@ -18,6 +20,49 @@ export interface PluginSpec {
   readonly version: string;
   readonly capabilities: readonly string[];
   readonly settings: SettingsSchema;
+}
+
+/** Settings of the structured-logging capability; added to every plugin by the CLI shell. */
+export const LOGGING_SETTINGS = {
+  log_format: {
+    type: "string",
+    enum: [...LOG_FORMATS],
+    description:
+      "Log line format on stderr: `text` (default) or `json` (one JSON object per line: time, level, plugin, message, stream, metric_info). LOG_FORMAT also sets it.",
+  },
+  metrics_log_level: {
+    type: "string",
+    enum: [...LOG_LEVELS],
+    description:
+      "Level of METRIC log lines. Default: info in logs; on a terminal they are summed up in one line at the end (shown one by one at debug).",
+  },
+} as const;
+
+/** Capabilities the shell provides to every plugin, with the settings behind them. */
+const BUILTIN_CAPABILITIES = ["stream-maps", "structured-logging"];
+
+/**
+ * The plugin as users see it: its own settings and capabilities plus the shell's (stream maps,
+ * structured logging), as the Meltano SDK adds its built-in settings. A plugin's own setting of
+ * the same name wins.
+ */
+export function withBuiltins(spec: PluginSpec): PluginSpec {
+  const own = spec.settings.properties;
+  const builtins = Object.entries({ ...STREAM_MAP_SETTINGS, ...LOGGING_SETTINGS }).filter(
+    ([name]) => !Object.hasOwn(own, name),
+  );
+  return {
+    ...spec,
+    capabilities: [
+      ...spec.capabilities,
+      ...BUILTIN_CAPABILITIES.filter((c) => !spec.capabilities.includes(c)),
+    ],
+    settings: {
+      ...spec.settings,
+      // The plugin's own settings first (and winning a clash), then the shell's.
+      properties: { ...own, ...Object.fromEntries(builtins) },
+    },
+  };
 }
 
 /** Handed to a plugin's run function: validated config, a redacting logger, an abort signal. */
@@ -59,7 +104,8 @@ function baseCommand(spec: PluginSpec) {
 }
 
 /** Builds a tap's CLI: `--config`, `--state`, `--catalog`/`--properties`, `--discover`, `--about`, `--test`. */
-export function tapProgram<C>(spec: PluginSpec, io: ProcessIo, handlers: TapHandlers<C>) {
+export function tapProgram<C>(plugin: PluginSpec, io: ProcessIo, handlers: TapHandlers<C>) {
+  const spec = withBuiltins(plugin);
   const program = baseCommand(spec)
     .option(
       "-s, --state <path>",
@@ -71,7 +117,8 @@ export function tapProgram<C>(spec: PluginSpec, io: ProcessIo, handlers: TapHand
     .option("--test", "connection test: sync one record per stream, then exit");
   program.action(async (options) => {
     if (options.about === true) return printAbout(spec, io, options.format);
-    await withContext<C>(spec, io, options.config, async (ctx) => {
+    const mapOutput = options.discover !== true; // a catalog is not mapped; synced messages are
+    await withContext<C>(spec, io, options.config, mapOutput, async (ctx) => {
       if (options.discover === true) {
         await ctx.output.writeLine(JSON.stringify(await handlers.discover(ctx)));
         return;
@@ -95,19 +142,22 @@ export function tapProgram<C>(spec: PluginSpec, io: ProcessIo, handlers: TapHand
 
 /** Builds a target's CLI: `--config`, `--input FILE` (default stdin), `--about`. */
 export function targetProgram<C>(
-  spec: PluginSpec,
+  plugin: PluginSpec,
   io: ProcessIo,
   run: (ctx: RunContext<C>, input: Readable) => Promise<void>,
 ) {
+  const spec = withBuiltins(plugin);
   const program = baseCommand(spec).option(
     "--input <path>",
     "read Singer messages from a file instead of stdin",
   );
   program.action(async (options) => {
     if (options.about === true) return printAbout(spec, io, options.format);
-    await withContext<C>(spec, io, options.config, (ctx) =>
-      run(ctx, options.input === undefined ? io.stdin : createReadStream(options.input)),
-    );
+    await withContext<C>(spec, io, options.config, false, (ctx, mapper) => {
+      const input = options.input === undefined ? io.stdin : createReadStream(options.input);
+      // The target maps right after reading: its code sees the mapped streams only.
+      return run(ctx, mapper === undefined ? input : Readable.from(mapInput(input, mapper)));
+    });
   });
   return program;
 }
@@ -122,12 +172,17 @@ async function printAbout(
   await writer.close();
 }
 
-/** Loads config, builds the logger, wires signals, runs, and always drains stdout. */
+/**
+ * Loads config, builds the logger and the stream maps (a bad map fails here, before any data
+ * moves), wires signals, runs, and always drains stdout. With `mapOutput`, messages written to
+ * stdout go through the stream maps (a tap's sync).
+ */
 async function withContext<C>(
   spec: PluginSpec,
   io: ProcessIo,
   files: readonly string[] | undefined,
-  run: (ctx: RunContext<C>) => Promise<void>,
+  mapOutput: boolean,
+  run: (ctx: RunContext<C>, mapper: StreamMapper | undefined) => Promise<void>,
 ): Promise<void> {
   const log = loggerFor(spec.name, io);
   const { config, secrets } = await loadConfig<C>({
@@ -143,16 +198,30 @@ async function withContext<C>(
       : undefined,
   );
   if (configured !== undefined) log.setLevel(configured);
-  const output = new MessageWriter(io.stdout);
+  const settings = config as { log_format?: unknown; metrics_log_level?: unknown };
+  const format = parseLogFormat(
+    typeof settings.log_format === "string" ? settings.log_format : undefined,
+  );
+  if (format !== undefined) log.setFormat(format);
+  const metricsLevel = parseLogLevel(
+    typeof settings.metrics_log_level === "string" ? settings.metrics_log_level : undefined,
+  );
+  if (metricsLevel !== undefined) log.setMetricsLevel(metricsLevel);
+  const mapper = streamMapperFromConfig(config as object, (text) => log.warn(text));
+  const output = new MessageWriter(
+    io.stdout,
+    mapOutput && mapper !== undefined ? { map: (message) => mapper.map(message) } : {},
+  );
   const controller = new AbortController();
   const unsubscribe = io.onSignal((signal) => {
     log.warn(`received ${signal}: stopping at the next safe point`);
     controller.abort(new InterruptedError(signal));
   });
   try {
-    await run({ config, log, io, output, signal: controller.signal });
+    await run({ config, log, io, output, signal: controller.signal }, mapper);
     if (controller.signal.aborted) throw controller.signal.reason;
   } finally {
+    log.summariseMetrics();
     unsubscribe();
     await output.close().catch(() => undefined); // an EPIPE here was already reported by run
   }
@@ -165,7 +234,10 @@ function loggerFor(name: string, io: ProcessIo): Logger {
   const existing = loggers.get(io);
   if (existing !== undefined) return existing;
   const level = parseLogLevel(io.env[envVarName(name, "LOGLEVEL")] ?? io.env.LOGLEVEL) ?? "info";
-  const log = new Logger({ name, level, out: io.stderr, now: io.now });
+  // Read from env before config, so config errors are already in the chosen format.
+  const format =
+    parseLogFormat(io.env[envVarName(name, "LOG_FORMAT")] ?? io.env.LOG_FORMAT) ?? "text";
+  const log = new Logger({ name, level, format, out: io.stderr, now: io.now });
   loggers.set(io, log);
   return log;
 }
@@ -196,7 +268,7 @@ export async function runCli(program: CliProgram, io: ProcessIo): Promise<number
     if (error instanceof CommanderError) return error.exitCode; // commander already printed why
     const log = loggerFor(program.name(), io);
     if (error instanceof SingerError) {
-      log.fatal(error.describe());
+      log.fatal(error.describe(), { ...error.context }); // stream, line, field: keys of a JSON line
       if (log.isEnabled("debug") && error.cause instanceof Error)
         log.debug(error.cause.stack ?? String(error.cause));
       return error.exitCode;

@@ -20,6 +20,65 @@ export interface SettingsSchema {
   readonly required?: readonly string[];
 }
 
+/** The TypeScript type of values a JSON Schema accepts (the subset settings use). */
+export type ValueOf<S> = S extends { readonly enum: readonly (infer E)[] }
+  ? E
+  : S extends { readonly anyOf: readonly (infer A)[] }
+    ? ValueOf<A>
+    : S extends { readonly const: infer C }
+      ? C
+      : S extends { readonly type: infer T }
+        ? T extends readonly (infer U)[]
+          ? TypeName<U, S>
+          : TypeName<T, S>
+        : JsonValue;
+
+type TypeName<T, S> = T extends "string"
+  ? string
+  : T extends "integer" | "number"
+    ? number
+    : T extends "boolean"
+      ? boolean
+      : T extends "null"
+        ? null
+        : T extends "array"
+          ? S extends { readonly items: infer I }
+            ? readonly ValueOf<I>[]
+            : readonly JsonValue[]
+          : T extends "object"
+            ? S extends { readonly properties: infer P }
+              ? { readonly [K in keyof P]?: ValueOf<P[K]> }
+              : S extends { readonly additionalProperties: infer V extends object }
+                ? { readonly [key: string]: ValueOf<V> }
+                : JsonObject
+            : JsonValue;
+
+type Required<S> =
+  | (S extends { readonly required: readonly (infer R)[] } ? R : never)
+  | {
+      [K in keyof Properties<S>]: Properties<S>[K] extends { readonly default: unknown }
+        ? K
+        : never;
+    }[keyof Properties<S>];
+
+type Properties<S> = S extends { readonly properties: infer P } ? P : never;
+
+/**
+ * The config type of a settings schema declared `as const satisfies SettingsSchema`: required
+ * settings and settings with a default (loadConfig applies defaults) are present, the rest
+ * optional; `enum` becomes a union of its values. One declaration, no hand-written twin to drift.
+ * Example: `export type TapConfig = ConfigOf<typeof SETTINGS>;`
+ */
+export type ConfigOf<S extends SettingsSchema> = {
+  readonly [K in keyof Properties<S> as K extends Required<S> ? K : never]: ValueOf<
+    Properties<S>[K]
+  >;
+} & {
+  readonly [K in keyof Properties<S> as K extends Required<S> ? never : K]?: ValueOf<
+    Properties<S>[K]
+  >;
+};
+
 export interface LoadConfigOptions {
   /** Plugin name, e.g. `tap-secoda`; env vars are `TAP_SECODA_<SETTING>`. */
   readonly plugin: string;

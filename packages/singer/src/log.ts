@@ -1,5 +1,5 @@
 import type { Writable } from "node:stream";
-import type { JsonObject } from "./json.js";
+import type { JsonObject, JsonValue } from "./json.js";
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "fatal"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -13,13 +13,27 @@ const LABEL: Record<LogLevel, string> = {
   fatal: "FATAL",
 };
 
+export const LOG_FORMATS = ["text", "json"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 export interface LoggerOptions {
   /** Name shown on every line, e.g. `tap-secoda`. */
   readonly name: string;
   readonly level?: LogLevel;
   readonly out: Writable;
   readonly now?: () => Date;
+  /** `text` (default): `<time> INFO  <plugin>  <message>`; `json`: one JSON object per line. */
+  readonly format?: LogFormat;
+  /**
+   * Level of METRIC lines. Unset: INFO when the output is not a terminal (logs keep every metric),
+   * and on a terminal DEBUG plus one summary line per metric at `summariseMetrics()`, so a person
+   * watching is not flooded (the status line stays readable).
+   */
+  readonly metricsLevel?: LogLevel;
 }
+
+/** Extra fields of a structured (JSON) log line, e.g. `{ stream: "users" }`. */
+export type LogFields = { readonly [key: string]: JsonValue };
 
 /** A Singer metric: `METRIC: {"type":"counter","metric":"record_count","value":1,"tags":{...}}`. */
 export interface Metric {
@@ -55,12 +69,33 @@ export class Logger {
   #secrets: string[] = [];
   /** The status line currently drawn on the terminal, if any. */
   #status: string | undefined;
+  #format: LogFormat;
+  #metricsLevel: LogLevel | undefined;
+  /** Metrics held back on a terminal, per metric name: how many and their sum and maximum. */
+  readonly #held = new Map<
+    string,
+    { type: Metric["type"]; count: number; sum: number; max: number }
+  >();
 
   constructor(options: LoggerOptions) {
     this.name = options.name;
     this.#level = options.level ?? "info";
     this.#out = options.out;
     this.#now = options.now ?? (() => new Date());
+    this.#format = options.format ?? "text";
+    this.#metricsLevel = options.metricsLevel;
+  }
+
+  get format(): LogFormat {
+    return this.#format;
+  }
+
+  setFormat(format: LogFormat): void {
+    this.#format = format;
+  }
+
+  setMetricsLevel(level: LogLevel | undefined): void {
+    this.#metricsLevel = level;
   }
 
   get level(): LogLevel {
@@ -97,33 +132,92 @@ export class Logger {
     return RANK[level] >= RANK[this.#level];
   }
 
-  debug(message: string): void {
-    this.log("debug", message);
+  // `fields` (e.g. `{ stream }`) are extra keys of a JSON line; text lines show the message only.
+  debug(message: string, fields?: LogFields): void {
+    this.log("debug", message, fields);
   }
-  info(message: string): void {
-    this.log("info", message);
+  info(message: string, fields?: LogFields): void {
+    this.log("info", message, fields);
   }
-  warn(message: string): void {
-    this.log("warn", message);
+  warn(message: string, fields?: LogFields): void {
+    this.log("warn", message, fields);
   }
-  error(message: string): void {
-    this.log("error", message);
+  error(message: string, fields?: LogFields): void {
+    this.log("error", message, fields);
   }
-  fatal(message: string): void {
-    this.log("fatal", message);
+  fatal(message: string, fields?: LogFields): void {
+    this.log("fatal", message, fields);
   }
 
-  /** Logs a Singer metric line at INFO. */
+  /**
+   * Logs a Singer metric line (`METRIC: {...}`; in JSON format `"metric_info": {...}`), at INFO
+   * or the configured metrics level; on a terminal without one, it is summarised instead.
+   */
   metric(metric: Metric): void {
-    this.log("info", `METRIC: ${JSON.stringify(metric)}`);
+    const level = this.#metricsLevel ?? (this.isTTY ? "debug" : "info");
+    if (this.#metricsLevel === undefined && this.isTTY) this.#hold(metric);
+    if (!this.isEnabled(level)) return;
+    const stream = metric.tags.stream;
+    this.log(level, `METRIC: ${JSON.stringify(metric)}`, {
+      metric_info: metric as unknown as JsonObject, // a Metric is plain JSON data
+      ...(typeof stream === "string" ? { stream } : {}),
+    });
   }
 
-  log(level: LogLevel, message: string): void {
+  #hold(metric: Metric): void {
+    const held = this.#held.get(metric.metric);
+    if (held === undefined)
+      this.#held.set(metric.metric, {
+        type: metric.type,
+        count: 1,
+        sum: metric.value,
+        max: metric.value,
+      });
+    else {
+      held.count += 1;
+      held.sum += metric.value;
+      held.max = Math.max(held.max, metric.value);
+    }
+  }
+
+  /**
+   * Logs one INFO line summing the metrics held back on a terminal (see `metricsLevel`), then
+   * forgets them; nothing when none were held. The CLI shell calls it when a run ends.
+   */
+  summariseMetrics(): void {
+    if (this.#held.size === 0) return;
+    const parts = [...this.#held].map(([name, { type, count, sum, max }]) =>
+      type === "timer"
+        ? `${name} ${count}× (avg ${(sum / count).toFixed(3)} s, max ${max.toFixed(3)} s)`
+        : `${name} ${sum}`,
+    );
+    this.#held.clear();
+    this.info(`metrics: ${parts.join("; ")}`);
+  }
+
+  log(level: LogLevel, message: string, fields?: LogFields): void {
     if (!this.isEnabled(level)) return;
-    const text = escapeControls(this.redact(message));
-    const line = `${this.#now().toISOString()} ${LABEL[level]} ${this.name}  ${text}\n`;
+    const line =
+      this.#format === "json"
+        ? `${this.redact(this.#json(level, message, fields))}\n`
+        : `${this.#now().toISOString()} ${LABEL[level]} ${this.name}  ${escapeControls(this.redact(message))}\n`;
     // One write: the status line is cleared, the log line printed and the status drawn again.
     this.#out.write(this.#status === undefined ? line : `${CLEAR_LINE}${line}${this.#status}`);
+  }
+
+  /**
+   * A structured line. `message` is redacted before it is serialised and the whole line again
+   * after (the JSON-escaped form of every secret is on the list), so fields cannot leak either.
+   */
+  #json(level: LogLevel, message: string, fields: LogFields | undefined): string {
+    const isMetric = fields?.metric_info !== undefined;
+    return JSON.stringify({
+      time: this.#now().toISOString(),
+      level,
+      plugin: this.name,
+      message: isMetric ? "METRIC" : this.redact(message),
+      ...fields,
+    });
   }
 
   /** True when the output is a terminal, where a status line can be redrawn in place. */
@@ -210,4 +304,12 @@ export class MetricCounter {
     }
     this.#counts.clear();
   }
+}
+
+/** Parses a log format name (`text` or `json`, case-insensitive). */
+export function parseLogFormat(text: string | undefined): LogFormat | undefined {
+  const lower = text?.trim().toLowerCase();
+  return (LOG_FORMATS as readonly (string | undefined)[]).includes(lower)
+    ? (lower as LogFormat)
+    : undefined; // checked by includes
 }

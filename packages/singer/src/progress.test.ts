@@ -254,6 +254,21 @@ describe("ProgressReporter, on a terminal", () => {
     ]);
   });
 
+  it("stop() sums up the metrics held back on the terminal just before its summary", () => {
+    const { out, log, progress } = setup({ tty: { columns: 80 } });
+    progress.count("users", 5);
+    log.metric({ type: "timer", metric: "http_request_duration", value: 0.5, tags: {} });
+    log.metric({ type: "counter", metric: "record_count", value: 5, tags: { stream: "users" } });
+    vi.advanceTimersByTime(2_000);
+    expect(out.text).not.toContain("METRIC"); // not on the terminal
+    out.writes.length = 0;
+    progress.stop();
+    expect(out.lines).toEqual([
+      `${CLEAR}2026-01-02T03:04:05.678Z INFO  tap-x  metrics: http_request_duration 1× (avg 0.500 s, max 0.500 s); record_count 5`,
+      "progress: finished in 0:02: users 5; total 5 (2.5/s)",
+    ]);
+  });
+
   it("cuts the status line to the terminal's width, leaving the last column free", () => {
     const { out, progress } = setup({ tty: { columns: 40 } });
     for (const stream of ["users", "tables", "columns", "dashboards"]) progress.count(stream, 1);

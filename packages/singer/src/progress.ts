@@ -145,6 +145,8 @@ export class ProgressReporter {
     clearInterval(this.#timer);
     this.#timer = undefined;
     if (this.#live) this.#log.status(undefined);
+    // Metrics held back on a terminal are summed up first, so the progress summary stays last.
+    this.#log.summariseMetrics();
     if (this.#order.length > 0) this.#log.info(this.#summary());
   }
 

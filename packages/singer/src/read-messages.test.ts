@@ -1,7 +1,15 @@
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { InputError } from "./errors.js";
-import { readLines, readMessages } from "./read-messages.js";
+import {
+  IDLE,
+  type IdleTimer,
+  type InputLine,
+  readInput,
+  readLines,
+  readMessages,
+  withIdleTicks,
+} from "./read-messages.js";
 
 const record = (id: number) => `{"type":"RECORD","stream":"s","record":{"id":${id}}}`;
 
@@ -148,5 +156,123 @@ describe("readLines", () => {
       { line: 1, text: "é", bytes: 2 },
       { line: 2, text: "ab", bytes: 2 },
     ]);
+  });
+});
+
+/** A timer the test fires by hand: no wall-clock sleeps. */
+function manualTimer() {
+  const armed = new Set<() => void>();
+  const timer: IdleTimer = {
+    after(_ms, fn) {
+      armed.add(fn);
+      return () => armed.delete(fn);
+    },
+  };
+  return {
+    timer,
+    fire: () => {
+      for (const fn of [...armed]) {
+        armed.delete(fn);
+        fn();
+      }
+    },
+    armed: () => armed.size,
+  };
+}
+
+/** A source the test feeds chunk by chunk. */
+function feed<T>() {
+  const queue: T[] = [];
+  let wake: (() => void) | undefined;
+  let ended = false;
+  async function* source(): AsyncGenerator<T> {
+    for (;;) {
+      const next = queue.shift();
+      if (next !== undefined) yield next;
+      else if (ended) return;
+      else await new Promise<void>((resolve) => (wake = resolve));
+    }
+  }
+  return {
+    source: source(),
+    push(item: T) {
+      queue.push(item);
+      wake?.();
+    },
+    end() {
+      ended = true;
+      wake?.();
+    },
+  };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("readInput", () => {
+  it("yields each chunk's messages as one batch, with line numbers and raw text", async () => {
+    const chunks = [
+      `${record(1)}\n\n{"type":"RECORD", "stream":"s","record":{"id":2}}\n`,
+      record(3),
+    ];
+    const batches: InputLine[][] = [];
+    for await (const batch of readInput(Readable.from(chunks))) {
+      if (batch !== IDLE) batches.push([...batch]);
+    }
+    expect(batches.map((batch) => batch.map(({ line, text }) => [line, text]))).toEqual([
+      [
+        [1, record(1)],
+        [3, '{"type":"RECORD", "stream":"s","record":{"id":2}}'],
+      ],
+      [[4, record(3)]],
+    ]);
+  });
+
+  it("parses lazily: a bad later line does not hide the earlier ones", async () => {
+    const seen: number[] = [];
+    let error: unknown;
+    try {
+      for await (const batch of readInput(
+        Readable.from([`${record(1)}\n${record(2)}\nnot json\n`]),
+      )) {
+        if (batch === IDLE) continue;
+        for (const { line } of batch) seen.push(line);
+      }
+    } catch (caught) {
+      error = caught;
+    }
+    expect(seen).toEqual([1, 2]);
+    expect((error as InputError).describe()).toMatch(/^line 3: invalid JSON/);
+  });
+
+  it("yields IDLE when no input came for idleMs, losing and reordering nothing", async () => {
+    const { timer, fire, armed } = manualTimer();
+    const input = feed<string>();
+    const events: (string | number)[] = [];
+    const reading = (async () => {
+      for await (const batch of readInput(input.source, { idleMs: 1000, timer })) {
+        if (batch === IDLE) events.push("idle");
+        else for (const { line } of batch) events.push(line);
+      }
+    })();
+    input.push(`${record(1)}\n`);
+    await tick();
+    expect(armed()).toBe(1); // waiting for the next chunk, with a tick armed
+    fire();
+    await tick();
+    fire();
+    await tick();
+    input.push(`${record(2)}\n${record(3)}`);
+    await tick();
+    input.end();
+    await reading;
+    expect(events).toEqual([1, "idle", "idle", 2, 3]);
+    expect(armed()).toBe(0); // no timer left behind
+  });
+
+  it("withIdleTicks passes a source through untouched when the timer never fires", async () => {
+    const { timer } = manualTimer();
+    const out: unknown[] = [];
+    for await (const item of withIdleTicks(Readable.from(["a", "b"]), 5, timer)) out.push(item);
+    expect(out).toEqual(["a", "b"]);
   });
 });

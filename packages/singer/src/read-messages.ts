@@ -8,6 +8,8 @@ export interface InputLine {
   readonly message: SingerMessage;
   /** Size of the line in bytes, without the line ending (for byte-based batch limits). */
   readonly bytes: number;
+  /** The line as it came (without the line ending): for a second, exact parse, or to pass it on. */
+  readonly text: string;
 }
 
 export interface ReadOptions {
@@ -143,7 +145,7 @@ export async function* readMessages(
 function toInputLine({ line, text, bytes }: Line, options: ReadOptions): InputLine | undefined {
   if (isBlank(text)) return undefined;
   const message = parseMessage(text, line, options.onWarning);
-  if (message !== undefined) return { line, message, bytes };
+  if (message !== undefined) return { line, message, bytes, text };
   const type = typeOf(text);
   if (options.unknownTypes === "fail")
     throw new InputError(`unknown message type ${type}`, { line });
@@ -162,5 +164,94 @@ function typeOf(text: string): string {
     return JSON.stringify((raw as { type?: unknown }).type); // parseMessage already checked it is an object
   } catch {
     return "(unreadable)";
+  }
+}
+
+/** Yielded by `readInput` when no input arrived for `idleMs`: time to honour age limits. */
+export const IDLE: unique symbol = Symbol("idle");
+export type Idle = typeof IDLE;
+
+/** Schedules the idle tick; tests pass their own to fire it by hand (no wall-clock sleeps). */
+export interface IdleTimer {
+  /** Calls `fn` once after `ms`; returns a function that cancels it. */
+  after(ms: number, fn: () => void): () => void;
+}
+
+const realTimer: IdleTimer = {
+  after(ms, fn) {
+    const handle = setTimeout(fn, ms);
+    return () => clearTimeout(handle);
+  },
+};
+
+export interface ReadInputOptions extends ReadOptions {
+  /** Yield IDLE after every `idleMs` without input. Unset or 0: no ticks. */
+  readonly idleMs?: number;
+  readonly timer?: IdleTimer;
+}
+
+/**
+ * What a target's read loop needs: the messages of each input chunk as one lazy batch (no
+ * promise per message on the hot path; a line is parsed only when the loop reaches it, so an
+ * error in a later line never hides an earlier one), each with its line number and raw text, and
+ * IDLE whenever no input came for `idleMs`, so the loop can flush by age while a tap is quiet.
+ */
+export async function* readInput(
+  input: AsyncIterable<Buffer | string>,
+  options: ReadInputOptions = {},
+): AsyncGenerator<Iterable<InputLine> | Idle> {
+  const splitter = new LineSplitter(options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+  const idleMs = options.idleMs ?? 0;
+  const source = idleMs > 0 ? withIdleTicks(input, idleMs, options.timer) : input;
+  for await (const piece of source) {
+    if (piece === IDLE) {
+      yield IDLE;
+      continue;
+    }
+    const lines = splitter.push(piece);
+    if (lines.length > 0) yield parsed(lines, options);
+  }
+  const last = splitter.end();
+  if (last !== undefined) yield parsed([last], options);
+}
+
+function* parsed(lines: readonly Line[], options: ReadOptions): Generator<InputLine> {
+  for (const line of lines) {
+    const input = toInputLine(line, options);
+    if (input !== undefined) yield input;
+  }
+}
+
+/**
+ * Passes items through and yields IDLE after every `ms` without one. The pending `next()` is kept
+ * across ticks (never called twice), so no item is lost or reordered.
+ */
+export async function* withIdleTicks<T>(
+  source: AsyncIterable<T>,
+  ms: number,
+  timer: IdleTimer = realTimer,
+): AsyncGenerator<T | Idle> {
+  const iterator = source[Symbol.asyncIterator]();
+  let pending: Promise<IteratorResult<T>> | undefined;
+  try {
+    for (;;) {
+      pending ??= iterator.next();
+      let cancel: (() => void) | undefined;
+      const tick = new Promise<Idle>((resolve) => {
+        cancel = timer.after(ms, () => resolve(IDLE));
+      });
+      const winner = await Promise.race([pending, tick]);
+      cancel?.();
+      if (winner === IDLE) {
+        yield IDLE;
+        continue;
+      }
+      pending = undefined;
+      if (winner.done === true) return;
+      yield winner.value;
+    }
+  } finally {
+    // With a next() still pending, the source is busy; return() would queue behind it.
+    if (pending === undefined) await iterator.return?.();
   }
 }

@@ -1,6 +1,6 @@
 import type { Writable } from "node:stream";
 import { OutputClosedError } from "./errors.js";
-import type { SingerMessage } from "./messages.js";
+import { parseMessage, type SingerMessage } from "./messages.js";
 
 export interface MessageWriterOptions {
   /**
@@ -9,6 +9,11 @@ export interface MessageWriterOptions {
    * loop turns, so output is never held back while we wait for I/O. Default 64 KiB.
    */
   readonly chunkBytes?: number;
+  /**
+   * Applied to every message before it is written (a tap's stream maps): the message to write
+   * instead, or `undefined` to drop it. Lines given to `writeLine` are parsed for it first.
+   */
+  readonly map?: (message: SingerMessage) => SingerMessage | undefined;
 }
 
 /**
@@ -20,6 +25,7 @@ export interface MessageWriterOptions {
 export class MessageWriter {
   readonly #out: Writable;
   readonly #chunkBytes: number;
+  readonly #map: ((message: SingerMessage) => SingerMessage | undefined) | undefined;
   #buffer = "";
   #scheduled = false;
   #closed: OutputClosedError | undefined;
@@ -29,16 +35,26 @@ export class MessageWriter {
   constructor(out: Writable, options: MessageWriterOptions = {}) {
     this.#out = out;
     this.#chunkBytes = options.chunkBytes ?? 64 * 1024;
+    this.#map = options.map;
     out.on("error", (error: NodeJS.ErrnoException) => this.#fail(error));
   }
 
   /** Queues one message; awaits only when the stream asked us to slow down. */
   write(message: SingerMessage): Promise<void> | undefined {
-    return this.writeLine(JSON.stringify(message));
+    const mapped = this.#map === undefined ? message : this.#map(message);
+    return mapped === undefined ? this.#drained : this.#queue(JSON.stringify(mapped));
   }
 
-  /** Queues one already-serialised line (no newline). */
+  /** Queues one already-serialised message or other line, e.g. a catalog (no newline). */
   writeLine(text: string): Promise<void> | undefined {
+    if (this.#map === undefined) return this.#queue(text);
+    const message = parseMessage(text, 0);
+    const mapped = message === undefined ? message : this.#map(message);
+    if (mapped === message) return this.#queue(text); // unmapped: the original text, byte for byte
+    return mapped === undefined ? this.#drained : this.#queue(JSON.stringify(mapped));
+  }
+
+  #queue(text: string): Promise<void> | undefined {
     if (this.#closed !== undefined) return Promise.reject(this.#closed);
     this.#buffer += `${text}\n`;
     if (this.#buffer.length >= this.#chunkBytes) return this.#push();

@@ -114,6 +114,47 @@ describe("secrets never leak", () => {
     }
   });
 
+  it("log_format json: every line of tap and target is one JSON object, secrets redacted", async () => {
+    const json = { ...debug, LOG_FORMAT: "json" };
+    const parsesAsJson = (stderr: string) =>
+      stderr
+        .split("\n")
+        .filter((line) => line !== "")
+        .every((line) => {
+          try {
+            return typeof JSON.parse(line).level === "string";
+          } catch {
+            return false;
+          }
+        });
+    fake.setFaults({ errors: { pathPrefix: "/api/v1/user", statuses: [502] } });
+    try {
+      const tap = await runTap(dir, fake, API_KEY, { config: fastRetries, env: json });
+      expect(tap.status).toBe(1);
+      expect(tap.stderr).toContain('"message":"METRIC"'); // metric lines are JSON too
+      expect(tap.stderr).toMatch(
+        /"level":"fatal","plugin":"tap-secoda","message":"stream users: Secoda returned HTTP 502/,
+      );
+      expect(parsesAsJson(tap.stderr)).toBe(true);
+      expect(leaks(tap)).toEqual([]);
+    } finally {
+      fake.setFaults({});
+    }
+    const input = `${JSON.stringify({ type: "SCHEMA", stream: "s", schema: { type: "object", properties: { id: { type: "integer" } } }, key_properties: ["id"] })}\n`;
+    const target = await runTarget(
+      dir,
+      {
+        connection_string: `postgres://postgres:${encodeURIComponent(DB_PASSWORD)}@127.0.0.1:1/test`,
+      },
+      { text: input },
+      json,
+    );
+    expect(target.status).toBe(1);
+    expect(parsesAsJson(target.stderr)).toBe(true);
+    expect(target.stderr).toContain('"level":"fatal","plugin":"target-postgres"');
+    expect(leaks(target)).toEqual([]);
+  });
+
   it("target --about (every format) with a password configured", async () => {
     for (const format of ["text", "json", "markdown"]) {
       const result = await run(process.execPath, [bins.target, "--about", "--format", format], {

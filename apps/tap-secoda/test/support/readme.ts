@@ -1,4 +1,4 @@
-import { renderAbout } from "@singerkit/singer";
+import { renderAbout, withBuiltins } from "@singerkit/singer";
 import { tapSpec } from "../../src/run-tap.js";
 import type { StreamDef } from "../../src/stream-def.js";
 import { STREAM_DEFS } from "../../src/streams.js";
@@ -30,7 +30,7 @@ export function streamTable(): string {
 
 /** The README's settings table: the one `--about --format markdown` prints. */
 export function settingsTable(): string {
-  const markdown = renderAbout(tapSpec("0.0.0"), "markdown");
+  const markdown = renderAbout(withBuiltins(tapSpec("0.0.0")), "markdown");
   const start = markdown.indexOf("| Setting |");
   return markdown.slice(start).trim();
 }

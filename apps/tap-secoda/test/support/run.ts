@@ -48,6 +48,7 @@ export async function runSync(
     backoff_initial_seconds: 0.01,
     backoff_max_seconds: 0.1,
     emit_activate_version_messages: false,
+    progress_interval_seconds: 10, // the default, which loadConfig would fill in
     ...options.config,
   };
   const output = new MessageWriter(stdout);

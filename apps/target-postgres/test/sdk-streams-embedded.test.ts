@@ -1,9 +1,0 @@
-import { embeddedBackend } from "./backends.js";
-import { sdkStreamSuite } from "./sdk-suite.js";
-
-/**
- * The same suite, every file and variant, against the embedded default (PGlite): the same SQL,
- * type mapping and state rule as the server path. Each CLI run opens the folder (~1 s of WASM
- * start-up), which is most of this file's run time.
- */
-sdkStreamSuite(embeddedBackend());

@@ -1,0 +1,404 @@
+import { ConfigError, InputError } from "./errors.js";
+import { type Expr, ExpressionSyntaxError, parseExpression } from "./expression.js";
+import {
+  ExpressionEvalError,
+  evaluate,
+  FUNCTIONS,
+  SPECIAL_NAMES,
+  truthy,
+} from "./expression-eval.js";
+import { inferSchema, nullable, own, referencedProperty } from "./expression-types.js";
+import { isJsonObject, type JsonObject, type JsonValue } from "./json.js";
+import type { SchemaMessage, SingerMessage } from "./messages.js";
+import type { JsonSchema, JsonSchemaObject } from "./schema.js";
+
+/** The settings that switch stream maps on; spread into a plugin's settings by the CLI shell. */
+export const STREAM_MAP_SETTINGS = {
+  stream_maps: {
+    type: "object",
+    description:
+      'Inline stream maps, per stream: rename (`__alias__`), filter (`__filter__`), drop (`null`) or add/compute properties from expressions such as `md5(email)`; `"__else__": null` keeps only what is named. See the README "Stream maps".',
+  },
+  stream_map_config: {
+    type: "object",
+    description: "Values expressions can read as `config['name']` (e.g. a hash seed).",
+  },
+} as const;
+
+/** SDK spelling of null for settings that come from env vars or Meltano, where null is hard to write. */
+const NULL = "__NULL__";
+
+interface StreamMap {
+  readonly alias: string | undefined;
+  readonly filter: Compiled | undefined;
+  /** `undefined`: derive from the SCHEMA; `null` in config: no keys. */
+  readonly keyProperties: readonly string[] | undefined;
+  readonly elseNull: boolean;
+  readonly removed: ReadonlySet<string>;
+  readonly computed: readonly (readonly [string, Compiled])[];
+}
+
+interface Compiled {
+  readonly text: string;
+  readonly expr: Expr;
+  /** `stream_maps.<stream>.<property>`, for errors. */
+  readonly where: string;
+}
+
+/** A stream's map once its SCHEMA is known: what goes out under which name. */
+interface Plan {
+  readonly map: StreamMap;
+  readonly stream: string;
+  /** With `__else__: null`, the input properties that survive (the keys). */
+  readonly keep: ReadonlySet<string> | undefined;
+}
+
+/**
+ * Compiled `stream_maps`: parsed once at startup, so a bad expression fails before any data moves,
+ * with the stream, the property and the column. Applies to SCHEMA, RECORD, ACTIVATE_VERSION and
+ * BATCH messages of the mapped streams; STATE passes untouched (bookmarks keep the source names).
+ */
+export class StreamMapper {
+  readonly #maps = new Map<string, StreamMap | null>();
+  readonly #elseNull: boolean;
+  readonly #config: JsonObject;
+  readonly #plans = new Map<string, Plan | null>();
+  readonly #warn: (text: string) => void;
+
+  constructor(
+    streamMaps: JsonObject,
+    config: JsonObject,
+    warn: (text: string) => void = () => undefined,
+  ) {
+    this.#config = config;
+    this.#warn = warn;
+    let elseNull = false;
+    for (const [stream, spec] of Object.entries(streamMaps)) {
+      if (stream === "__else__") {
+        if (spec !== null && spec !== NULL)
+          throw new ConfigError(
+            "stream_maps.__else__ can only be null (drop every stream not named)",
+          );
+        elseNull = true;
+      } else
+        this.#maps.set(stream, spec === null || spec === NULL ? null : compileStream(stream, spec));
+    }
+    this.#elseNull = elseNull;
+  }
+
+  /** True when the map leaves this stream's messages exactly as they are. */
+  isIdentity(stream: string): boolean {
+    return !this.#maps.has(stream) && !this.#elseNull;
+  }
+
+  /** The mapped message, or `undefined` when the map drops it (a dropped stream, a filtered record). */
+  map(message: SingerMessage, line?: number): SingerMessage | undefined {
+    if (message.type === "STATE") return message;
+    if (this.isIdentity(message.stream)) return message;
+    const plan = message.type === "SCHEMA" ? this.#plan(message) : this.#planFor(message.stream);
+    if (plan === null) return undefined;
+    switch (message.type) {
+      case "SCHEMA":
+        return this.#schema(message, plan);
+      case "RECORD": {
+        const where = { stream: message.stream, ...(line === undefined ? {} : { line }) };
+        const scope = {
+          record: message.record,
+          config: this.#config,
+          self: null,
+          stream: plan.stream,
+        };
+        if (plan.map.filter !== undefined && !truthy(run(plan.map.filter, scope, where)))
+          return undefined;
+        return {
+          ...message,
+          stream: plan.stream,
+          record: mapRecord(message.record, plan, scope, where),
+        };
+      }
+      case "BATCH":
+        if (
+          plan.map.filter !== undefined ||
+          plan.map.computed.length > 0 ||
+          plan.map.removed.size > 0 ||
+          plan.map.elseNull
+        )
+          throw new InputError(
+            "stream maps cannot transform the records of a BATCH message (only rename it)",
+            {
+              stream: message.stream,
+              ...(line === undefined ? {} : { line }),
+            },
+          );
+        return { ...message, stream: plan.stream };
+      case "ACTIVATE_VERSION":
+        return { ...message, stream: plan.stream };
+    }
+  }
+
+  /** A plan for a stream whose SCHEMA has not come (a RECORD first): built without the schema. */
+  #planFor(stream: string): Plan | null {
+    const known = this.#plans.get(stream);
+    if (known !== undefined) return known;
+    const map = this.#maps.get(stream);
+    if (map === null || (map === undefined && this.#elseNull)) return null;
+    // map is defined here: isIdentity() was false and the two null cases returned above.
+    return { map: map as StreamMap, stream: map?.alias ?? stream, keep: undefined };
+  }
+
+  #plan(message: SchemaMessage): Plan | null {
+    const map = this.#maps.get(message.stream);
+    if (map === null || (map === undefined && this.#elseNull)) {
+      this.#plans.set(message.stream, null);
+      return null;
+    }
+    const known = map as StreamMap; // not null and not undefined (see isIdentity and above)
+    const properties = message.schema.properties ?? {};
+    for (const [, compiled] of [
+      ...known.computed,
+      ...(known.filter === undefined ? [] : [["", known.filter] as const]),
+    ])
+      checkNames(compiled, properties, message.stream);
+    const keep = known.elseNull
+      ? new Set(message.key_properties.filter((key) => !known.removed.has(key)))
+      : undefined;
+    const plan = { map: known, stream: known.alias ?? message.stream, keep };
+    this.#plans.set(message.stream, plan);
+    return plan;
+  }
+
+  #schema(message: SchemaMessage, plan: Plan): SchemaMessage {
+    const { map } = plan;
+    const input = message.schema.properties ?? {};
+    const properties: Record<string, JsonSchema> = {};
+    for (const [name, schema] of Object.entries(input)) {
+      if (map.removed.has(name) || (plan.keep !== undefined && !plan.keep.has(name))) continue;
+      properties[name] = schema;
+    }
+    for (const [name, compiled] of map.computed) {
+      const current = own(input, name);
+      properties[name] = nullable(inferSchema(compiled.expr, input, current) ?? current ?? {});
+    }
+    const keys = this.#keys(message, plan, properties);
+    const required = (message.schema.required ?? []).filter(
+      (name) => Object.hasOwn(properties, name) && !map.computed.some(([n]) => n === name),
+    );
+    const schema: JsonSchemaObject = {
+      ...message.schema,
+      properties,
+      ...(message.schema.required === undefined ? {} : { required }),
+    };
+    const bookmarks = message.bookmark_properties?.filter((name) =>
+      Object.hasOwn(properties, name),
+    );
+    return {
+      ...message,
+      stream: plan.stream,
+      schema,
+      key_properties: keys,
+      ...(bookmarks === undefined ? {} : { bookmark_properties: bookmarks }),
+    };
+  }
+
+  /** Key properties after the map: given by `__key_properties__`, or the input's, renamed or dropped. */
+  #keys(message: SchemaMessage, plan: Plan, properties: Record<string, JsonSchema>): string[] {
+    const { map } = plan;
+    const where = `stream_maps.${message.stream}.__key_properties__`;
+    if (map.keyProperties !== undefined) {
+      const missing = map.keyProperties.filter((key) => !Object.hasOwn(properties, key));
+      if (missing.length > 0)
+        throw new ConfigError(
+          `${where}: ${missing.map((key) => `"${key}"`).join(", ")} not in the mapped stream`,
+        );
+      return [...map.keyProperties];
+    }
+    const keys: string[] = [];
+    for (const key of message.key_properties) {
+      const computedOver = map.computed.some(([name]) => name === key);
+      if (Object.hasOwn(properties, key) && !computedOver) {
+        keys.push(key);
+        continue;
+      }
+      // A key copied under a new name (`"id2": "id"`, `"id": null`) moves with it.
+      const renamed = map.computed.find(
+        ([, compiled]) => referencedProperty(compiled.expr) === key,
+      );
+      if (renamed !== undefined) keys.push(renamed[0]);
+      else if (computedOver) keys.push(key);
+      else
+        this.#warn(
+          `stream ${message.stream}: the stream map drops key property "${key}"; it is no longer a key (set __key_properties__ to choose the keys)`,
+        );
+    }
+    return keys;
+  }
+}
+
+function mapRecord(
+  record: JsonObject,
+  plan: Plan,
+  scope: { record: JsonObject; config: JsonObject; self: JsonValue; stream: string },
+  where: { stream: string; line?: number },
+): JsonObject {
+  const { map, keep } = plan;
+  const out: JsonObject = {};
+  for (const name in record) {
+    if (map.removed.has(name) || (keep !== undefined ? !keep.has(name) : false)) continue;
+    if (map.elseNull && keep === undefined) continue; // no SCHEMA seen: only what the map names
+    out[name] = record[name] ?? null;
+  }
+  for (const [name, compiled] of map.computed) {
+    out[name] = run(
+      compiled,
+      { ...scope, self: Object.hasOwn(record, name) ? (record[name] ?? null) : null },
+      where,
+    );
+  }
+  return out;
+}
+
+function run(
+  compiled: Compiled,
+  scope: { record: JsonObject; config: JsonObject; self: JsonValue; stream: string },
+  where: { stream: string; line?: number },
+): JsonValue {
+  try {
+    return evaluate(compiled.expr, scope);
+  } catch (cause) {
+    if (!(cause instanceof ExpressionEvalError)) throw cause;
+    throw new InputError(
+      `${compiled.where}: ${cause.message} in ${JSON.stringify(compiled.text)}`,
+      { ...where, cause },
+    );
+  }
+}
+
+function compileStream(stream: string, spec: JsonValue): StreamMap {
+  const base = `stream_maps.${stream}`;
+  if (!isJsonObject(spec))
+    throw new ConfigError(`${base} must be an object of property maps, or null to drop the stream`);
+  if ("__source__" in spec)
+    throw new ConfigError(
+      `${base}.__source__: duplicating a stream is not supported (see the README "Stream maps")`,
+    );
+  let alias: string | undefined;
+  let filter: Compiled | undefined;
+  let keyProperties: readonly string[] | undefined;
+  let elseNull = false;
+  const removed = new Set<string>();
+  const computed: (readonly [string, Compiled])[] = [];
+  for (const [name, value] of Object.entries(spec)) {
+    const where = `${base}.${name}`;
+    switch (name) {
+      case "__alias__":
+        if (typeof value !== "string" || value === "")
+          throw new ConfigError(`${where} must be a stream name`);
+        alias = value;
+        break;
+      case "__filter__":
+        if (typeof value !== "string")
+          throw new ConfigError(`${where} must be an expression (a string)`);
+        filter = compile(value, where);
+        break;
+      case "__key_properties__":
+        if (value === null || value === NULL) keyProperties = [];
+        else if (Array.isArray(value) && value.every((key) => typeof key === "string"))
+          keyProperties = value as string[]; // every item checked
+        else throw new ConfigError(`${where} must be a list of property names, or null`);
+        break;
+      case "__else__":
+        if (value !== null && value !== NULL)
+          throw new ConfigError(`${where} can only be null (keep only named properties)`);
+        elseNull = true;
+        break;
+      default:
+        if (name.startsWith("__") && name.endsWith("__"))
+          throw new ConfigError(
+            `${where}: unknown operation (known: __alias__, __filter__, __key_properties__, __else__)`,
+          );
+        if (value === null || value === NULL) removed.add(name);
+        else if (typeof value === "string") computed.push([name, compile(value, where)]);
+        else
+          throw new ConfigError(
+            `${where} must be an expression (a string) or null to drop the property`,
+          );
+    }
+  }
+  return { alias, filter, keyProperties, elseNull, removed, computed };
+}
+
+function compile(text: string, where: string): Compiled {
+  try {
+    return { text, expr: parseExpression(text), where };
+  } catch (cause) {
+    if (!(cause instanceof ExpressionSyntaxError)) throw cause;
+    // One line (the FATAL line is the last line of a failed run); the column points into the text.
+    throw new ConfigError(`${where}: ${cause.message} of ${JSON.stringify(text)}`, { cause });
+  }
+}
+
+/** Unknown names and functions, found when the SCHEMA says which properties exist. */
+function checkNames(
+  compiled: Compiled,
+  properties: Readonly<Record<string, JsonSchema>>,
+  stream: string,
+): void {
+  const visit = (expr: Expr): void => {
+    switch (expr.kind) {
+      case "name":
+        if (!SPECIAL_NAMES.has(expr.name) && !Object.hasOwn(properties, expr.name))
+          throw new ConfigError(
+            `${compiled.where}: stream ${stream} has no property "${expr.name}" (column ${expr.at} of ${JSON.stringify(compiled.text)}); use record['${expr.name}'] for an optional one`,
+          );
+        return;
+      case "call":
+        if (expr.callee.kind === "name") {
+          if (!Object.hasOwn(FUNCTIONS, expr.callee.name))
+            throw new ConfigError(
+              `${compiled.where}: unknown function ${expr.callee.name}() at column ${expr.at} of ${JSON.stringify(compiled.text)}`,
+            );
+        } else visit(expr.callee);
+        for (const arg of expr.args) visit(arg);
+        return;
+      case "literal":
+        return;
+      case "list":
+        for (const item of expr.items) visit(item);
+        return;
+      case "member":
+        visit(expr.object);
+        return;
+      case "index":
+        visit(expr.object);
+        visit(expr.index);
+        return;
+      case "unary":
+        visit(expr.operand);
+        return;
+      case "binary":
+      case "logical":
+        visit(expr.left);
+        visit(expr.right);
+        return;
+      case "conditional":
+        visit(expr.test);
+        visit(expr.then);
+        visit(expr.otherwise);
+        return;
+    }
+  };
+  visit(compiled.expr);
+}
+
+/** Builds the mapper from config, or undefined when `stream_maps` is unset or empty. */
+export function streamMapperFromConfig(
+  config: object,
+  warn?: (text: string) => void,
+): StreamMapper | undefined {
+  const { stream_maps: maps, stream_map_config: mapConfig } = config as {
+    stream_maps?: unknown;
+    stream_map_config?: unknown;
+  }; // validated config
+  if (!isJsonObject(maps) || Object.keys(maps).length === 0) return undefined;
+  return new StreamMapper(maps, isJsonObject(mapConfig) ? mapConfig : {}, warn);
+}
