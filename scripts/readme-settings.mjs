@@ -1,9 +1,13 @@
-// Regenerates the settings tables in README.md and the plugins' READMEs from each plugin's `--about --format markdown`,
-// between `<!-- settings:NAME -->` and `<!-- /settings:NAME -->`. `--check` fails when stale.
+// Regenerates the generated tables in README.md and the plugins' READMEs, between
+// `<!-- KIND:NAME -->` and `<!-- /KIND:NAME -->` markers:
+// - `settings:NAME`: each plugin's settings, from its `--about --format markdown`;
+// - `streams:tap-secoda`: the tap's stream table, rendered from src/streams.ts
+//   (apps/tap-secoda/dist/readme-tables.js).
+// `--check` changes nothing and fails when a table is stale.
 // Usage: node scripts/readme-settings.mjs [--check]   (after `npm run build`)
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const plugins = {
@@ -11,7 +15,7 @@ const plugins = {
   "target-postgres": "apps/target-postgres/dist/cli.js",
 };
 
-function table(cli) {
+function settingsTable(cli) {
   const markdown = execFileSync(
     process.execPath,
     [`${root}/${cli}`, "--about", "--format", "markdown"],
@@ -23,18 +27,28 @@ function table(cli) {
   return markdown.slice(start).trim();
 }
 
-// The root README holds both tables; each plugin's README holds its own.
+const tapTables = await import(pathToFileURL(`${root}/apps/tap-secoda/dist/readme-tables.js`).href);
+
+/** Marker → generated text. */
+const tables = {
+  ...Object.fromEntries(
+    Object.entries(plugins).map(([name, cli]) => [`settings:${name}`, settingsTable(cli)]),
+  ),
+  "streams:tap-secoda": tapTables.streamTable(),
+};
+
+// The root README holds both settings tables; each plugin's README holds its own (and the tap's
+// its stream table).
 const files = ["README.md", "apps/tap-secoda/README.md", "apps/target-postgres/README.md"];
-const tables = Object.fromEntries(Object.entries(plugins).map(([name, cli]) => [name, table(cli)]));
 const stale = [];
 for (const file of files) {
   const path = `${root}/${file}`;
   const current = readFileSync(path, "utf8");
   let next = current;
   let found = 0;
-  for (const [name, text] of Object.entries(tables)) {
-    const open = `<!-- settings:${name} -->`;
-    const close = `<!-- /settings:${name} -->`;
+  for (const [marker, text] of Object.entries(tables)) {
+    const open = `<!-- ${marker} -->`;
+    const close = `<!-- /${marker} -->`;
     const from = next.indexOf(open);
     const to = next.indexOf(close);
     if (from === -1 || to === -1) continue;
@@ -49,7 +63,7 @@ for (const file of files) {
 }
 if (stale.length > 0) {
   process.stderr.write(
-    `settings tables are stale in ${stale.join(", ")}: run \`node scripts/readme-settings.mjs\`\n`,
+    `generated README tables are stale in ${stale.join(", ")}: run \`node scripts/readme-settings.mjs\`\n`,
   );
   process.exit(1);
 }

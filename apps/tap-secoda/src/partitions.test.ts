@@ -1,3 +1,4 @@
+import { filterMatches } from "@repo/fake-secoda";
 import { describe, expect, it } from "vitest";
 import {
   bisect,
@@ -13,26 +14,9 @@ import { STREAMS } from "./streams.js";
 
 type Row = { readonly [field: string]: string | null };
 
-/** The documented filter grammar (secoda-api.md §2.1), evaluated the plain way. */
+/** The fake's evaluator of the documented filter grammar (secoda-api.md §2.1). */
 function matches(filter: Filter, row: Row): boolean {
-  switch (filter.operator) {
-    case "and":
-      return filter.operands.every((f) => matches(f, row));
-    case "or":
-      return filter.operands.some((f) => matches(f, row));
-    case "not":
-      return !filter.operands.some((f) => matches(f, row));
-    case "exact":
-      return row[filter.field] === filter.value;
-    case "in":
-      return filter.value.includes(row[filter.field] ?? null);
-    case "contains": {
-      const value = row[filter.field];
-      return typeof value === "string" && value.includes(String(filter.value));
-    }
-    case "is_set":
-      return row[filter.field] !== null && row[filter.field] !== undefined;
-  }
+  return filterMatches(filter, row);
 }
 
 const rows: Row[] = Array.from({ length: 200 }, (_, i) => ({

@@ -11,6 +11,7 @@ import {
   selectRecord,
   selectSchema,
 } from "@singerkit/singer";
+import { normaliser } from "./normalise.js";
 import type { StreamDef } from "./stream-def.js";
 
 /** One stream to sync, with what the catalog chose for it. */
@@ -86,10 +87,21 @@ function makePlan(
   return {
     def,
     schema: selectSchema(def.schema, effective),
-    project: projector(def.name, declared, kept, flat, log),
+    project: normalised(
+      normaliser(def.schema, def.renames),
+      projector(def.name, declared, kept, flat, log),
+    ),
     incremental,
     explicitlySelected,
   };
+}
+
+/** Normalise (real-API variants), then project; the row itself when neither changes it. */
+function normalised(
+  normalise: (row: JsonObject) => JsonObject,
+  project: (row: JsonObject) => JsonObject,
+): (row: JsonObject) => JsonObject {
+  return (row) => project(normalise(row));
 }
 
 /**

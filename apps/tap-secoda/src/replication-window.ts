@@ -51,8 +51,13 @@ export class ReplicationWindow {
    * Reads the replication key of every row (undefined when absent or unparseable), tracks the
    * maximum, and checks that a newest-first list is newest first across pages (`previous` is
    * the previous page's last key). If it is not, early stop is off for the rest of the run.
+   * `repeated` rows (already written from an earlier page) are left out of the order check.
    */
-  scan(rows: readonly JsonObject[], previous: string | undefined): (string | undefined)[] {
+  scan(
+    rows: readonly JsonObject[],
+    previous: string | undefined,
+    repeated: (row: JsonObject) => boolean = () => false,
+  ): (string | undefined)[] {
     const field = this.#field;
     if (field === undefined) return [];
     let last = previous;
@@ -61,6 +66,8 @@ export class ReplicationWindow {
       const value = row[field];
       const key = typeof value === "string" ? instantKey(value) : undefined;
       if (key === undefined || typeof value !== "string") return undefined;
+      // A row read before, pushed onto this page by records added in front: not an order break.
+      if (repeated(row)) return key;
       if (this.#newestFirst && this.#orderTrusted && last !== undefined && key > last) {
         this.#orderTrusted = false;
         this.#warn(`Secoda did not return ${field} newest first; reading every page this run`);
@@ -88,6 +95,11 @@ export class ReplicationWindow {
   reachedBookmark(keys: readonly (string | undefined)[]): boolean {
     if (!this.canStopEarly()) return false;
     return keys.some((key) => !this.isDue(key));
+  }
+
+  /** The list is sorted newest first on the replication key, and no page contradicted it. */
+  get ordered(): boolean {
+    return this.#newestFirst && this.#orderTrusted;
   }
 
   /** A newest-first read from a bookmark, order not contradicted: it may stop at any page. */

@@ -100,6 +100,11 @@ export interface StreamDef {
    * endpoints whose list omits fields. A 404 on a detail skips that record with a warning.
    */
   readonly detailPath?: string;
+  /**
+   * Legacy field names the API may still send, mapped to the current ones (`from_entity` →
+   * `from_entity_id`) when the current one is absent (normalise.ts).
+   */
+  readonly renames?: { readonly [legacy: string]: string };
   /** Synced when the catalog does not say otherwise (also: no --catalog). Default true. */
   readonly selectedByDefault?: boolean;
 }

@@ -1,4 +1,28 @@
-import * as schemas from "./schemas/index.js";
+import { auditLogs } from "./schemas/audit-logs.js";
+import { charts } from "./schemas/charts.js";
+import { collections } from "./schemas/collections.js";
+import { columns } from "./schemas/columns.js";
+import { customProperties } from "./schemas/custom-properties.js";
+import { dashboards } from "./schemas/dashboards.js";
+import { databases } from "./schemas/databases.js";
+import { documents } from "./schemas/documents.js";
+import { eventCategories } from "./schemas/event-categories.js";
+import { events } from "./schemas/events.js";
+import { glossaryTerms } from "./schemas/glossary-terms.js";
+import { groups } from "./schemas/groups.js";
+import { incidents } from "./schemas/incidents.js";
+import { integrations } from "./schemas/integrations.js";
+import { lineage } from "./schemas/lineage.js";
+import { monitors } from "./schemas/monitors.js";
+import { queries } from "./schemas/queries.js";
+import { questionReplies } from "./schemas/question-replies.js";
+import { questions } from "./schemas/questions.js";
+import { resources } from "./schemas/resources.js";
+import { schemas } from "./schemas/schemas.js";
+import { tables } from "./schemas/tables.js";
+import { tags } from "./schemas/tags.js";
+import { teams } from "./schemas/teams.js";
+import { users } from "./schemas/users.js";
 import type { Filter, PartitionDimension, Sort, StreamDef } from "./stream-def.js";
 
 // Secoda deprecated the per-type list endpoints (/table/tables, /table/columns, …) in favour of
@@ -18,6 +42,9 @@ const BY_TITLE: PartitionDimension = {
 };
 const BY_ID: PartitionDimension = { field: "id", substrings: [..."0123456789abcdef"] };
 const CATALOG_CAP = { limit: 10_000, partitionBy: [BY_INTEGRATION, BY_TITLE, BY_ID] } as const;
+
+/** The older slim list shape names the parent `parent_id` (secoda-api.md §4.1). */
+const SLIM_LIST = { parent_id: "parent" } as const;
 
 /** Entity types named in secoda-api.md §4.1; others fall into the remainder partition. */
 const ENTITY_TYPES = [
@@ -64,12 +91,14 @@ function catalogOf(type: string) {
     keyProperties: ["id"],
     replicationKey: "updated_at",
     resultCap: CATALOG_CAP,
+    renames: SLIM_LIST,
   } as const;
 }
 
 /**
  * Every Secoda stream the tap can sync, in default sync order (parents first).
- * Adding a stream: one entry here + one schema in ./schemas (+ the fake's route; README list).
+ * Adding a stream: one entry here (and its schema import) + one schema file in ./schemas + one
+ * entry in the fake's kind table; then `node scripts/readme-settings.mjs` (README "Streams").
  * Behaviour comes from fields, never from the stream's name.
  */
 export const STREAMS = [
@@ -78,7 +107,7 @@ export const STREAMS = [
     description: "Connected sources (warehouses, BI tools, dbt, …).",
     path: "/api/v1/integration/integrations",
     list: "paged",
-    schema: schemas.integrations,
+    schema: integrations,
     keyProperties: ["id"],
     replicationKey: "updated_at",
   },
@@ -87,7 +116,8 @@ export const STREAMS = [
     description: "The whole resource catalog, every entity type (split by type past 10,000).",
     path: CATALOG,
     list: "paged",
-    schema: schemas.resources,
+    schema: resources,
+    renames: SLIM_LIST,
     sort: NEWEST_FIRST,
     keyProperties: ["id"],
     replicationKey: "updated_at",
@@ -99,37 +129,37 @@ export const STREAMS = [
   {
     name: "databases",
     description: "Databases (catalog, type database).",
-    schema: schemas.databases,
+    schema: databases,
     ...catalogOf("database"),
   },
   {
     name: "schemas",
     description: "Database schemas (catalog, type schema).",
-    schema: schemas.schemas,
+    schema: schemas,
     ...catalogOf("schema"),
   },
   {
     name: "tables",
     description: "Tables and views (catalog, type table).",
-    schema: schemas.tables,
+    schema: tables,
     ...catalogOf("table"),
   },
   {
     name: "columns",
     description: "Columns (catalog, type column).",
-    schema: schemas.columns,
+    schema: columns,
     ...catalogOf("column"),
   },
   {
     name: "dashboards",
     description: "BI dashboards (catalog, type dashboard).",
-    schema: schemas.dashboards,
+    schema: dashboards,
     ...catalogOf("dashboard"),
   },
   {
     name: "charts",
     description: "BI charts (catalog, type chart).",
-    schema: schemas.charts,
+    schema: charts,
     ...catalogOf("chart"),
   },
   {
@@ -137,26 +167,26 @@ export const STREAMS = [
     description: "Event categories, the parents of events.",
     path: "/api/v1/event/category",
     list: "paged",
-    schema: schemas.eventCategories,
+    schema: eventCategories,
     keyProperties: ["id"],
     replicationKey: "updated_at",
   },
   {
     name: "events",
     description: "Product-analytics events (catalog, type event).",
-    schema: schemas.events,
+    schema: events,
     ...catalogOf("event"),
   },
   {
     name: "queries",
     description: "Extracted and saved SQL queries (catalog, type query).",
-    schema: schemas.queries,
+    schema: queries,
     ...catalogOf("query"),
   },
   {
     name: "glossary_terms",
     description: "Glossary terms (catalog, entity_type glossary).",
-    schema: schemas.glossaryTerms,
+    schema: glossaryTerms,
     ...catalogOf("glossary"),
     filter: { operator: "exact", field: "entity_type", value: "glossary" },
   },
@@ -165,7 +195,7 @@ export const STREAMS = [
     description: "Collections of resources.",
     path: "/api/v1/collection/collections",
     list: "paged",
-    schema: schemas.collections,
+    schema: collections,
     keyProperties: ["id"],
     replicationKey: "updated_at",
   },
@@ -175,7 +205,7 @@ export const STREAMS = [
     path: "/api/v1/document/documents",
     list: "paged",
     detailPath: "/api/v1/document/documents/{id}",
-    schema: schemas.documents,
+    schema: documents,
     keyProperties: ["id"],
     replicationKey: "updated_at",
   },
@@ -184,7 +214,7 @@ export const STREAMS = [
     description: "Q&A questions.",
     path: "/api/v1/question/questions",
     list: "paged",
-    schema: schemas.questions,
+    schema: questions,
     keyProperties: ["id"],
     replicationKey: "updated_at",
   },
@@ -193,7 +223,7 @@ export const STREAMS = [
     description: "Answers to questions (`parent` is the question).",
     path: "/api/v1/question/replies",
     list: "paged",
-    schema: schemas.questionReplies,
+    schema: questionReplies,
     keyProperties: ["id"],
     replicationKey: "updated_at",
   },
@@ -202,7 +232,7 @@ export const STREAMS = [
     description: "Workspace members (no timestamps: full table).",
     path: "/api/v1/user",
     list: "paged",
-    schema: schemas.users,
+    schema: users,
     keyProperties: ["id"],
   },
   {
@@ -210,7 +240,7 @@ export const STREAMS = [
     description: "User groups.",
     path: "/api/v1/auth/group",
     list: "paged",
-    schema: schemas.groups,
+    schema: groups,
     keyProperties: ["id"],
     replicationKey: "updated_at",
   },
@@ -220,7 +250,7 @@ export const STREAMS = [
     path: "/api/v1/auth/teams/",
     list: "paged",
     params: { include_archived: "true" },
-    schema: schemas.teams,
+    schema: teams,
     keyProperties: ["id"],
     replicationKey: "updated_at",
   },
@@ -229,7 +259,7 @@ export const STREAMS = [
     description: "Tags.",
     path: "/api/v1/tag",
     list: "paged",
-    schema: schemas.tags,
+    schema: tags,
     keyProperties: ["id"],
     replicationKey: "updated_at",
   },
@@ -238,7 +268,7 @@ export const STREAMS = [
     description: "Custom property definitions (no timestamps: full table).",
     path: "/api/v1/resource/all_v2/custom_properties/",
     list: "array",
-    schema: schemas.customProperties,
+    schema: customProperties,
     keyProperties: ["id"],
   },
   {
@@ -246,7 +276,8 @@ export const STREAMS = [
     description: "Lineage edges, manual and extracted.",
     path: "/api/v1/lineage/manual/",
     list: "paged",
-    schema: schemas.lineage,
+    schema: lineage,
+    renames: { from_entity: "from_entity_id", to_entity: "to_entity_id" }, // older spec's names
     keyProperties: ["id"],
     replicationKey: "updated_at",
   },
@@ -255,7 +286,7 @@ export const STREAMS = [
     description: "Data-quality monitors.",
     path: "/api/v1/monitor/monitors",
     list: "paged",
-    schema: schemas.monitors,
+    schema: monitors,
     keyProperties: ["id"],
     replicationKey: "updated_at",
   },
@@ -264,7 +295,7 @@ export const STREAMS = [
     description: "Monitor incidents.",
     path: "/api/v1/monitor/incidents",
     list: "paged",
-    schema: schemas.incidents,
+    schema: incidents,
     keyProperties: ["id"],
     replicationKey: "updated_at",
   },
@@ -275,7 +306,7 @@ export const STREAMS = [
     list: "paged",
     sort: NEWEST_FIRST,
     access: "admin",
-    schema: schemas.auditLogs,
+    schema: auditLogs,
     keyProperties: ["id"],
     replicationKey: "updated_at",
   },

@@ -95,6 +95,39 @@ describe("the result cap", () => {
     expect(pagesOf(api.requests, CATALOG)).toEqual([1, 1, 2, 3, 1, 2, 3, 1]); // whole, i1, i2, rest
   });
 
+  it("splits when the pages carry no count but the rows read reach the cap", async () => {
+    const rows = Array.from({ length: 10_050 }, (_, i) => ({
+      id: `t${i}`,
+      entity_type: "table",
+      integration: i % 2 === 0 ? "i1" : "i2",
+      updated_at: at(i % 60),
+    }));
+    const api = memoryApi(
+      { [CATALOG]: rows, [INTEGRATIONS]: integrations },
+      { caps: { [CATALOG]: 10_000 }, pageSize: 2000, uncounted: [CATALOG] },
+    );
+    const run = await runSync(api.fetch, { catalog: catalogSelecting(["tables"]) });
+    expect(run.error).toBeUndefined();
+    expect(recordsOf(run.messages, "tables")).toHaveLength(10_050);
+    expect(new Set(ids(recordsOf(run.messages, "tables"))).size).toBe(10_050);
+  });
+
+  it("splits a count saturated at the cap (exactly 10,000) instead of trusting it", async () => {
+    const rows = Array.from({ length: 10_000 }, (_, i) => ({
+      id: `t${i}`,
+      entity_type: "table",
+      integration: i % 2 === 0 ? "i1" : "i2",
+      updated_at: at(i % 60),
+    }));
+    const api = memoryApi(
+      { [CATALOG]: rows, [INTEGRATIONS]: integrations },
+      { caps: { [CATALOG]: 10_000 }, pageSize: 2000 },
+    );
+    const run = await runSync(api.fetch, { catalog: catalogSelecting(["tables"]) });
+    expect(recordsOf(run.messages, "tables")).toHaveLength(10_000);
+    expect(run.logs.join("\n")).toMatch(/has 10000 results, at or over Secoda's cap of 10000/);
+  });
+
   it("halves by title when one integration is still over the cap", async () => {
     const rows = Array.from({ length: 10_050 }, (_, i) => ({
       id: `t${i}`,

@@ -55,7 +55,7 @@ describe("the catalog's 10,000-result cap", () => {
     expect(new Set(columns).size).toBe(counts.column);
     expect(columns).toHaveLength(counts.column ?? 0);
     expect(run.stderr).toMatch(
-      /stream resources: the query has 16000 results, over Secoda's cap of 10000; reading it as \d+ partitions by type/,
+      /stream resources: the query has 16000 results, at or over Secoda's cap of 10000; reading it as \d+ partitions by type/,
     );
     expect(run.stderr).toMatch(
       /stream resources: type=column has \d+ results, .* partitions by integration_id/,
@@ -71,5 +71,34 @@ describe("the catalog's 10,000-result cap", () => {
     expect(ids(rerun, "columns").length).toBeLessThan(500);
     expect(rerunRequests).toBe(2); // one page per stream
     expect(rerun.stderr).not.toContain("partitions by");
+  });
+});
+
+describe("a count saturated at the cap (the fake's real-API mode)", () => {
+  let fake: FakeSecoda;
+  let run: CliRun;
+
+  beforeAll(async () => {
+    // The catalog never reports more than 10,000: 16,000 resources look like exactly 10,000.
+    fake = await startFakeSecoda({ scale: 16_000, seed: 9, realApi: true });
+    run = await runCli({
+      config: fakeConfig(fake.url, { page_size: 500 }),
+      catalog: catalogSelecting(["resources"]),
+    });
+  }, 120_000);
+  afterAll(() => fake.close());
+
+  it("is treated as over the cap: the query is partitioned and no record is lost", async () => {
+    expect(run.code, run.stderr).toBe(0);
+    const resources = ids(run, "resources");
+    expect(new Set(resources).size).toBe(16_000);
+    expect(resources).toHaveLength(16_000);
+    expect(run.stderr).toMatch(
+      /stream resources: the query has 10000 results, at or over Secoda's cap of 10000; reading it as \d+ partitions by type/,
+    );
+    // type=column is saturated too (about 11,000 columns): split again, by integration.
+    expect(run.stderr).toMatch(
+      /stream resources: type=column has 10000 results, .* by integration_id/,
+    );
   });
 });

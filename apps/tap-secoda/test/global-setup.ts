@@ -8,6 +8,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     /** The shared fake (read-only tests): scale 1000, seed 7, keys test-key / admin-key. */
     fakeSecodaUrl: string;
+    /** The same data in the fake's real-API mode (the documented variants; README "Real-API mode"). */
+    fakeSecodaRealUrl: string;
   }
 }
 
@@ -46,6 +48,11 @@ export default async function setup(project: TestProject) {
     );
   }
   const fake = await startFakeSecoda({ scale: 1000, seed: 7 });
+  const real = await startFakeSecoda({ scale: 1000, seed: 7, realApi: true });
   project.provide("fakeSecodaUrl", fake.url);
-  return () => fake.close();
+  project.provide("fakeSecodaRealUrl", real.url);
+  return async () => {
+    await fake.close();
+    await real.close();
+  };
 }

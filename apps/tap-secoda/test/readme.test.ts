@@ -21,7 +21,7 @@ function cells(markdown: string): string {
 }
 
 describe("README", () => {
-  it("has the stream table of src/streams.ts (regenerate with test/support/readme.ts)", () => {
+  it("has the stream table of src/streams.ts (regenerate: node scripts/readme-settings.mjs)", () => {
     expect(cells(readme)).toContain(cells(streamTable()));
   });
 

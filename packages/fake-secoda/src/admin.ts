@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { type Dataset, type Mutation, MutationError } from "./dataset.js";
 import { type FaultPlan, FaultPlanError, parseFaultPlan } from "./fault-plan.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "./json.js";
-import { isKind } from "./layout.js";
+import { isKind } from "./kinds.js";
 import type { RequestLog } from "./request-log.js";
 
 export interface AdminContext {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Dataset } from "./dataset.js";
 import { parseMicros } from "./ids.js";
-import { CATALOG_KINDS, KINDS, type Kind } from "./layout.js";
+import { CATALOG_KINDS, KINDS, type Kind } from "./kinds.js";
 
 const START = parseMicros("2026-03-01T12:00:00.000000Z") ?? 0;
 const make = (seed = 1, scale = 1000) => new Dataset({ seed, scale, startMicros: START });

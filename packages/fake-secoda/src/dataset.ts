@@ -10,8 +10,8 @@ import {
   KINDS,
   type Kind,
   kindIndex,
-  WORKSPACE_ID_SPACE,
-} from "./layout.js";
+} from "./kinds.js";
+import { WORKSPACE_ID_SPACE } from "./layout.js";
 import { type Ref, refOf, unref } from "./refs.js";
 import type { Added, Revision, World } from "./world.js";
 

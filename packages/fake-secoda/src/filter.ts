@@ -150,3 +150,24 @@ export function compareValues(a: JsonValue, b: JsonValue): number {
   const right = typeof b === "string" ? b : JSON.stringify(b);
   return left < right ? -1 : left > right ? 1 : 0;
 }
+
+/** Catalog filter fields that name another field (`type` is the entity type in §2.1's notices). */
+export const CATALOG_ALIASES: Readonly<Record<string, string>> = {
+  type: "entity_type",
+  parent_id: "parent",
+  integration_id: "integration",
+};
+
+/**
+ * The one evaluator of the filter grammar, for the fake's routes and for other packages' tests
+ * (the tap's in-memory API and partition checks): parses `filter` (JSON text or an already parsed
+ * value), renames aliased fields and tests the row (missing fields are null).
+ */
+export function filterMatches(
+  filter: unknown,
+  row: { readonly [field: string]: JsonValue | undefined },
+  aliases: Readonly<Record<string, string>> = {},
+): boolean {
+  const node = typeof filter === "string" ? parseFilter(filter) : toNode(filter, "filter");
+  return matches(node, (field) => row[aliases[field] ?? field] ?? null);
+}

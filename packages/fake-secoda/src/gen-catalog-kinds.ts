@@ -2,7 +2,8 @@
 import { type Draw, h, SALT } from "./gen-common.js";
 import { formatMicros } from "./ids.js";
 import type { JsonObject } from "./json.js";
-import { type CatalogKind, INTEGRATIONS, integrationIndex } from "./layout.js";
+import type { CatalogKind } from "./kinds.js";
+import { INTEGRATIONS, integrationIndex } from "./layout.js";
 import * as words from "./words.js";
 import type { World } from "./world.js";
 

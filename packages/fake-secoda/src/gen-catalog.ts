@@ -12,35 +12,16 @@ import {
 } from "./gen-common.js";
 import { formatMicros, unit } from "./ids.js";
 import type { JsonObject, JsonValue } from "./json.js";
+import { type CatalogKind, entityType, type Kind } from "./kinds.js";
 import {
-  type CatalogKind,
   childIndices,
   INTEGRATIONS,
   integrationIndex,
-  type Kind,
   PARENT_KIND,
   parentIndex,
 } from "./layout.js";
 import * as words from "./words.js";
 import type { World } from "./world.js";
-
-/** `entity_type` per kind (secoda-api.md §4.1; event categories are `category`, §4.11). */
-export const ENTITY_TYPE: Readonly<Record<CatalogKind, string>> = {
-  database: "database",
-  schema: "schema",
-  table: "table",
-  column: "column",
-  dashboard: "dashboard",
-  chart: "chart",
-  event_category: "category",
-  event: "event",
-  collection: "collection",
-  document: "document",
-  glossary: "glossary",
-  question: "question",
-  question_reply: "question_reply",
-  query: "query",
-};
 
 const CHILD_KIND: Readonly<Partial<Record<CatalogKind, CatalogKind>>> = {
   database: "schema",
@@ -111,7 +92,7 @@ function nativeType(world: World, kind: CatalogKind, k: number): string | null {
     case "question_reply":
       return null;
     default:
-      return ENTITY_TYPE[kind];
+      return entityType(kind);
   }
 }
 
@@ -141,7 +122,7 @@ export function catalogFastField(
     case "id":
       return world.id(kind, k);
     case "entity_type":
-      return ENTITY_TYPE[kind];
+      return entityType(kind);
     case "native_type":
       return nativeType(world, kind, k);
     case "title":
@@ -215,7 +196,7 @@ export function catalogRecord(world: World, kind: CatalogKind, k: number): JsonO
     id: world.id(kind, k),
     created_at: formatMicros(createdUs),
     updated_at: formatMicros(updatedUs),
-    entity_type: ENTITY_TYPE[kind],
+    entity_type: entityType(kind),
     native_type: nativeType(world, kind, k),
     icon: draw.pick(words.ICONS),
     title,

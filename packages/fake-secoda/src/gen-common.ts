@@ -1,5 +1,5 @@
 import { formatMicros, hash4, prng, unit } from "./ids.js";
-import { type Kind, kindIndex } from "./layout.js";
+import { type Kind, kindIndex } from "./kinds.js";
 import type { World } from "./world.js";
 
 const DAY = 86_400_000_000;

@@ -1,15 +1,10 @@
-import { catalogTitle, ENTITY_TYPE } from "./gen-catalog.js";
+import { catalogTitle } from "./gen-catalog.js";
 import { created, createdMicros, Draw, h, SALT, updated } from "./gen-common.js";
 import { userEmail, userName } from "./gen-workspace.js";
 import { formatMicros } from "./ids.js";
 import type { JsonObject } from "./json.js";
-import {
-  type CatalogKind,
-  INTEGRATIONS,
-  integrationIndex,
-  type Kind,
-  MEASUREMENT_ID_SPACE,
-} from "./layout.js";
+import { type CatalogKind, entityType, type Kind } from "./kinds.js";
+import { INTEGRATIONS, integrationIndex, MEASUREMENT_ID_SPACE } from "./layout.js";
 import { type Ref, refOf, unref } from "./refs.js";
 import type { World } from "./world.js";
 
@@ -122,7 +117,7 @@ export function monitorRecord(world: World, k: number): JsonObject {
       target: {
         icon: null,
         label,
-        entity_type: ENTITY_TYPE[targetKind],
+        entity_type: entityType(targetKind),
         integration: world.id("integration", integration),
         integration_type: INTEGRATIONS[integration]?.type ?? null,
       },
@@ -205,13 +200,13 @@ export function auditLogRecord(world: World, k: number): JsonObject {
       name: `${first} ${last}`,
     },
     resource_id: world.id(subject.kind, subject.k),
-    resource_type: ENTITY_TYPE[subjectKind],
+    resource_type: entityType(subjectKind),
     resource_metadata: {
       id: world.id(subject.kind, subject.k),
       title,
       name: title,
       icon: null,
-      type: ENTITY_TYPE[subjectKind],
+      type: entityType(subjectKind),
       integration_id: integration === undefined ? null : world.id("integration", integration),
     },
     related_resource_ids: [],

@@ -1,64 +1,19 @@
 import { catalogFastField, catalogRecord } from "./gen-catalog.js";
-import { created, createdMicros, updated, updatedMicros } from "./gen-common.js";
-import {
-  auditLogRecord,
-  incidentRecord,
-  integrationTypeOf,
-  lineageEnds,
-  lineageRecord,
-  monitorRecord,
-  opsDependencies,
-} from "./gen-ops.js";
-import {
-  ARCHIVED_TEAM,
-  customPropertyRecord,
-  groupRecord,
-  hasJoinedTeam,
-  integrationRecord,
-  tagRecord,
-  teamRecord,
-  userRecord,
-} from "./gen-workspace.js";
+import { createdMicros, updatedMicros } from "./gen-common.js";
+import { opsDependencies } from "./gen-ops.js";
 import type { JsonObject, JsonValue } from "./json.js";
-import { isCatalogKind, type Kind, PARENT_KIND, parentIndex } from "./layout.js";
-import { type Ref, refOf, unref } from "./refs.js";
+import { generatedTimestamp, isCatalogKind, type Kind, workspaceSpec } from "./kinds.js";
+import { PARENT_KIND, parentIndex } from "./layout.js";
+import { type Ref, refOf } from "./refs.js";
 import type { World } from "./world.js";
 
 /** Builds record k of a kind. Pure: same world state, same record. */
 export function recordOf(world: World, kind: Kind, k: number): JsonObject {
   if (isCatalogKind(kind)) return catalogRecord(world, kind, k);
-  switch (kind) {
-    case "integration":
-      return integrationRecord(world, k);
-    case "user":
-      return userRecord(world, k);
-    case "group":
-      return groupRecord(world, k);
-    case "team":
-      return teamRecord(world, k);
-    case "tag":
-      return tagRecord(world, k);
-    case "custom_property":
-      return customPropertyRecord(world, k);
-    case "lineage":
-      return lineageRecord(world, k);
-    case "monitor":
-      return monitorRecord(world, k);
-    case "incident":
-      return incidentRecord(world, k);
-    case "audit_log":
-      return auditLogRecord(world, k);
-  }
+  const spec = workspaceSpec(kind);
+  if (spec === undefined) throw new Error(`kind ${kind} has no generator`); // catalog kinds returned above
+  return spec.record(world, k);
 }
-
-const HAS_TIMESTAMPS = new Set<Kind>([
-  "integration",
-  "group",
-  "team",
-  "tag",
-  "monitor",
-  "incident",
-]);
 
 /**
  * A field computable without building the whole record, or a virtual field used by query
@@ -72,25 +27,12 @@ export function fastField(
 ): JsonValue | undefined {
   if (isCatalogKind(kind)) return catalogFastField(world, kind, k, field);
   if (field === "id") return world.id(kind, k);
-  if (HAS_TIMESTAMPS.has(kind) && field === "created_at") return created(world, kind, k);
-  if (HAS_TIMESTAMPS.has(kind) && field === "updated_at") return updated(world, kind, k);
-  if (kind === "audit_log" && field === "created_at") return created(world, kind, k);
-  if (kind === "team" && field === "joined") return hasJoinedTeam(k);
-  if (kind === "team" && field === "writable") return hasJoinedTeam(k) && k !== ARCHIVED_TEAM;
-  if (kind === "lineage") return lineageField(world, k, field);
-  return undefined;
-}
-
-function lineageField(world: World, k: number, field: string): JsonValue | undefined {
-  const [from, to] = lineageEnds(world, k);
-  const id = (ref: Ref) => {
-    const { kind, k: index } = unref(ref);
-    return world.id(kind, index);
-  };
-  if (field === "from_entity_id") return id(from);
-  if (field === "to_entity_id") return id(to);
-  if (field === "integration_type") return integrationTypeOf(world, from);
-  return undefined;
+  const spec = workspaceSpec(kind);
+  if (spec?.timestamps === true) {
+    const timestamp = generatedTimestamp(world, kind, k, field);
+    if (timestamp !== undefined) return timestamp;
+  }
+  return spec?.fastField?.(world, k, field);
 }
 
 /** `created_at` / `updated_at` in microseconds, for kinds whose timestamps are generated. */
@@ -100,7 +42,7 @@ export function timestampMicros(
   k: number,
   field: string,
 ): number | undefined {
-  const generated = isCatalogKind(kind) || HAS_TIMESTAMPS.has(kind) || kind === "audit_log";
+  const generated = isCatalogKind(kind) || workspaceSpec(kind)?.timestamps === true;
   if (!generated) return undefined;
   if (field === "created_at") return createdMicros(world, kind, k);
   if (field === "updated_at") return updatedMicros(world, kind, k);

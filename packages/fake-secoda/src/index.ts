@@ -9,18 +9,27 @@ export type {
   RateLimitFault,
 } from "./fault-plan.js";
 export { FaultPlanError, parseFaultPlan } from "./fault-plan.js";
+export {
+  CATALOG_ALIASES,
+  type FilterNode,
+  filterMatches,
+  parseFilter,
+  QueryError,
+} from "./filter.js";
 export type { JsonObject, JsonValue } from "./json.js";
 export {
   CATALOG_KINDS,
   type CatalogKind,
   countsFor,
+  KIND_SPECS,
   KINDS,
   type Kind,
-  MIN_SCALE,
-} from "./layout.js";
+  type KindSpec,
+} from "./kinds.js";
+export { MIN_SCALE } from "./layout.js";
 export type { ListShape } from "./paging.js";
 export type { RecordedRequest, RequestCounters } from "./request-log.js";
-export { CATALOG_CAP, ROUTES, type Route } from "./routes.js";
+export { CATALOG_CAP, matchRoute, ROUTES, type Route, type RouteMatch } from "./routes.js";
 export {
   DEFAULT_START_TIME,
   type FakeSecoda,

@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  CATALOG_KINDS,
-  childIndices,
-  countsFor,
-  type Kind,
-  PARENT_KIND,
-  parentIndex,
-} from "./layout.js";
+import { CATALOG_KINDS, countsFor, type Kind } from "./kinds.js";
+import { childIndices, PARENT_KIND, parentIndex } from "./layout.js";
 
 describe("countsFor", () => {
   it.each([100, 1000, 12_345, 1_000_000])(

@@ -54,17 +54,31 @@ export interface Page {
   readonly requestUrl: URL;
 }
 
+/** Deviations the real API's documented samples show (real-API mode). */
+export interface PagingVariants {
+  /** `links.next` on this path (same host, only `page`), as the docs' samples print it. */
+  readonly nextPath?: string;
+  /** `"None"` instead of null in `links.previous` and `meta.previous_page`. */
+  readonly noneStrings?: boolean;
+}
+
 /** Wraps one page of results in the endpoint's list shape. */
 export function wrapPage(
   shape: Exclude<ListShape, "array">,
   page: Page,
   extra: JsonObject = {},
+  variants: PagingVariants = {},
 ): JsonValue {
   const previousPage = page.page > 1 ? page.page - 1 : null;
   const nextPage = page.page < page.totalPages ? page.page + 1 : null;
   const link = (n: number | null) => (n === null ? null : pageUrl(page.requestUrl, n));
-  const links = { next: link(nextPage), previous: link(previousPage) };
-  const meta = { page: page.page, previous_page: previousPage, next_page: nextPage };
+  const nextLink = (n: number | null) => {
+    if (n === null || variants.nextPath === undefined) return link(n);
+    return new URL(`${variants.nextPath}?page=${n}`, page.requestUrl).href;
+  };
+  const none = variants.noneStrings === true ? "None" : null;
+  const links = { next: nextLink(nextPage), previous: link(previousPage) ?? none };
+  const meta = { page: page.page, previous_page: previousPage ?? none, next_page: nextPage };
   const results = [...page.results];
   switch (shape) {
     case "w1":

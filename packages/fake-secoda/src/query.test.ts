@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Dataset } from "./dataset.js";
 import { parseFilter } from "./filter.js";
-import { CATALOG_KINDS } from "./layout.js";
+import { CATALOG_KINDS } from "./kinds.js";
 import { pruneKinds, QueryEngine } from "./query.js";
 import { unref } from "./refs.js";
 

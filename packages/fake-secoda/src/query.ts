@@ -1,9 +1,8 @@
 import type { Dataset } from "./dataset.js";
 import { compareValues, type FilterNode, matches, type SortKey } from "./filter.js";
-import { ENTITY_TYPE } from "./gen-catalog.js";
 import { fastField } from "./generate.js";
 import type { JsonObject, JsonValue } from "./json.js";
-import { isCatalogKind, type Kind } from "./layout.js";
+import { entityType, isCatalogKind, type Kind } from "./kinds.js";
 import { type Ref, refOf, unref } from "./refs.js";
 
 /** What a list endpoint asks of the data: which kinds, which rows, in which order. */
@@ -43,7 +42,7 @@ export function pruneKinds(kinds: readonly Kind[], node: FilterNode | undefined)
     return kinds;
   }
   const wanted: readonly JsonValue[] = Array.isArray(node.value) ? node.value : [node.value];
-  return kinds.filter((kind) => isCatalogKind(kind) && wanted.includes(ENTITY_TYPE[kind]));
+  return kinds.filter((kind) => isCatalogKind(kind) && wanted.includes(entityType(kind)));
 }
 
 function scan(dataset: Dataset, query: ListQuery): Ref[] {

@@ -1,4 +1,4 @@
-import { KINDS, type Kind, kindIndex } from "./layout.js";
+import { KINDS, type Kind, kindIndex } from "./kinds.js";
 
 /** A record reference packed into one number: kind index × 2³² + record index. */
 export type Ref = number;

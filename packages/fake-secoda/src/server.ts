@@ -37,6 +37,13 @@ export interface FakeSecodaOptions {
   readonly requestLogLimit?: number;
   /** Called after every API request (the CLI logs with it). */
   readonly onRequest?: (request: RecordedRequest) => void;
+  /**
+   * Serve what Secoda's docs show rather than the tidy default (README "Real-API mode"): the
+   * catalog's `count` saturated at its 10,000 cap and its `sort` ignored (default order),
+   * `links.next` on the docs' wrong path
+   * (`/resource/all/?page=N`), `"None"` strings in `links.previous` and `meta.previous_page`.
+   */
+  readonly realApi?: boolean;
 }
 
 export interface FakeSecoda {
@@ -87,6 +94,7 @@ export async function startFakeSecoda(options: FakeSecodaOptions = {}): Promise<
     dataset,
     queries: new QueryEngine(dataset),
     pageSizes: { defaultSize: options.pageSize ?? 50, maxSize: options.maxPageSize ?? 1000 },
+    realApi: options.realApi ?? false,
     keys: { apiKey: options.apiKey ?? "test-key", adminKey: options.adminKey ?? "admin-key" },
     log,
     faults: () => injector,

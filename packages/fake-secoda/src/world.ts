@@ -1,4 +1,4 @@
-import type { Counts, Kind } from "./layout.js";
+import type { Counts, Kind } from "./kinds.js";
 
 /** A change applied to a base record by an update mutation. */
 export interface Revision {

@@ -8,7 +8,8 @@ export const uuidOrNull = {
   type: ["string", "null"],
   format: "uuid",
 } as const satisfies JsonSchema;
-export const uuidList = { type: "array", items: uuid } as const satisfies JsonSchema;
+/** Lists may come as null (secoda-api.md: "arrays that may be null"). */
+export const uuidList = { type: ["array", "null"], items: uuid } as const satisfies JsonSchema;
 export const dateTime = { type: "string", format: "date-time" } as const satisfies JsonSchema;
 export const dateTimeOrNull = {
   type: ["string", "null"],
@@ -16,14 +17,14 @@ export const dateTimeOrNull = {
 } as const satisfies JsonSchema;
 export const string = { type: "string" } as const satisfies JsonSchema;
 export const stringOrNull = { type: ["string", "null"] } as const satisfies JsonSchema;
-export const stringList = { type: "array", items: string } as const satisfies JsonSchema;
+export const stringList = { type: ["array", "null"], items: string } as const satisfies JsonSchema;
 export const boolean = { type: "boolean" } as const satisfies JsonSchema;
 export const integer = { type: "integer" } as const satisfies JsonSchema;
 export const integerOrNull = { type: ["integer", "null"] } as const satisfies JsonSchema;
 export const numberOrNull = { type: ["number", "null"] } as const satisfies JsonSchema;
 /** A free-form JSON object whose keys Secoda does not fix (search_metadata, viewers_delta, …). */
 export const freeObject = {
-  type: "object",
+  type: ["object", "null"],
   additionalProperties: true,
 } as const satisfies JsonSchema;
 
@@ -107,7 +108,8 @@ export const resourceBase = {
   search_metadata: freeObject,
   display_metadata: freeObject,
   viewers_delta: freeObject,
-  current_user_permissions: string,
+  /** A string, or an object in some responses: written as its JSON text then (normalise.ts). */
+  current_user_permissions: stringOrNull,
 } as const satisfies { [name: string]: JsonSchema };
 
 /** Table-only catalog fields. */

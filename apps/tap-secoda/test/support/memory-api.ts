@@ -1,35 +1,10 @@
-import type { JsonObject, JsonValue } from "@singerkit/singer";
+import { CATALOG_ALIASES, filterMatches } from "@repo/fake-secoda";
+import type { JsonObject } from "@singerkit/singer";
 import type { FetchLike } from "../../src/client.js";
-import type { Filter } from "../../src/stream-def.js";
 
-/** Catalog filter field aliases, as documented (secoda-api.md §2.1). */
-const ALIASES: { [field: string]: string } = {
-  type: "entity_type",
-  integration_id: "integration",
-  parent_id: "parent",
-};
-
-/** The documented filter grammar, evaluated the plain way. */
-export function matches(filter: Filter, row: JsonObject): boolean {
-  const get = (field: string): JsonValue => row[ALIASES[field] ?? field] ?? null;
-  switch (filter.operator) {
-    case "and":
-      return filter.operands.every((f) => matches(f, row));
-    case "or":
-      return filter.operands.some((f) => matches(f, row));
-    case "not":
-      return !filter.operands.some((f) => matches(f, row));
-    case "exact":
-      return get(filter.field) === filter.value;
-    case "in":
-      return filter.value.includes(get(filter.field));
-    case "contains": {
-      const value = get(filter.field);
-      return typeof value === "string" && value.includes(String(filter.value));
-    }
-    case "is_set":
-      return get(filter.field) !== null;
-  }
+/** The fake's own evaluator of the filter grammar, with the catalog's field aliases. */
+function matches(filter: string, row: JsonObject): boolean {
+  return filterMatches(filter, row, CATALOG_ALIASES);
 }
 
 export interface MemoryApiOptions {
@@ -42,6 +17,8 @@ export interface MemoryApiOptions {
   readonly unsorted?: readonly string[];
   /** Paths served as a bare array. */
   readonly arrays?: readonly string[];
+  /** Paths whose pages carry no `count` (nor `total_pages`). */
+  readonly uncounted?: readonly string[];
 }
 
 /**
@@ -61,7 +38,7 @@ export function memoryApi(data: { [path: string]: JsonObject[] }, options: Memor
     if (options.arrays?.includes(path)) return reply(list);
     let rows = list;
     const filter = url.searchParams.get("filter");
-    if (filter !== null) rows = rows.filter((row) => matches(JSON.parse(filter) as Filter, row));
+    if (filter !== null) rows = rows.filter((row) => matches(filter, row));
     const sort = url.searchParams.get("sort");
     if (sort !== null && !options.unsorted?.includes(path)) {
       const { field, order } = JSON.parse(sort) as { field: string; order: string };
@@ -78,8 +55,7 @@ export function memoryApi(data: { [path: string]: JsonObject[] }, options: Memor
     return reply({
       links: { next: page < pages ? next.href : null, previous: null },
       meta: { page, next_page: page < pages ? page + 1 : null, previous_page: null },
-      count,
-      total_pages: pages,
+      ...(options.uncounted?.includes(path) ? {} : { count, total_pages: pages }),
       results: rows.slice((page - 1) * size, page * size),
     });
   };

@@ -1,0 +1,134 @@
+import { type FakeSecoda, type Mutation, startFakeSecoda } from "@repo/fake-secoda";
+import type { JsonObject, SingerMessage } from "@singerkit/singer";
+import { afterEach, describe, expect, it } from "vitest";
+import { catalogSelecting } from "./support/catalog.js";
+import { type CliRun, fakeConfig, runCli } from "./support/cli.js";
+
+// Paging drift (decisions-tap.md "Paging drift"): records deleted while a page-numbered list is
+// read shift the later pages left, so a record can slide onto a page already read. The fake's
+// onRequest hook changes the workspace between two catalog requests (no wall clock involved).
+
+const CATALOG = "/api/v1/resource/catalog";
+
+function ids(run: CliRun, stream: string): Set<string> {
+  return new Set(
+    run.messages.flatMap((m) =>
+      m.type === "RECORD" && m.stream === stream ? [String(m.record.id)] : [],
+    ),
+  );
+}
+
+function lastState(messages: readonly SingerMessage[]): JsonObject {
+  const state = messages.findLast((m) => m.type === "STATE");
+  if (state?.type !== "STATE") throw new Error("no STATE");
+  return state.value;
+}
+
+/** Every live catalog record and its updated_at, read from the fake in a few big pages. */
+async function liveCatalog(fake: FakeSecoda): Promise<Map<string, string>> {
+  const live = new Map<string, string>();
+  for (let page = 1; ; page += 1) {
+    const response = await fetch(`${fake.url}${CATALOG}?page_size=1000&page=${page}`, {
+      headers: { authorization: "Bearer admin-key" },
+    });
+    const body = (await response.json()) as {
+      results: { id: string; updated_at: string }[];
+      links: { next: string | null };
+    };
+    for (const row of body.results) live.set(row.id, row.updated_at);
+    if (body.links.next === null) return live;
+  }
+}
+
+/** Starts a fake that applies `mutations` right after its `at`-th catalog request. */
+async function driftingFake(seed: number, at: number, mutations: readonly Mutation[]) {
+  let catalogRequests = 0;
+  const holder: { fake?: FakeSecoda } = {};
+  const fake = await startFakeSecoda({
+    scale: 5_000,
+    seed,
+    onRequest: (request) => {
+      if (!request.path.startsWith(CATALOG)) return;
+      catalogRequests += 1;
+      if (catalogRequests === at) for (const mutation of mutations) holder.fake?.mutate(mutation);
+    },
+  });
+  holder.fake = fake;
+  return { fake, armed: () => catalogRequests >= at };
+}
+
+const DELETE_AND_ADD: readonly Mutation[] = [
+  { op: "delete", kind: "catalog", share: 0.02 },
+  { op: "add", kind: "table", count: 20 },
+];
+
+describe("records only added during a sync of a newest-first list", () => {
+  let fake: FakeSecoda | undefined;
+  afterEach(() => fake?.close());
+
+  it("cannot hide any record: no second pass, and the bookmark moves", async () => {
+    const drifting = await driftingFake(4, 20, [{ op: "add", kind: "table", count: 20 }]);
+    fake = drifting.fake;
+    const run = await runCli({
+      config: fakeConfig(fake.url),
+      catalog: catalogSelecting(["resources"]),
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(drifting.armed()).toBe(true);
+    expect(run.stderr).not.toMatch(/changed while it was read/);
+    const bookmark = (lastState(run.messages).bookmarks as JsonObject).resources as JsonObject;
+    expect(bookmark.replication_key_value).toMatch(/^\d{4}-/);
+    const emitted = ids(run, "resources");
+    const missing = [...(await liveCatalog(fake)).keys()].filter((id) => !emitted.has(id));
+    // The 20 added while the read was past page 1 are newer than the bookmark: next run's.
+    expect(missing.length).toBeLessThanOrEqual(20);
+  }, 120_000);
+});
+
+describe.each([1, 2, 3])("records deleted and added during a sync (seed %i)", (seed) => {
+  let fake: FakeSecoda | undefined;
+  afterEach(() => fake?.close());
+
+  it("full sync: every record live at the end is emitted, and the tap says it read again", async () => {
+    const drifting = await driftingFake(seed, 20, DELETE_AND_ADD);
+    fake = drifting.fake;
+    const run = await runCli({
+      config: fakeConfig(fake.url),
+      catalog: catalogSelecting(["resources"]),
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(drifting.armed()).toBe(true);
+    const emitted = ids(run, "resources");
+    const missing = [...(await liveCatalog(fake)).keys()].filter((id) => !emitted.has(id));
+    expect(missing).toEqual([]);
+    expect(run.stderr).toMatch(/stream resources: the list changed while it was read/);
+    const records = run.messages.filter((m) => m.type === "RECORD");
+    expect(records).toHaveLength(emitted.size); // de-duplicated across passes
+  }, 120_000);
+
+  it("incremental sync: every record changed since the bookmark and live at the end is emitted", async () => {
+    const drifting = await driftingFake(seed, 1_000_000, []);
+    fake = drifting.fake;
+    const catalog = catalogSelecting(["resources"]);
+    const first = await runCli({ config: fakeConfig(fake.url), catalog });
+    expect(first.code, first.stderr).toBe(0);
+    const state = lastState(first.messages);
+    fake.advanceClock(60);
+    fake.mutate({ op: "update", kind: "catalog", share: 0.3 }); // 30 pages of changes to read
+    const since = fake.now();
+    await fake.close();
+    // Same data, same clock: a second fake that deletes 2% on its 5th catalog request.
+    const second = await driftingFake(seed, 5, DELETE_AND_ADD);
+    fake = second.fake;
+    second.fake.advanceClock(60);
+    const changed = second.fake.mutate({ op: "update", kind: "catalog", share: 0.3 });
+    expect(second.fake.now()).toBe(since);
+    const run = await runCli({ config: fakeConfig(fake.url), catalog, state });
+    expect(run.code, run.stderr).toBe(0);
+    expect(second.armed()).toBe(true);
+    const emitted = ids(run, "resources");
+    const live = await liveCatalog(fake);
+    const missing = changed.ids.filter((id) => live.has(id) && !emitted.has(id));
+    expect(missing).toEqual([]);
+  }, 120_000);
+});
