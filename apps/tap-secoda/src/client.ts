@@ -1,13 +1,15 @@
 import {
+  type Clock,
   isJsonObject,
   type JsonObject,
   type Logger,
   MetricCounter,
   SourceError,
+  systemClock,
 } from "@singerkit/singer";
 import { Semaphore } from "./limit.js";
 import { ListCursor } from "./list-cursor.js";
-import { type Clock, Pacer, systemClock } from "./pacer.js";
+import { Pacer } from "./pacer.js";
 import { listItemTexts } from "./raw-json.js";
 import {
   asSourceError,

@@ -1,5 +1,6 @@
 import {
   type Catalog,
+  type Clock,
   catalogEntry,
   type JsonObject,
   MetricCounter,
@@ -11,7 +12,6 @@ import {
 } from "@singerkit/singer";
 import { type FetchLike, SecodaClient } from "./client.js";
 import { apiRoot, SETTINGS, type TapConfig } from "./config.js";
-import type { Clock } from "./pacer.js";
 import { planStreams, type StreamPlan } from "./plan.js";
 import { StateTracker } from "./state.js";
 import { STREAM_DEFS } from "./streams.js";

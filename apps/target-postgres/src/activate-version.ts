@@ -1,7 +1,13 @@
-import type { DbSession } from "./db.js";
+import type { ActivateVersionMessage, Logger } from "@singerkit/singer";
+import type { Batcher } from "./batcher.js";
+import type { CommitQueue } from "./commit-queue.js";
+import type { Db, DbSession } from "./db.js";
 import { quoteIdent } from "./identifiers.js";
-import { stagingTable } from "./merge.js";
+import type { Loader } from "./loader.js";
 import { DELETED_AT, TABLE_VERSION } from "./record-metadata.js";
+import type { RecordPreparation } from "./record-prep.js";
+import type { SchemaChanges } from "./schema-changes.js";
+import type { StreamRegistry } from "./stream-registry.js";
 
 /**
  * ACTIVATE_VERSION: rows of an older table version (or of none: NULL) leave the table.
@@ -20,27 +26,6 @@ export async function retireOldVersions(
     ? `WITH d AS (DELETE FROM ${table} WHERE ${older} RETURNING 1) SELECT count(*)::int AS n FROM d`
     : `WITH d AS (UPDATE ${table} SET ${quoteIdent(DELETED_AT)} = now() WHERE ${older} AND ${quoteIdent(DELETED_AT)} IS NULL RETURNING 1) SELECT count(*)::int AS n FROM d`;
   const [row] = await tx.query<{ n: number }>(sql, [version]);
-  return row?.n ?? 0;
-}
-
-/**
- * `hard_delete` with LOG_BASED deletes: rows of the batch just merged whose `_sdc_deleted_at`
- * is set are deleted (only those keys: the staging table, so no scan of the whole table).
- * Keyless streams: every marked row of the table.
- */
-export async function deleteMarkedRows(
-  tx: DbSession,
-  table: string,
-  primaryKey: readonly string[],
-): Promise<number> {
-  const marked = `${quoteIdent(DELETED_AT)} IS NOT NULL`;
-  const sql =
-    primaryKey.length === 0
-      ? `WITH d AS (DELETE FROM ${table} WHERE ${marked} RETURNING 1) SELECT count(*)::int AS n FROM d`
-      : `WITH d AS (DELETE FROM ${table} AS t USING ${stagingTable()} AS s WHERE ${primaryKey
-          .map((k) => `t.${quoteIdent(k)} = s.${quoteIdent(k)}`)
-          .join(" AND ")} AND s.${marked} RETURNING 1) SELECT count(*)::int AS n FROM d`;
-  const [row] = await tx.query<{ n: number }>(sql, []);
   return row?.n ?? 0;
 }
 
@@ -74,5 +59,98 @@ export class VersionTracker {
     const out = [...this.#deferred];
     this.#deferred.clear();
     return out;
+  }
+}
+
+export interface ActivationOptions {
+  readonly enabled: boolean;
+  readonly hardDelete: boolean;
+  /** load_method overwrite: the swap at the end replaces every row anyway. */
+  readonly overwrite: boolean;
+}
+
+/**
+ * ACTIVATE_VERSION: the stream's buffered rows are committed first, then older versions are
+ * retired in their own transaction, so a STATE that follows the message is written only after
+ * both. Opening messages are deferred (VersionTracker) and retired at the end of a successful run.
+ * Unknown stream or disabled: a warning, once per stream.
+ */
+export class VersionActivation {
+  readonly #options: ActivationOptions;
+  readonly #db: Db;
+  readonly #log: Logger;
+  readonly #streams: StreamRegistry;
+  readonly #prep: RecordPreparation;
+  readonly #schemas: SchemaChanges;
+  readonly #batcher: Batcher;
+  readonly #queue: CommitQueue;
+  readonly #deleted: (stream: string, rows: number) => void;
+  readonly #warned = new Set<string>();
+
+  constructor(
+    options: ActivationOptions,
+    collaborators: {
+      readonly db: Db;
+      readonly log: Logger;
+      readonly streams: StreamRegistry;
+      readonly prep: RecordPreparation;
+      readonly schemas: SchemaChanges;
+      readonly batcher: Batcher;
+      readonly queue: CommitQueue;
+      /** Told of the rows each retirement deleted or marked (load history). */
+      readonly deleted: (stream: string, rows: number) => void;
+    },
+  ) {
+    this.#options = options;
+    this.#db = collaborators.db;
+    this.#log = collaborators.log;
+    this.#streams = collaborators.streams;
+    this.#prep = collaborators.prep;
+    this.#schemas = collaborators.schemas;
+    this.#batcher = collaborators.batcher;
+    this.#queue = collaborators.queue;
+    this.#deleted = collaborators.deleted;
+  }
+
+  async activate(message: ActivateVersionMessage, line: number): Promise<void> {
+    const loader = this.#streams.get(message.stream);
+    if (!this.#options.enabled || loader === undefined) {
+      if (this.#warned.has(message.stream)) return;
+      this.#warned.add(message.stream);
+      this.#log.warn(
+        `line ${line}, stream ${message.stream}: ACTIVATE_VERSION ${loader === undefined ? "for a stream without SCHEMA" : "ignored (process_activate_version_messages is false)"}; no rows are deleted`,
+      );
+      return;
+    }
+    if (this.#options.overwrite) return;
+    const schema = this.#prep.markVersioned(message.stream);
+    if (schema !== undefined) await this.#schemas.evolve(schema, line);
+    if (this.#prep.versions.activate(message.stream, message.version))
+      await this.#retire(loader, message.version);
+    else
+      this.#log.info(
+        `stream ${loader.stream}: ACTIVATE_VERSION ${message.version} opens a new version; older rows are retired once it is activated after its records (or at the end of the run)`,
+      );
+  }
+
+  /** End of a successful run: the deferred (opening) messages retire older rows now. */
+  async finish(): Promise<void> {
+    for (const [stream, version] of this.#prep.versions.takeDeferred()) {
+      const loader = this.#streams.get(stream);
+      if (loader !== undefined) await this.#retire(loader, version);
+    }
+  }
+
+  async #retire(loader: Loader, version: number): Promise<void> {
+    await this.#batcher.flush([loader]);
+    await this.#queue.settle();
+    const hard = this.#options.hardDelete;
+    const retired = await this.#db.transaction((tx) =>
+      retireOldVersions(tx, loader.into, version, hard),
+    );
+    this.#deleted(loader.stream, retired);
+    this.#log.info(
+      `stream ${loader.stream}: ACTIVATE_VERSION ${version}: ${retired} rows of older versions ${hard ? "deleted" : "marked in _sdc_deleted_at"}`,
+    );
   }
 }

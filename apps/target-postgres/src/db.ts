@@ -4,19 +4,19 @@ import { LoadError, type Logger } from "@singerkit/singer";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { ConnectionSettings } from "./config.js";
+import { type PgSsl, withoutSslParams } from "./ssl.js";
 import {
   describeTlsFailure,
   fallbackPool,
-  type PgSsl,
   type PoolLike,
   serverAddress,
   sslAttempts,
-  withoutSslParams,
-} from "./ssl.js";
+} from "./ssl-connect.js";
 
 /**
- * The narrow port the loader talks to: plain queries, COPY of already-encoded rows, and
- * transactions. pg types stay in this file; a PGlite adapter can implement the same interface.
+ * The narrow port the target talks to: plain queries, COPY of already-encoded rows, and
+ * transactions. pg types stay in this file; pglite-db.ts implements the same port for the
+ * embedded database.
  * Every transaction runs with TimeZone UTC, so a date-time without a zone is read as UTC.
  */
 export type Row = Record<string, unknown>;

@@ -133,12 +133,7 @@ export function planTable(existing: TableState | undefined, wanted: WantedTable)
       continue;
     }
     const type = joinTypes(current.type, column.type);
-    if (type !== current.type) {
-      const quoted = quoteIdent(column.name);
-      statements.push(
-        `ALTER TABLE ${table} ALTER COLUMN ${quoted} TYPE ${type} USING ${widenUsing(quoted, type)}`,
-      );
-    }
+    if (type !== current.type) statements.push(alterColumnTypeSql(table, column.name, type));
     if (current.original === undefined) added.push(column);
   }
   statements.push(...comments(added));
@@ -158,6 +153,15 @@ export function planTable(existing: TableState | undefined, wanted: WantedTable)
       );
   }
   return { statements, rekey };
+}
+
+/**
+ * The one way a column's type changes, for a SCHEMA that widens it (planTable) and for values
+ * that do not fit (batch-load.ts): in place, `USING` a lossless cast (type-mapping.ts).
+ */
+export function alterColumnTypeSql(table: string, column: string, type: string): string {
+  const quoted = quoteIdent(column);
+  return `ALTER TABLE ${table} ALTER COLUMN ${quoted} TYPE ${type} USING ${widenUsing(quoted, type)}`;
 }
 
 /** The type a column will have once `plan` ran: the join of what exists and what is wanted. */

@@ -2,7 +2,7 @@ import { InputError, type JsonObject, type SingerError } from "@singerkit/singer
 import type { Db } from "./db.js";
 import { ensureSchema } from "./ddl.js";
 import { qualified } from "./identifiers.js";
-import { NestedTooDeeplyError } from "./loader.js";
+import { NestedTooDeeplyError } from "./record-encoder.js";
 
 export const REJECTED_TABLE = "_sdc_rejected";
 

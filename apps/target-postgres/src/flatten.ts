@@ -1,4 +1,4 @@
-import type { JsonSchema, RecordMessage, SchemaMessage } from "@singerkit/singer";
+import type { JsonSchema, SchemaMessage } from "@singerkit/singer";
 import type { LoadObject, LoadValue } from "./exact-json.js";
 
 /**
@@ -65,12 +65,10 @@ export class Flattener {
     return plan;
   }
 
-  /** Flattens the record in place (and its exact twin, which the loader reads when given). */
-  record(message: RecordMessage, exact: LoadObject | undefined): void {
-    const plan = this.#plans.get(message.stream);
-    if (plan === undefined) return;
-    flattenInto(message.record, plan);
-    if (exact !== undefined) flattenInto(exact, plan);
+  /** Flattens one record object of the stream in place (record-prep.ts calls it for each copy). */
+  apply(stream: string, record: LoadObject): void {
+    const plan = this.#plans.get(stream);
+    if (plan !== undefined) flattenInto(record, plan);
   }
 }
 

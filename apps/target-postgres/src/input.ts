@@ -1,10 +1,12 @@
 import {
+  type Clock,
   DEFAULT_MAX_LINE_BYTES,
   InputError,
   LineSplitter,
   type Logger,
   parseMessage,
   type SingerMessage,
+  systemClock,
 } from "@singerkit/singer";
 import { type LoadObject, type LoadValue, mayHaveLongNumber, parseExact } from "./exact-json.js";
 
@@ -33,10 +35,11 @@ export async function* readInput(
   input: AsyncIterable<Buffer | string>,
   log: Logger,
   idleMs: number,
+  clock: Clock = systemClock,
 ): AsyncGenerator<Iterable<InputMessage> | typeof IDLE> {
   const warn = (line: number, text: string) => log.warn(`line ${line}: ${text}`);
   const lines = new LineSplitter(DEFAULT_MAX_LINE_BYTES);
-  for await (const piece of withIdleTicks(input, idleMs)) {
+  for await (const piece of withIdleTicks(input, idleMs, clock)) {
     if (piece === IDLE) yield IDLE;
     else yield parsed(lines.push(piece), warn);
   }
@@ -93,24 +96,24 @@ function typeName(text: string): string {
 }
 
 /**
- * Passes items through and yields IDLE after every `ms` without one. The pending `next()` is
- * kept across idle ticks (never called twice), so no item is lost or reordered.
+ * Passes items through and yields IDLE after every `ms` (on `clock`) without one. The pending
+ * `next()` is kept across idle ticks (never called twice), so no item is lost or reordered.
  */
 export async function* withIdleTicks<T>(
   source: AsyncIterable<T>,
   ms: number,
+  clock: Clock = systemClock,
 ): AsyncGenerator<T | typeof IDLE> {
   const iterator = source[Symbol.asyncIterator]();
   let pending: Promise<IteratorResult<T>> | undefined;
   try {
     for (;;) {
       pending ??= iterator.next();
-      let timer: NodeJS.Timeout | undefined;
-      const tick = new Promise<typeof IDLE>((resolve) => {
-        timer = setTimeout(() => resolve(IDLE), ms);
-      });
-      const winner = await Promise.race([pending, tick]);
-      clearTimeout(timer);
+      const cancel = new AbortController();
+      const tick = clock.sleep(ms, cancel.signal).then((): typeof IDLE => IDLE);
+      tick.catch(() => undefined); // rejects when cancelled below, after the input won
+      // Cancelled also when the input fails (a stop destroys it): no timer outlives the read.
+      const winner = await Promise.race([pending, tick]).finally(() => cancel.abort());
       if (winner === IDLE) {
         yield IDLE;
         continue;

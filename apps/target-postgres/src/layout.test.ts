@@ -1,8 +1,8 @@
 import { InputError, type JsonSchema, type SchemaMessage } from "@singerkit/singer";
 import { describe, expect, it } from "vitest";
+import { mergeSql } from "./batch-load.js";
 import type { TableState } from "./ddl.js";
 import { schemaLayout, schemaSignature, validationSchema } from "./layout.js";
-import { mergeSql } from "./merge.js";
 
 const schema = (
   properties: Record<string, JsonSchema>,

@@ -1,26 +1,21 @@
 import { randomUUID } from "node:crypto";
-import { describeUnknown, type JsonObject, type Logger, SingerError } from "@singerkit/singer";
-import type { Db, Row } from "./db.js";
+import {
+  type Clock,
+  describeUnknown,
+  type JsonObject,
+  type Logger,
+  SingerError,
+  systemClock,
+} from "@singerkit/singer";
+import type { LoadCounts } from "./batch-load.js";
+import type { Db } from "./db.js";
 import { ensureSchema } from "./ddl.js";
 import { qualified } from "./identifiers.js";
 
-export interface MergeCounts {
-  readonly inserted: number;
-  readonly updated: number;
-}
-
-export interface LoadCounts extends MergeCounts {
-  readonly deleted: number;
-}
-
-/** The upsert, counting inserted (`xmax = 0`: a new tuple) and updated rows in one round trip. */
-export function countedMergeSql(merge: string): string {
-  return `WITH m AS (${merge} RETURNING (xmax = 0) AS inserted) SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM m`;
-}
-
-export function mergeCounts(rows: readonly Row[]): MergeCounts {
-  const row = rows[0];
-  return { inserted: Number(row?.inserted ?? 0), updated: Number(row?.updated ?? 0) };
+export interface LoadHistoryOptions {
+  /** Told of every commit as it happens (the progress reporter). */
+  readonly committed?: (stream: string, rows: number) => void;
+  readonly clock?: Clock;
 }
 
 export type Outcome = "succeeded" | "failed" | "interrupted";
@@ -45,28 +40,25 @@ export class LoadHistory {
   readonly #log: Logger;
   readonly #table: string | undefined;
   readonly #schema: string;
-  readonly #started = Date.now();
+  readonly #clock: Clock;
+  readonly #started: number;
   readonly #streams = new Map<string, StreamStats>();
-  /** Told of every commit as it happens (the progress reporter). */
-  readonly #listener: { readonly committed?: (stream: string, rows: number) => void };
+  readonly #listener: LoadHistoryOptions["committed"];
   #lastState: JsonObject | null = null;
   #recorded = false;
 
-  constructor(
-    log: Logger,
-    schema: string,
-    table: string,
-    listener: { readonly committed?: (stream: string, rows: number) => void } = {},
-  ) {
+  constructor(log: Logger, schema: string, table: string, options: LoadHistoryOptions = {}) {
     this.#log = log;
-    this.#listener = listener;
+    this.#listener = options.committed;
+    this.#clock = options.clock ?? systemClock;
+    this.#started = this.#clock.now();
     this.#schema = schema;
     this.#table = table === "" ? undefined : qualified(schema, table);
   }
 
-  /** A batch of `rows` records of `stream` was committed (`took`: the flush's milliseconds). */
+  /** A batch of `rows` records of `stream` was committed (`started`: when its commit began). */
   committed(stream: string, rows: number, counts: LoadCounts, started: number): void {
-    const now = Date.now();
+    const now = this.#clock.now();
     const stats = this.#streams.get(stream) ?? {
       rows: 0,
       inserted: 0,
@@ -81,12 +73,12 @@ export class LoadHistory {
     stats.deleted += counts.deleted;
     stats.last = now;
     this.#streams.set(stream, stats);
-    if (rows > 0) this.#listener.committed?.(stream, rows);
+    if (rows > 0) this.#listener?.(stream, rows);
   }
 
   /** Rows deleted or soft-deleted by ACTIVATE_VERSION. */
   deleted(stream: string, rows: number): void {
-    this.committed(stream, 0, { inserted: 0, updated: 0, deleted: rows }, Date.now());
+    this.committed(stream, 0, { inserted: 0, updated: 0, deleted: rows }, this.#clock.now());
   }
 
   stateWritten(value: JsonObject): void {
@@ -141,7 +133,7 @@ export class LoadHistory {
 
   /** The load summary on stderr: per stream rows and time, then total rows and rows/s. */
   #summary(outcome: Outcome): void {
-    const seconds = (Date.now() - this.#started) / 1000;
+    const seconds = (this.#clock.now() - this.#started) / 1000;
     let total = 0;
     for (const [stream, s] of this.#streams) {
       total += s.rows;

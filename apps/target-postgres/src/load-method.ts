@@ -17,7 +17,8 @@ export function schemaForMethod(message: SchemaMessage, method: LoadMethod): Sch
 /** What Overwrite needs of a stream's loader. */
 export interface Redirectable {
   readonly stream: string;
-  readonly table: string;
+  /** The real table, quoted and qualified. */
+  readonly sqlName: string;
   redirect(table: string | undefined): void;
 }
 
@@ -45,7 +46,7 @@ export class Overwrite {
     this.#count += 1;
     const shadow = `pg_temp.${quoteIdent(`target_postgres_shadow_${this.#count}`)}`;
     await tx.query(
-      `CREATE TEMPORARY TABLE ${shadow.slice(8)} (LIKE ${loader.table} INCLUDING ALL)`,
+      `CREATE TEMPORARY TABLE ${shadow.slice(8)} (LIKE ${loader.sqlName} INCLUDING ALL)`,
     );
     this.#shadows.set(loader, shadow);
     loader.redirect(shadow);
@@ -83,12 +84,12 @@ export class Overwrite {
     const done: string[] = [];
     await db.transaction(async (tx) => {
       for (const [loader, shadow] of this.#shadows) {
-        await tx.query(`TRUNCATE ${loader.table}`);
+        await tx.query(`TRUNCATE ${loader.sqlName}`);
         const [row] = await tx.query<{ n: number }>(
-          `WITH i AS (INSERT INTO ${loader.table} SELECT * FROM ${shadow} RETURNING 1) SELECT count(*)::int AS n FROM i`,
+          `WITH i AS (INSERT INTO ${loader.sqlName} SELECT * FROM ${shadow} RETURNING 1) SELECT count(*)::int AS n FROM i`,
         );
         await tx.query(`DROP TABLE ${shadow}`);
-        done.push(`${loader.table} (${row?.n ?? 0} rows)`);
+        done.push(`${loader.sqlName} (${row?.n ?? 0} rows)`);
       }
     });
     for (const loader of this.#shadows.keys()) loader.redirect(undefined);

@@ -1,5 +1,4 @@
-import type { JsonObject, RecordMessage, SchemaMessage } from "@singerkit/singer";
-import type { LoadObject } from "./exact-json.js";
+import type { JsonObject, JsonValue, RecordMessage, SchemaMessage } from "@singerkit/singer";
 
 /**
  * The `_sdc_*` columns: which ones a stream's table gets (added to its SCHEMA before layout, so
@@ -76,30 +75,24 @@ export class RecordMetadata {
     return this.#all ? undefined : this.#augment(info.schema, true);
   }
 
-  isVersioned(stream: string): boolean {
-    return this.#all || (this.#streams.get(stream)?.versioned ?? false);
-  }
-
-  /** Sets the record's `_sdc_*` values (in `exact` too, which the loader reads when given). */
-  stamp(message: RecordMessage, exact: LoadObject | undefined, now: number): void {
+  /** The record's `_sdc_*` values (none the tap sends itself), or undefined when it gets none. */
+  values(message: RecordMessage, now: number): JsonObject | undefined {
     const stream = this.#streams.get(message.stream);
-    if (stream === undefined || !(this.#all || stream.versioned)) return;
+    if (stream === undefined || !(this.#all || stream.versioned)) return undefined;
     const tapSends = stream.schema.schema.properties;
     const values: JsonObject = {};
+    const set = (name: string, value: JsonValue) => {
+      if (tapSends[name] === undefined) values[name] = value;
+    };
     if (this.#all) {
       const at = new Date(now).toISOString();
       this.#sequence = Math.max(this.#sequence + 1, now * 1000);
-      values._sdc_extracted_at = message.time_extracted ?? null;
-      values._sdc_received_at = at;
-      values._sdc_batched_at = at;
-      values._sdc_sequence = this.#sequence;
+      set("_sdc_extracted_at", message.time_extracted ?? null);
+      set("_sdc_received_at", at);
+      set("_sdc_batched_at", at);
+      set("_sdc_sequence", this.#sequence);
     }
-    if (this.#all || stream.versioned) values._sdc_table_version = message.version ?? null;
-    const record = message.record;
-    for (const [name, value] of Object.entries(values)) {
-      if (tapSends[name] !== undefined) continue;
-      record[name] = value;
-      if (exact !== undefined) exact[name] = value;
-    }
+    set(TABLE_VERSION, message.version ?? null);
+    return values;
   }
 }

@@ -157,7 +157,7 @@ function grown<T extends Uint32Array | Float64Array | Uint8Array>(from: T, to: T
 
 /**
  * Every chunk (the last one up to its used length). Chunks are kept, not dropped once yielded:
- * a flush whose connection fails is replayed from the same batch (loaders.ts, flush_retries).
+ * a flush whose connection fails is replayed from the same batch (retry.ts, flush_retries).
  */
 function* wholeChunks(chunks: readonly Buffer[], lastUsed: number): Generator<Buffer> {
   for (let i = 0; i < chunks.length; i += 1) {

@@ -1,27 +1,38 @@
 import type { Readable } from "node:stream";
-import { assertNever, InputError, progressReporter, type RunContext } from "@singerkit/singer";
+import {
+  assertNever,
+  type Clock,
+  InputError,
+  progressReporter,
+  type RunContext,
+  systemClock,
+} from "@singerkit/singer";
 import type { TargetConfig } from "./config.js";
-import { DeadLetter } from "./dead-letter.js";
 import { runHooks } from "./hooks.js";
 import { IDLE, readInput } from "./input.js";
 import { LoadHistory } from "./load-history.js";
-import { Loaders } from "./loaders.js";
 import { checkMappingNames } from "./mapping.js";
 import { openDb } from "./open-db.js";
+import { createPipeline } from "./pipeline.js";
 import { StateTracker } from "./state-tracker.js";
 
 /**
  * stdin → parse → validate → encode into the stream's batch → COPY → merge → COMMIT → STATE.
- * Each message type is handled by one call; only the Loaders talk to Postgres and only the
- * StateTracker decides when a STATE may be written (through the MessageWriter, the one writer
- * of stdout). On a failure, the commit already in flight finishes (and its STATE is written),
+ * Each message type is handled by one call of the Pipeline (pipeline.ts, which names the unit
+ * owning each step); only the StateTracker decides when a STATE may be written (through the
+ * MessageWriter, the one writer of stdout). Time comes from `clock` (tests pass a fake one). On a failure, the commit already in flight finishes (and its STATE is written),
  * nothing else is committed, and the error reaches runCli for the FATAL line and exit code.
  */
-export async function runTarget(ctx: RunContext<TargetConfig>, input: Readable): Promise<void> {
+export async function runTarget(
+  ctx: RunContext<TargetConfig>,
+  input: Readable,
+  clock: Clock = systemClock,
+): Promise<void> {
   const { config, log, output, signal } = ctx;
   const progress = progressReporter(ctx, { showCommitted: true });
   const history = new LoadHistory(log, config.default_target_schema, config.load_history_table, {
     committed: (stream, rows) => progress.committed(stream, rows),
+    clock,
   });
   const states = new StateTracker((value) => {
     history.stateWritten(value);
@@ -30,10 +41,13 @@ export async function runTarget(ctx: RunContext<TargetConfig>, input: Readable):
   });
   checkMappingNames(config);
   const db = openDb(config, ctx.io.env, log);
-  const loaders = new Loaders(db, config, states, log);
-  loaders.history = history;
-  if (config.invalid_records === "dead_letter")
-    loaders.deadLetter = new DeadLetter(config.default_target_schema, history.id);
+  const pipeline = createPipeline(db, config, {
+    log,
+    clock,
+    states,
+    history,
+    counted: (stream) => progress.count(stream),
+  });
   const stop = () => input.destroy();
   signal.addEventListener("abort", stop, { once: true });
   const idleMs = Math.min(1000, config.batch_max_age_seconds * 1000);
@@ -42,31 +56,28 @@ export async function runTarget(ctx: RunContext<TargetConfig>, input: Readable):
   try {
     await history.start(db);
     await runHooks(db, log, "before_run_sql", config.before_run_sql);
-    for await (const batch of readInput(input, log, idleMs)) {
+    for await (const batch of readInput(input, log, idleMs, clock)) {
       if (batch === IDLE) {
-        await loaders.flushIfStale(Date.now());
+        await pipeline.idle(clock.now());
         continue;
       }
       for (const { line, message, exact, clean } of batch) {
         if (signal.aborted) break;
-        const now = Date.now();
+        const now = clock.now();
         switch (message.type) {
           case "SCHEMA":
-            await loaders.setSchema(message, line);
+            await pipeline.schema(message, line);
             break;
           case "RECORD": {
-            const ready = loaders.beforeRecord(message, exact, line, now);
-            if (ready !== undefined) await ready;
-            progress.count(message.stream);
-            if (loaders.add(message, exact, clean, line, now)) states.recordSeen(message.stream);
+            const waiting = pipeline.record(message, exact, clean, line, now); // no promise per record
+            if (waiting !== undefined) await waiting;
             break;
           }
           case "STATE":
-            await loaders.writeRejects();
-            states.stateSeen(message.value);
+            await pipeline.state(message.value);
             break;
           case "ACTIVATE_VERSION":
-            await loaders.activateVersion(message, line);
+            await pipeline.activateVersion(message, line);
             break;
           case "BATCH":
             throw new InputError(
@@ -76,23 +87,24 @@ export async function runTarget(ctx: RunContext<TargetConfig>, input: Readable):
           default:
             assertNever(message, "message");
         }
-        const due = loaders.flushIfDue(now, message.type === "RECORD" ? message.stream : undefined);
+        const due = pipeline.flushIfDue(
+          now,
+          message.type === "RECORD" ? message.stream : undefined,
+        );
         if (due !== undefined) await due;
         if (output.isClosed) await output.flush();
       }
     }
     // End of input (or a stop signal): commit everything; the last STATE follows the commit.
-    await loaders.flushAll();
-    await loaders.writeRejects();
+    await pipeline.endOfInput();
     if (!signal.aborted) {
-      await loaders.finish(); // a stopped run never swaps in a partial table
+      await pipeline.finish(); // a stopped run never swaps in a partial table
       await runHooks(db, log, "after_run_sql", config.after_run_sql);
     }
     failing = false;
   } catch (error) {
     if (signal.aborted && isAbortError(error)) {
-      await loaders.flushAll();
-      await loaders.writeRejects();
+      await pipeline.endOfInput();
       failing = false;
       return;
     }
@@ -100,13 +112,13 @@ export async function runTarget(ctx: RunContext<TargetConfig>, input: Readable):
     throw error;
   } finally {
     signal.removeEventListener("abort", stop);
-    await loaders.settle().catch((error: unknown) => {
+    await pipeline.settle().catch((error: unknown) => {
       failure ??= error;
     });
     progress.stop(); // before the load summary, which stays the last word
     const outcome = failing ? "failed" : signal.aborted ? "interrupted" : "succeeded";
     await history.finish(db, outcome, failing ? failure : undefined);
-    await loaders.close(failing);
+    await pipeline.close(failing);
   }
 }
 

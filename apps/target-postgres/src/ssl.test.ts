@@ -5,19 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeCerts, type TestCerts } from "../test/tls-certs.js";
 import { connectionSettings, type TargetConfig } from "./config.js";
 import { openDb } from "./open-db.js";
+import { type PgSsl, resolveSsl, type SslConfig, tlsOptions, withoutSslParams } from "./ssl.js";
 import {
   describeTlsFailure,
   fallbackPool,
   isRefusal,
-  type PgSsl,
-  resolveSsl,
   type SslAttempts,
-  type SslConfig,
   serverAddress,
   sslAttempts,
-  tlsOptions,
-  withoutSslParams,
-} from "./ssl.js";
+} from "./ssl-connect.js";
 
 let certs: TestCerts;
 beforeAll(() => {

@@ -7,7 +7,7 @@ import { StateTracker } from "./state-tracker.js";
  * A step of a run, as the run loop and the loaders drive the tracker:
  *  "r:a"  a RECORD of stream a        "s:1"  a STATE {n: 1}
  *  "seal:a"  a's batch starts committing   "commit"  the oldest sealed flush committed
- *  "flush:a,b"  seal a and b, then commit them together (one transaction)
+ *  "flush:a,b"  seal a and b, then commit them together (one flush)
  */
 function run(steps: readonly string[]) {
   const emitted: JsonObject[] = [];

@@ -13,6 +13,7 @@ import {
   runTarget,
   schemaMessage,
   stateMessage,
+  watchStderr,
 } from "./support.js";
 
 const input = ndjson([
@@ -156,6 +157,7 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("CLI and connection
 
   it("SIGTERM: commits what is buffered, prints its STATE, exits 143", async () => {
     let kill: ((signal: NodeJS.Signals) => void) | undefined;
+    const stderr = watchStderr();
     const result = await runTarget(
       { ...configFor(schema), batch_size_rows: 1000 },
       async (stdin) => {
@@ -167,12 +169,14 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("CLI and connection
             stateMessage({ n: 2 }),
           ]),
         );
-        await new Promise((resolve) => setTimeout(resolve, 1500)); // the tap goes quiet
+        // The tap goes quiet once the target read it all: the SCHEMA's debug line is written
+        // just before the records of the same chunk are buffered, with no I/O in between.
+        await stderr.line(/stream sig: loading into/);
         kill?.("SIGTERM");
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        await stderr.line(/received SIGTERM/);
         stdin.end();
       },
-      { onSpawn: (fn) => (kill = fn) },
+      { onSpawn: (fn) => (kill = fn), onStderr: stderr.onStderr, env: { LOGLEVEL: "debug" } },
     );
     expect(result.code).toBe(143);
     expect(result.fatal).toContain("interrupted by SIGTERM");

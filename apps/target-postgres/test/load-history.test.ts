@@ -8,6 +8,7 @@ import {
   runTarget,
   schemaMessage,
   stateMessage,
+  watchStderr,
 } from "./support.js";
 
 const users = schemaMessage("users", { id: { type: "integer" }, name: { type: "string" } }, ["id"]);
@@ -77,16 +78,17 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("load history", () 
     const config = configFor(db, { load_method: "overwrite" });
     expect((await runTarget(config, ndjson([users, user(1, "a")]))).code).toBe(0);
     let kill: ((signal: NodeJS.Signals) => void) | undefined;
+    const stderr = watchStderr();
     const result = await runTarget(
       config,
       async (stdin) => {
         stdin.write(ndjson([users, user(2, "b"), user(3, "c"), stateMessage({ n: 2 })]));
-        await new Promise((resolve) => setTimeout(resolve, 1500));
+        await stderr.line(/stream users: loading into/); // the records follow in the same chunk
         kill?.("SIGTERM");
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        await stderr.line(/received SIGTERM/);
         stdin.end();
       },
-      { onSpawn: (fn) => (kill = fn) },
+      { onSpawn: (fn) => (kill = fn), onStderr: stderr.onStderr, env: { LOGLEVEL: "debug" } },
     );
     expect(result.code).toBe(143);
     expect(result.states).toEqual([]);

@@ -1,6 +1,7 @@
 import { freshSchema, postgresUnavailable, type TestSchema } from "@repo/pg-testing";
 import { targetCase } from "@singerkit/singer/testing";
 import { afterEach, describe, expect, it } from "vitest";
+import { manualClock, runInProcess } from "./in-process.js";
 import { configFor, runTarget } from "./support.js";
 
 type Message =
@@ -64,6 +65,17 @@ async function loadWatching(schema: TestSchema, settings: Record<string, unknown
   expect(await schema.count("orders_a")).toBe(6);
   expect(await schema.count("orders_b")).toBe(6);
   return result.states;
+}
+
+/** Sessions of the target waiting for a lock on a table of `schema`. */
+async function lockWaits(schema: TestSchema): Promise<number> {
+  const [row] = await schema.query<{ n: string }>(
+    `select count(*) as n from pg_stat_activity
+      where application_name = 'target-postgres' and wait_event_type = 'Lock'
+        and position($1 in query) > 0`,
+    [schema.name],
+  );
+  return Number(row?.n ?? 0);
 }
 
 async function until(check: () => Promise<boolean>): Promise<void> {
@@ -137,7 +149,11 @@ describe.skipIf((await postgresUnavailable()) !== undefined)(
             await lockHolder.query(`lock table "${schema.name}".orders_b in access exclusive mode`);
             locked = true;
             stdin.write(`${lines.slice(2).join("\n")}\n`);
-            await new Promise((resolve) => setTimeout(resolve, 1500));
+            // Hold the lock until every row of a is committed and b's commit waits for the lock:
+            // any STATE after S1 printed by then would be early.
+            await until(
+              async () => (await schema.count("orders_a")) === 6 && (await lockWaits(schema)) > 0,
+            );
             locked = false;
             await lockHolder.query("commit");
             stdin.end();
@@ -155,19 +171,23 @@ describe.skipIf((await postgresUnavailable()) !== undefined)(
 
     it("batch_max_age_seconds: while the tap is quiet, buffered rows commit and the STATE follows", async () => {
       const schema = await fresh();
+      const { clock, advance } = manualClock();
       let ended = false;
       const printedWhileOpen: unknown[] = [];
-      const result = await runTarget(
+      const run = await runInProcess(
         configFor(schema, { batch_max_age_seconds: 0.5 }),
-        async (stdin) => {
-          stdin.write(`${lines.slice(0, 4).join("\n")}\n`); // SCHEMA a, SCHEMA b, RECORD a1, STATE S1
-          await new Promise((resolve) => setTimeout(resolve, 2500)); // the tap goes quiet
-          ended = true;
-          stdin.end();
-        },
-        { onLine: (line) => void (ended ? undefined : printedWhileOpen.push(JSON.parse(line))) },
+        clock,
+        (line) => void (ended ? undefined : printedWhileOpen.push(JSON.parse(line))),
       );
-      expect(result.code).toBe(0);
+      run.input.write(`${lines.slice(0, 4).join("\n")}\n`); // SCHEMA a, SCHEMA b, RECORD a1, STATE S1
+      // The tap goes quiet: time moves on (idle ticks) until the age limit commits a1 and S1 follows.
+      while (printedWhileOpen.length === 0) {
+        advance(250);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      ended = true;
+      run.input.end();
+      await run.done;
       expect(printedWhileOpen).toEqual([S1]);
     });
 

@@ -22,6 +22,8 @@ export interface RunOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Called with each stdout line as it arrives (the run continues meanwhile). */
   readonly onLine?: (line: string) => void | Promise<void>;
+  /** Called with each stderr line as it arrives. */
+  readonly onStderr?: (line: string) => void;
   /** Extra CLI arguments. */
   readonly args?: readonly string[];
   /** Called with the process's signal function once it runs. */
@@ -92,6 +94,7 @@ function run(args: string[], input: Input, options: RunOptions): Promise<RunResu
     let stdout = "";
     let stderr = "";
     let partial = "";
+    let partialErr = "";
     const callbacks: Promise<void>[] = [];
     child.stdout.setEncoding("utf8");
     child.stderr.setEncoding("utf8");
@@ -105,6 +108,10 @@ function run(args: string[], input: Input, options: RunOptions): Promise<RunResu
     });
     child.stderr.on("data", (text: string) => {
       stderr += text;
+      partialErr += text;
+      const lines = partialErr.split("\n");
+      partialErr = lines.pop() ?? "";
+      for (const line of lines) options.onStderr?.(line);
     });
     child.on("error", reject);
     options.onSpawn?.((signal) => child.kill(signal));
@@ -173,3 +180,27 @@ export const recordMessage = (stream: string, record: Record<string, unknown>) =
 });
 
 export const stateMessage = (value: Record<string, unknown>) => ({ type: "STATE", value });
+
+/**
+ * Waits on the target's stderr instead of on the wall clock: pass `onStderr` to runTarget, then
+ * `await line(/…/)` resolves once a matching line was written (also if it already was).
+ */
+export function watchStderr() {
+  const seen: string[] = [];
+  const waiting = new Set<{ readonly pattern: RegExp; readonly resolve: () => void }>();
+  return {
+    onStderr: (text: string) => {
+      seen.push(text);
+      for (const entry of waiting)
+        if (entry.pattern.test(text)) {
+          waiting.delete(entry);
+          entry.resolve();
+        }
+    },
+    line: (pattern: RegExp) =>
+      new Promise<void>((resolve) => {
+        if (seen.some((text) => pattern.test(text))) resolve();
+        else waiting.add({ pattern, resolve });
+      }),
+  };
+}

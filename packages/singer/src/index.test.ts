@@ -58,6 +58,7 @@ it("exports exactly the public surface", () => {
     "selectedFields",
     "standardMetadata",
     "streamMapperFromConfig",
+    "systemClock",
     "tapProgram",
     "targetProgram",
     "withBuiltins",

@@ -41,6 +41,8 @@ export {
   targetProgram,
   withBuiltins,
 } from "./cli.js";
+// Time: the wall clock and waiting, injected so tests never sleep.
+export { type Clock, systemClock } from "./clock.js";
 // Config: files, env, defaults, validation, secrets; types derived from the settings schema.
 export {
   type ConfigOf,

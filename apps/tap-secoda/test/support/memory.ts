@@ -1,6 +1,5 @@
 import { Writable } from "node:stream";
-import { Logger } from "@singerkit/singer";
-import type { Clock } from "../../src/pacer.js";
+import { type Clock, Logger } from "@singerkit/singer";
 
 /** A logger whose lines are kept in memory. */
 export function memoryLogger(level: "debug" | "info" | "warn" = "debug") {

@@ -1,0 +1,207 @@
+import { LoadError, type Logger } from "@singerkit/singer";
+import { DbError, type DbSession, isConnectionError, type Row } from "./db.js";
+import { alterColumnTypeSql } from "./ddl.js";
+import { quoteIdent } from "./identifiers.js";
+import { DELETED_AT } from "./record-metadata.js";
+import type { Batch } from "./row-buffer.js";
+
+/**
+ * The transaction of one stream's batch, and all the SQL it runs, in order:
+ *  1. `ALTER COLUMN … TYPE` for integer columns that got values they cannot hold (ddl.ts's one
+ *     ALTER path, also used by SCHEMA changes);
+ *  2. keyless streams: COPY straight into the table (a staging table would only write every row
+ *     twice); keyed streams: COPY into a temporary staging table typed like the target columns,
+ *     then one `INSERT … SELECT … ON CONFLICT (key) DO UPDATE … WHERE … IS DISTINCT FROM …`
+ *     counting inserted and updated rows;
+ *  3. with `hard_delete`, rows flagged in `_sdc_deleted_at` are deleted (LOG_BASED deletes);
+ *  4. the staging table is dropped, so the next batch in the same session makes its own.
+ * The row buffer keeps the last row per key as text, so duplicates rarely reach the merge; keys
+ * equal in Postgres but written differently (`…Z` and `…+00:00`) still can, and then the merge
+ * runs again under a SAVEPOINT keeping the last staged row per key. Rows whose values did not
+ * change are not rewritten, so re-running a load writes nothing.
+ */
+
+export const STAGING_TABLE = "target_postgres_staging";
+
+export interface MergeColumns {
+  /** Column name → type (format_type), in COPY order: key columns first. */
+  readonly columns: readonly { readonly name: string; readonly type: string }[];
+  readonly primaryKey: readonly string[];
+}
+
+/** A batch taken out of a stream's buffer, with what its transaction needs. */
+export interface SealedBatch {
+  readonly batch: Batch;
+  readonly merge: MergeColumns;
+  /** Integer columns that got values they cannot hold: widened to numeric before the COPY. */
+  readonly widen: readonly { readonly name: string; readonly type: string }[];
+}
+
+export interface MergeCounts {
+  readonly inserted: number;
+  readonly updated: number;
+}
+
+export interface LoadCounts extends MergeCounts {
+  readonly deleted: number;
+}
+
+/** Where a batch goes. */
+export interface BatchTarget {
+  readonly stream: string;
+  /** Quoted and qualified: the stream's table, or its overwrite shadow. */
+  readonly into: string;
+  /** `schema.table` unquoted, for messages. */
+  readonly label: string;
+}
+
+export interface BatchOptions {
+  /** `hard_delete`: rows merged with `_sdc_deleted_at` set are deleted. */
+  readonly hardDelete: boolean;
+  readonly log: Logger;
+}
+
+/** Runs a sealed batch inside the caller's transaction; returns what it changed. */
+export async function loadBatch(
+  tx: DbSession,
+  target: BatchTarget,
+  { batch, merge, widen }: SealedBatch,
+  options: BatchOptions,
+): Promise<LoadCounts> {
+  const table = target.into;
+  const names = merge.columns.map((c) => quoteIdent(c.name));
+  try {
+    for (const column of widen) {
+      await tx.query(alterColumnTypeSql(table, column.name, column.type));
+      options.log.info(
+        `stream ${target.stream}: widened column ${column.name} to ${column.type} for values that did not fit`,
+      );
+    }
+    const marked = options.hardDelete && names.includes(quoteIdent(DELETED_AT));
+    if (merge.primaryKey.length === 0) {
+      const inserted = copied(await tx.copyRows(table, names, batch.chunks()), batch.rows);
+      const deleted = marked ? await deleteMarkedRows(tx, table, []) : 0;
+      return { inserted, updated: 0, deleted };
+    }
+    await tx.query(createStagingSql(merge));
+    copied(await tx.copyRows(stagingTable(), names, batch.chunks()), batch.rows);
+    const counts = await mergeWithFallback(tx, table, merge);
+    const deleted = marked ? await deleteMarkedRows(tx, table, merge.primaryKey) : 0;
+    await tx.query(`DROP TABLE ${stagingTable()}`);
+    return { ...counts, deleted };
+  } catch (error) {
+    throw loadError(error, target, batch);
+  }
+}
+
+/** Typed like the target columns; dropped at COMMIT at the latest. */
+export function createStagingSql({ columns }: MergeColumns): string {
+  const definitions = columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(", ");
+  return `CREATE TEMPORARY TABLE ${quoteIdent(STAGING_TABLE)} (${definitions}) ON COMMIT DROP`;
+}
+
+export function stagingTable(): string {
+  return `pg_temp.${quoteIdent(STAGING_TABLE)}`;
+}
+
+/**
+ * The upsert from staging into `table` (already quoted and qualified). With `dedupe`, only the
+ * last staged row per key is used (`DISTINCT ON … ORDER BY ctid DESC`: a freshly COPY'd table
+ * stores rows in input order).
+ */
+export function mergeSql(
+  table: string,
+  { columns, primaryKey }: MergeColumns,
+  dedupe = false,
+): string {
+  const names = columns.map((c) => quoteIdent(c.name));
+  const key = primaryKey.map(quoteIdent);
+  const rest = names.filter((name) => !key.includes(name));
+  const source = dedupe
+    ? `SELECT DISTINCT ON (${key.join(", ")}) ${names.join(", ")} FROM ${stagingTable()} ORDER BY ${key.join(", ")}, ctid DESC`
+    : `SELECT ${names.join(", ")} FROM ${stagingTable()}`;
+  const insert = `INSERT INTO ${table} AS t (${names.join(", ")}) ${source}`;
+  if (rest.length === 0) return `${insert} ON CONFLICT (${key.join(", ")}) DO NOTHING`;
+  const set = rest.map((name) => `${name} = EXCLUDED.${name}`).join(", ");
+  // json (not jsonb) has no equality operator: compare its text.
+  const cast = (name: string) =>
+    columns.find((c) => quoteIdent(c.name) === name)?.type === "json" ? "::text" : "";
+  const side = (alias: string) => rest.map((name) => `${alias}.${name}${cast(name)}`).join(", ");
+  const changed = `(${side("t")}) IS DISTINCT FROM (${side("EXCLUDED")})`;
+  return `${insert} ON CONFLICT (${key.join(", ")}) DO UPDATE SET ${set} WHERE ${changed}`;
+}
+
+/** The upsert, counting inserted (`xmax = 0`: a new tuple) and updated rows in one round trip. */
+export function countedMergeSql(merge: string): string {
+  return `WITH m AS (${merge} RETURNING (xmax = 0) AS inserted) SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM m`;
+}
+
+function mergeCounts(rows: readonly Row[]): MergeCounts {
+  const row = rows[0];
+  return { inserted: Number(row?.inserted ?? 0), updated: Number(row?.updated ?? 0) };
+}
+
+/**
+ * The merge; if two staged rows still share a key, Postgres refuses with 21000 "ON CONFLICT DO
+ * UPDATE command cannot affect row a second time": then it runs again keeping the last row per key.
+ */
+async function mergeWithFallback(
+  tx: DbSession,
+  table: string,
+  merge: MergeColumns,
+): Promise<MergeCounts> {
+  await tx.query("SAVEPOINT target_postgres_merge");
+  try {
+    return mergeCounts(await tx.query(countedMergeSql(mergeSql(table, merge))));
+  } catch (error) {
+    if (!(error instanceof DbError) || error.code !== "21000") throw error;
+    await tx.query("ROLLBACK TO SAVEPOINT target_postgres_merge");
+    return mergeCounts(await tx.query(countedMergeSql(mergeSql(table, merge, true))));
+  }
+}
+
+/**
+ * `hard_delete` with LOG_BASED deletes: rows of the batch just merged whose `_sdc_deleted_at`
+ * is set are deleted (only those keys: joined through the staging table, so no scan of the whole
+ * table). Keyless streams: every marked row of the table.
+ */
+async function deleteMarkedRows(
+  tx: DbSession,
+  table: string,
+  primaryKey: readonly string[],
+): Promise<number> {
+  const marked = `${quoteIdent(DELETED_AT)} IS NOT NULL`;
+  const sql =
+    primaryKey.length === 0
+      ? `WITH d AS (DELETE FROM ${table} WHERE ${marked} RETURNING 1) SELECT count(*)::int AS n FROM d`
+      : `WITH d AS (DELETE FROM ${table} AS t USING ${stagingTable()} AS s WHERE ${primaryKey
+          .map((k) => `t.${quoteIdent(k)} = s.${quoteIdent(k)}`)
+          .join(" AND ")} AND s.${marked} RETURNING 1) SELECT count(*)::int AS n FROM d`;
+  const [row] = await tx.query<{ n: number }>(sql, []);
+  return row?.n ?? 0;
+}
+
+/** A failed batch as a LoadError naming table, column and the input line of the COPY row. */
+function loadError(error: unknown, target: BatchTarget, batch: Batch): LoadError {
+  if (!(error instanceof DbError))
+    return new LoadError(String(error), {}, { stream: target.stream, cause: error });
+  // A lost connection is not about the row COPY happened to be at: no line, no row text.
+  const lost = isConnectionError(error);
+  const line = error.copyRow === undefined || lost ? undefined : batch.inputLine(error.copyRow);
+  const message = lost && error.cause instanceof Error ? error.cause.message : error.message;
+  return new LoadError(
+    `${message}; nothing of this batch was committed`,
+    {
+      ...(error.code === undefined ? {} : { code: error.code }),
+      table: target.label,
+      ...(error.column === undefined ? {} : { column: error.column }),
+    },
+    { stream: target.stream, ...(line === undefined ? {} : { line }), cause: error },
+  );
+}
+
+/** The rows COPY reports must be the batch's rows: anything else would be silent loss. */
+function copied(count: number, expected: number): number {
+  if (count !== expected) throw new Error(`COPY loaded ${count} rows of a batch of ${expected}`);
+  return count;
+}

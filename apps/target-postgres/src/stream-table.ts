@@ -1,0 +1,78 @@
+import type { Logger, SchemaMessage } from "@singerkit/singer";
+import type { Db } from "./db.js";
+import { applyPlan, inspectTable, type TableState } from "./ddl.js";
+import { qualified } from "./identifiers.js";
+import { type Column, type Layout, schemaLayout, schemaSignature } from "./layout.js";
+
+/**
+ * A stream's table as the catalog describes it, and the SCHEMA → DDL path: a SCHEMA is laid out
+ * against the table (layout.ts), the plan runs in one transaction (ddl.ts), and the table is
+ * inspected again. Knows nothing about records or batches.
+ */
+export class StreamTable {
+  readonly stream: string;
+  readonly #db: Db;
+  readonly #log: Logger;
+  readonly #schema: string;
+  readonly #name: string;
+  #state: TableState | undefined;
+  #signature = "";
+
+  private constructor(db: Db, log: Logger, schema: string, name: string, stream: string) {
+    this.#db = db;
+    this.#log = log;
+    this.#schema = schema;
+    this.#name = name;
+    this.stream = stream;
+  }
+
+  /** The table as it is (or is not yet) in the database. */
+  static async inspect(db: Db, log: Logger, schema: string, name: string, stream: string) {
+    const table = new StreamTable(db, log, schema, name, stream);
+    table.#state = await inspectTable(db, schema, name);
+    return table;
+  }
+
+  /** The table in SQL: quoted and qualified. */
+  get sqlName(): string {
+    return qualified(this.#schema, this.#name);
+  }
+
+  /** `schema.table` unquoted, for messages. */
+  get label(): string {
+    return `${this.#schema}.${this.#name}`;
+  }
+
+  /** The same SCHEMA as the last one applied (same schema and keys, key order ignored). */
+  isSameSchema(message: SchemaMessage): boolean {
+    return schemaSignature(message) === this.#signature;
+  }
+
+  /** What `message` asks of this table: its columns and the DDL that would make them. */
+  layout(message: SchemaMessage, line: number): Layout {
+    return schemaLayout(message, line, {
+      schema: this.#schema,
+      table: this.#name,
+      existing: this.#state,
+    });
+  }
+
+  /** Runs the SCHEMA's DDL, if any; returns the columns records are loaded into. */
+  async apply(message: SchemaMessage, line: number): Promise<readonly Column[]> {
+    const layout = this.layout(message, line);
+    if (layout.plan.statements.length > 0) {
+      await applyPlan(this.#db, layout.wanted, layout.plan, {
+        line,
+        oldKey: this.#state?.primaryKey ?? [],
+        newKey: layout.wanted.primaryKey,
+      });
+      if (layout.plan.rekey && this.#state !== undefined)
+        this.#log.warn(
+          `line ${line}, stream ${this.stream}: key_properties changed; table ${this.sqlName} re-keyed on (${layout.wanted.primaryKey.join(", ") || "no key: append only"})`,
+        );
+      this.#state = await inspectTable(this.#db, this.#schema, this.#name);
+    }
+    this.#signature = schemaSignature(message);
+    return this.layout(message, line).columns;
+  }
+}
