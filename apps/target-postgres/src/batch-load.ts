@@ -1,6 +1,6 @@
 import { LoadError, type Logger } from "@singerkit/singer";
 import { DbError, type DbSession, isConnectionError, type Row } from "./db.js";
-import { alterColumnTypeSql } from "./ddl.js";
+import { widenColumn } from "./ddl.js";
 import { quoteIdent } from "./identifiers.js";
 import { DELETED_AT } from "./record-metadata.js";
 import type { Batch } from "./row-buffer.js";
@@ -72,10 +72,11 @@ export async function loadBatch(
   const names = merge.columns.map((c) => quoteIdent(c.name));
   try {
     for (const column of widen) {
-      await tx.query(alterColumnTypeSql(table, column.name, column.type));
-      options.log.info(
-        `stream ${target.stream}: widened column ${column.name} to ${column.type} for values that did not fit`,
-      );
+      const type = await widenColumn(tx, table, column.name, column.type);
+      if (type !== undefined)
+        options.log.info(
+          `stream ${target.stream}: widened column ${column.name} to ${type} for values that did not fit`,
+        );
     }
     const marked = options.hardDelete && names.includes(quoteIdent(DELETED_AT));
     if (merge.primaryKey.length === 0) {

@@ -1,5 +1,5 @@
 import { LoadError } from "@singerkit/singer";
-import { type Db, DbError } from "./db.js";
+import { type Db, DbError, type DbSession } from "./db.js";
 import {
   type ExistingName,
   nameComment,
@@ -46,9 +46,57 @@ export interface Plan {
   readonly rekey: boolean;
 }
 
+/**
+ * DDL from several processes at once (an orchestrator's fan-out into one schema) is serialised
+ * per schema by a transaction-scoped advisory lock, and what to change is decided after taking
+ * it, from the catalog as it is then: `IF NOT EXISTS` alone races on PostgreSQL's catalog indexes
+ * (`duplicate key value violates unique constraint "pg_namespace_nspname_index"`). Two
+ * processes that evolve one table differently both succeed; the table ends with the union.
+ * Decisions: "Concurrent DDL".
+ */
+const DDL_LOCK_CLASS = 0x53696e67; // "Sing": the first key of every advisory lock we take
+
+/** Takes this transaction's DDL lock on `schema` (released at COMMIT or ROLLBACK). */
+export async function lockSchemaDdl(tx: DbSession, schema: string): Promise<void> {
+  await tx.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [DDL_LOCK_CLASS, schema]);
+}
+
+/**
+ * Widens one column for values that did not fit (inside a batch's transaction, before its
+ * COPY): under the schema's DDL lock, to the join of the type the column has now (another
+ * process may have widened it further meanwhile) and `wanted`. Returns the new type, or
+ * `undefined` when the column already holds such values.
+ */
+export async function widenColumn(
+  tx: DbSession,
+  table: string,
+  column: string,
+  wanted: string,
+): Promise<string | undefined> {
+  const [found] = await tx.query<{ schema: string; type: string | null }>(
+    `SELECT n.nspname AS schema,
+            (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+              WHERE a.attrelid = c.oid AND a.attname = $2 AND NOT a.attisdropped) AS type
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.oid = to_regclass($1)`,
+    [table, column],
+  );
+  if (found === undefined) return wanted; // cannot happen: the batch's table exists
+  await lockSchemaDdl(tx, found.schema);
+  const [now] = await tx.query<{ type: string | null }>(
+    `SELECT format_type(a.atttypid, a.atttypmod) AS type FROM pg_attribute a
+      WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND NOT a.attisdropped`,
+    [table, column],
+  );
+  const type = now?.type ? joinTypes(now.type, wanted) : wanted;
+  if (type === now?.type) return undefined;
+  await tx.query(alterColumnTypeSql(table, column, type));
+  return type;
+}
+
 /** Reads a table's columns and key, or `undefined` when it does not exist. */
 export async function inspectTable(
-  db: Db,
+  db: DbSession,
   schema: string,
   name: string,
 ): Promise<TableState | undefined> {
@@ -181,18 +229,21 @@ export function resultingType(
 export async function applyPlan(
   db: Db,
   wanted: WantedTable,
-  plan: Plan,
+  replan: (existing: TableState | undefined) => Plan,
   context: {
     readonly line: number;
     readonly oldKey: readonly string[];
     readonly newKey: readonly string[];
   },
-): Promise<void> {
-  if (plan.statements.length === 0) return;
+): Promise<Plan> {
+  let plan: Plan = { statements: [], rekey: false };
   try {
     await db.transaction(async (tx) => {
+      await lockSchemaDdl(tx, wanted.schema);
+      plan = replan(await inspectTable(tx, wanted.schema, wanted.name));
       for (const statement of plan.statements) await tx.query(statement);
     });
+    return plan;
   } catch (error) {
     if (
       plan.rekey &&
@@ -225,10 +276,25 @@ export function ddlError(error: unknown, wanted: WantedTable, line: number): Loa
 }
 
 /** Creates the schema unless it exists (checked first: CREATE needs a privilege that loading
- * into an existing schema does not). */
+ * into an existing schema does not; checked again under the DDL lock). */
 export async function ensureSchema(db: Db, schema: string): Promise<void> {
-  const found = await db.query("select 1 from pg_namespace where nspname = $1", [schema]);
-  if (found.length === 0) await db.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+  const exists = async (session: DbSession) =>
+    (await session.query("select 1 from pg_namespace where nspname = $1", [schema])).length > 0;
+  if (await exists(db)) return;
+  await db.transaction(async (tx) => {
+    await lockSchemaDdl(tx, schema);
+    if (!(await exists(tx))) await tx.query(`CREATE SCHEMA ${quoteIdent(schema)}`);
+  });
+}
+
+/** The target's own tables (load history, dead letters): `CREATE TABLE IF NOT EXISTS` under the
+ * schema's DDL lock, so processes starting together do not race on it. */
+export async function ensureOwnTable(db: Db, schema: string, createSql: string): Promise<void> {
+  await ensureSchema(db, schema);
+  await db.transaction(async (tx) => {
+    await lockSchemaDdl(tx, schema);
+    await tx.query(createSql);
+  });
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

@@ -1,6 +1,6 @@
 import { InputError, type JsonObject, type SingerError } from "@singerkit/singer";
 import type { Db } from "./db.js";
-import { ensureSchema } from "./ddl.js";
+import { ensureOwnTable } from "./ddl.js";
 import { qualified } from "./identifiers.js";
 import { NestedTooDeeplyError } from "./record-encoder.js";
 
@@ -55,15 +55,18 @@ export class DeadLetter {
     const rows = this.#queue;
     this.#queue = [];
     if (!this.#ready) {
-      await ensureSchema(db, this.#schema);
-      await db.query(`CREATE TABLE IF NOT EXISTS ${table} (
+      await ensureOwnTable(
+        db,
+        this.#schema,
+        `CREATE TABLE IF NOT EXISTS ${table} (
         id bigserial PRIMARY KEY,
         load_id uuid NOT NULL,
         rejected_at timestamptz NOT NULL DEFAULT now(),
         stream text NOT NULL,
         record jsonb NOT NULL,
         error text NOT NULL,
-        line bigint NOT NULL)`);
+        line bigint NOT NULL)`,
+      );
       this.#ready = true;
     }
     await db.query(

@@ -9,7 +9,7 @@ import {
 } from "@singerkit/singer";
 import type { LoadCounts } from "./batch-load.js";
 import type { Db } from "./db.js";
-import { ensureSchema } from "./ddl.js";
+import { ensureOwnTable } from "./ddl.js";
 import { qualified } from "./identifiers.js";
 
 export interface LoadHistoryOptions {
@@ -88,15 +88,18 @@ export class LoadHistory {
   /** Creates the table if needed and records the run as started. */
   async start(db: Db): Promise<void> {
     if (this.#table === undefined) return;
-    await ensureSchema(db, this.#schema);
-    await db.query(`CREATE TABLE IF NOT EXISTS ${this.#table} (
+    await ensureOwnTable(
+      db,
+      this.#schema,
+      `CREATE TABLE IF NOT EXISTS ${this.#table} (
       load_id uuid PRIMARY KEY,
       started_at timestamptz NOT NULL,
       ended_at timestamptz,
       streams jsonb NOT NULL DEFAULT '{}',
       last_state jsonb,
       outcome text NOT NULL CHECK (outcome IN ('succeeded', 'failed', 'interrupted')),
-      error text)`);
+      error text)`,
+    );
     await db.query(
       `INSERT INTO ${this.#table} (load_id, started_at, outcome) VALUES ($1, $2, 'interrupted')`,
       [this.id, new Date(this.#started).toISOString()],

@@ -61,12 +61,18 @@ export class StreamTable {
   async apply(message: SchemaMessage, line: number): Promise<readonly Column[]> {
     const layout = this.layout(message, line);
     if (layout.plan.statements.length > 0) {
-      await applyPlan(this.#db, layout.wanted, layout.plan, {
-        line,
-        oldKey: this.#state?.primaryKey ?? [],
-        newKey: layout.wanted.primaryKey,
-      });
-      if (layout.plan.rekey && this.#state !== undefined)
+      const before = this.#state;
+      // Planned again under the schema's DDL lock, from the table as it is then (ddl.ts).
+      const plan = await applyPlan(
+        this.#db,
+        layout.wanted,
+        (existing) => {
+          this.#state = existing;
+          return this.layout(message, line).plan;
+        },
+        { line, oldKey: before?.primaryKey ?? [], newKey: layout.wanted.primaryKey },
+      );
+      if (plan.rekey && this.#state !== undefined)
         this.#log.warn(
           `line ${line}, stream ${this.stream}: key_properties changed; table ${this.sqlName} re-keyed on (${layout.wanted.primaryKey.join(", ") || "no key: append only"})`,
         );
