@@ -1,3 +1,4 @@
+import type { PartitionSpec } from "@singerkit/singer";
 import type { Filter, PartitionDimension, StreamDef } from "./stream-def.js";
 
 /** A slice of a stream's query: the extra filters that select it and a stable key for STATE. */
@@ -92,4 +93,19 @@ export function queryParams(def: StreamDef, part: Part): { [name: string]: strin
     params.filter = JSON.stringify({ operator: "and", operands: filters });
   if (def.sort !== undefined) params.sort = JSON.stringify(def.sort);
   return params;
+}
+
+/**
+ * `--partition K/N`: the parts of a stream that process K of N reads (decisions-tap.md "Fan-out").
+ * A stream whose first partition dimension has fixed `values` (the resources catalog: by entity
+ * type) is cut into its value parts plus the remainder, and part i goes to partition i mod N + 1:
+ * disjoint and complete (splitByValues), and stable for a record as long as its type is. Any
+ * other stream cannot be split server-side by a key that is fixed for the life of a record, so
+ * partition 1 reads it whole (`undefined`) and the others skip it (`[]`).
+ */
+export function shareOf(def: StreamDef, partition: PartitionSpec): readonly Part[] | undefined {
+  const first = def.resultCap?.partitionBy[0];
+  if (first === undefined || !("values" in first)) return partition.index === 1 ? undefined : [];
+  const parts = splitByValues(WHOLE, first.field, first.values);
+  return parts.filter((_, index) => index % partition.count === partition.index - 1);
 }

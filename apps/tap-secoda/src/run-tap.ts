@@ -1,13 +1,17 @@
 import {
   type Catalog,
   type Clock,
+  ConfigError,
   catalogEntry,
+  formatPartition,
+  isJsonObject,
   type JsonObject,
   MetricCounter,
   type PluginSpec,
   type ProcessIo,
   progressReporter,
   type RunContext,
+  type SyncInput,
   tapProgram,
 } from "@singerkit/singer";
 import { type FetchLike, SecodaClient } from "./client.js";
@@ -45,6 +49,7 @@ export function tapSpec(version: string): PluginSpec {
 /** The tap's commander program: @singerkit/singer's tap CLI wired to discover and sync. */
 export function tapCli(io: ProcessIo, version: string, deps: TapDeps = {}) {
   return tapProgram<TapConfig>(tapSpec(version), io, {
+    partitioned: true,
     discover: async () => discover(),
     sync: (ctx, input) => sync(ctx, input, version, deps),
   });
@@ -72,12 +77,16 @@ export function discover(): Catalog {
  */
 export async function sync(
   ctx: RunContext<TapConfig>,
-  input: { state?: JsonObject; catalog?: Catalog; test: boolean },
+  input: SyncInput,
   version: string,
   deps: TapDeps = {},
 ): Promise<void> {
   const { config, log } = ctx;
   const plans = planStreams(STREAM_DEFS, input.catalog, log);
+  const partition =
+    input.partition === undefined || input.partition.count === 1 ? undefined : input.partition;
+  const spec = partition === undefined ? undefined : formatPartition(partition);
+  checkStatePartition(input.state, spec);
   const failed = new AbortController();
   const signal = AbortSignal.any([ctx.signal, failed.signal]);
   const client = new SecodaClient({
@@ -103,7 +112,7 @@ export async function sync(
   const syncContext: SyncContext = {
     client,
     output: ctx.output,
-    state: new StateTracker(input.state, log),
+    state: new StateTracker(input.state, log, spec),
     log,
     now: ctx.io.now,
     startDate: config.start_date,
@@ -123,8 +132,12 @@ export async function sync(
       return ids;
     },
     ...(input.test ? { recordLimit: 1 } : {}),
+    ...(partition === undefined ? {} : { partition }),
   };
-  log.info(`syncing ${plans.length} streams: ${plans.map((plan) => plan.def.name).join(", ")}`);
+  const share = spec === undefined ? "" : ` (partition ${spec})`;
+  log.info(
+    `syncing ${plans.length} streams${share}: ${plans.map((plan) => plan.def.name).join(", ")}`,
+  );
   try {
     await runAll(plans, config.max_concurrency, (plan) => syncStream(plan, syncContext), failed);
   } finally {
@@ -132,6 +145,21 @@ export async function sync(
     records.flush();
     progress.stop();
   }
+}
+
+/**
+ * A partition's bookmarks cover only its own records (decisions-tap.md "Fan-out"): a STATE written
+ * as partition K/N can only resume K/N. A STATE without a partition (a whole run's) may seed any
+ * partition: it covers every record.
+ */
+function checkStatePartition(state: JsonObject | undefined, spec: string | undefined): void {
+  const value = state?.type === "STATE" && isJsonObject(state.value) ? state.value : state;
+  const written = value?.partition;
+  if (written === undefined || written === spec) return;
+  const mine = spec === undefined ? "a whole run (no --partition)" : `partition ${spec}`;
+  throw new ConfigError(
+    `state: this STATE was written by partition ${JSON.stringify(written)}, but this is ${mine}; its bookmarks cover only that partition's records, so resuming from it would lose records. Give each partition its own state (state file or Meltano state id per K/N)`,
+  );
 }
 
 /** Runs streams through a pool of `limit` workers; the first error aborts the rest. */

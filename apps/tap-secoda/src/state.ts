@@ -39,10 +39,11 @@ export class StateTracker {
   readonly #extra: JsonObject;
   #last = "";
 
-  constructor(initial: JsonObject | undefined, log: Logger) {
+  /** `partition`: this run's `K/N`, recorded in every STATE (a partition resumes only itself). */
+  constructor(initial: JsonObject | undefined, log: Logger, partition?: string) {
     const value = unwrap(initial);
-    const { bookmarks, ...extra } = value;
-    this.#extra = extra;
+    const { bookmarks, partition: _written, ...extra } = value;
+    this.#extra = partition === undefined ? extra : { ...extra, partition };
     this.#bookmarks = {};
     if (bookmarks !== undefined && !isJsonObject(bookmarks)) {
       log.warn('state: "bookmarks" is not an object; starting without bookmarks');

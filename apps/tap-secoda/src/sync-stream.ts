@@ -4,12 +4,21 @@ import {
   type MessageWriter,
   type MetricCounter,
   message,
+  type PartitionSpec,
   type ProgressReporter,
   SourceError,
 } from "@singerkit/singer";
 import type { ListCursor, Page, SecodaClient } from "./client.js";
 import { mapLimit } from "./limit.js";
-import { type Part, type Position, planSplit, queryParams, START, WHOLE } from "./partitions.js";
+import {
+  type Part,
+  type Position,
+  planSplit,
+  queryParams,
+  START,
+  shareOf,
+  WHOLE,
+} from "./partitions.js";
 import type { StreamPlan } from "./plan.js";
 import { ReplicationWindow } from "./replication-window.js";
 import type { Bookmark, Progress, StateTracker } from "./state.js";
@@ -34,6 +43,8 @@ export interface SyncContext {
   readonly lookupIds: (stream: string) => Promise<string[]>;
   /** --test: stop each stream after this many records and write no STATE. */
   readonly recordLimit?: number;
+  /** --partition K/N (N > 1): read only this process's share of each stream (shareOf). */
+  readonly partition?: PartitionSpec;
 }
 
 /** Passes over a part before a list that keeps changing is reported instead of read again. */
@@ -106,6 +117,8 @@ class StreamSync {
   readonly #done: Set<string>;
   readonly #resume: Progress | undefined;
   readonly #version: number | undefined;
+  /** --partition: the parts this process reads (none: not its stream); undefined: whole stream. */
+  readonly #share: readonly Part[] | undefined;
   /** Parts whose list never held still (paging drift): the bookmark must not move. */
   readonly #incomplete: string[] = [];
   #started = false;
@@ -128,13 +141,24 @@ class StreamSync {
       stream: def.name,
       log: ctx.log,
     });
-    const versioned = !plan.incremental && ctx.activateVersions;
+    this.#share = ctx.partition === undefined ? undefined : shareOf(def, ctx.partition);
+    // A table version activated by one partition would delete the rows of the others.
+    const split = this.#share !== undefined && this.#share.length > 0;
+    const versioned = !plan.incremental && ctx.activateVersions && !split;
     this.#version = versioned ? (resume?.version ?? ctx.now().getTime()) : undefined;
   }
 
   async run(): Promise<number> {
+    const share = this.#share;
+    if (share !== undefined && share.length === 0) {
+      this.#ctx.log.info(
+        `stream ${this.#name}: cannot be split server-side; partition 1 reads it (decisions-tap.md "Fan-out")`,
+      );
+      return 0;
+    }
     try {
-      await this.#readPart(WHOLE, START);
+      if (share === undefined) await this.#readPart(WHOLE, START);
+      else await this.#readParts(share, { level: 1, step: 0 }, new WrittenIds());
     } catch (error) {
       const { def, explicitlySelected } = this.#plan;
       if (!(error instanceof SourceError) || error.status !== 403 || def.access !== "admin") {

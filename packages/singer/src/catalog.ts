@@ -213,3 +213,53 @@ export function selectRecord(record: JsonObject, selection: FieldSelection): Jso
   }
   return out;
 }
+
+/** Parses a comma-separated list of stream names or glob patterns (`*`, `?`); blanks dropped. */
+export function parseStreamPatterns(text: string): string[] {
+  return text
+    .split(",")
+    .map((pattern) => pattern.trim())
+    .filter((pattern) => pattern !== "");
+}
+
+function globRegExp(pattern: string): RegExp {
+  const body = [...pattern]
+    .map((char) => {
+      if (char === "*") return ".*";
+      if (char === "?") return ".";
+      return char.replace(/[\\^$.|+()[\]{}]/g, "\\$&");
+    })
+    .join("");
+  return new RegExp(`^${body}$`);
+}
+
+/**
+ * `--select`: the streams whose tap_stream_id matches one of the patterns are selected, every
+ * other stream is deselected; field selection and replication metadata are kept. A pattern that
+ * matches no stream of the catalog is an error naming it (a typo must not sync nothing).
+ */
+export function selectStreams(catalog: Catalog, patterns: readonly string[]): Catalog {
+  if (patterns.length === 0) throw new ConfigError("select: no stream name or pattern given");
+  const compiled = patterns.map((pattern) => ({ pattern, regexp: globRegExp(pattern) }));
+  const ids = catalog.streams.map((entry) => entry.tap_stream_id);
+  const unmatched = compiled.filter(({ regexp }) => !ids.some((id) => regexp.test(id)));
+  if (unmatched.length > 0) {
+    const names = unmatched.map(({ pattern }) => JSON.stringify(pattern)).join(", ");
+    throw new ConfigError(
+      `select: ${names} ${unmatched.length === 1 ? "matches" : "match"} no stream of the catalog (streams: ${ids.join(", ")})`,
+    );
+  }
+  return {
+    streams: catalog.streams.map((entry) => {
+      const selected = compiled.some(({ regexp }) => regexp.test(entry.tap_stream_id));
+      const hasRoot = entry.metadata.some((m) => m.breadcrumb.length === 0);
+      const metadata = hasRoot
+        ? entry.metadata.map((m) =>
+            m.breadcrumb.length === 0 ? { ...m, metadata: { ...m.metadata, selected } } : m,
+          )
+        : [{ breadcrumb: [], metadata: { selected } }, ...entry.metadata];
+      const { selected: _legacy, ...schema } = entry.schema;
+      return { ...entry, schema: schema as JsonSchemaObject, metadata };
+    }),
+  };
+}

@@ -4,7 +4,15 @@ import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { LIBRARY_VERSION } from "./about.js";
-import { type PluginSpec, runCli, tapProgram, targetProgram } from "./cli.js";
+import { type Catalog, catalogEntry, isStreamSelected } from "./catalog.js";
+import {
+  type PartitionSpec,
+  type PluginSpec,
+  runCli,
+  type SyncInput,
+  tapProgram,
+  targetProgram,
+} from "./cli.js";
 import { InputError } from "./errors.js";
 import type { ProcessIo } from "./io.js";
 import type { JsonObject } from "./json.js";
@@ -91,6 +99,7 @@ describe("tapProgram + runCli", () => {
     expect(Object.keys(about.settings.properties)).toEqual([
       "api_key",
       "page_size",
+      "select",
       "stream_maps",
       "stream_map_config",
       "log_format",
@@ -379,5 +388,81 @@ describe("log_format json in the shell", () => {
     ]);
     expect(lines.at(-1)).toMatchObject({ level: "fatal", plugin: "tap-demo", stream: "users" });
     expect(run.stderr()).not.toContain("very-secret-key");
+  });
+});
+
+describe("tapProgram --select and --partition", () => {
+  const streams = ["tables", "columns", "catalog_a", "catalog_b"].map((id) =>
+    catalogEntry({
+      tapStreamId: id,
+      schema: { type: "object", properties: {} },
+      keyProperties: [],
+    }),
+  );
+  const seen: { catalog?: Catalog; partition?: PartitionSpec }[] = [];
+  const handlers = (partitioned: boolean) => ({
+    partitioned,
+    discover: async () => ({ streams }),
+    sync: async (_ctx: unknown, input: SyncInput) => {
+      seen.push({
+        ...(input.catalog === undefined ? {} : { catalog: input.catalog }),
+        ...(input.partition === undefined ? {} : { partition: input.partition }),
+      });
+    },
+  });
+  const selected = (catalog: Catalog | undefined) =>
+    (catalog?.streams ?? []).filter(isStreamSelected).map((entry) => entry.tap_stream_id);
+
+  it("selects streams by name and by glob pattern, discovering when there is no catalog", async () => {
+    const run = fakeIo(["--select", "tables, catalog_*"], { TAP_DEMO_API_KEY: "k" });
+    expect(await runCli(tapProgram(spec, run.io, handlers(false)), run.io)).toBe(0);
+    expect(selected(seen.at(-1)?.catalog)).toEqual(["tables", "catalog_a", "catalog_b"]);
+  });
+
+  it("narrows a given catalog, from the select setting (env) too", async () => {
+    const catalog = file("catalog.json", { streams });
+    const run = fakeIo(["--catalog", catalog], {
+      TAP_DEMO_API_KEY: "k",
+      TAP_DEMO_SELECT: "col?mns",
+    });
+    expect(await runCli(tapProgram(spec, run.io, handlers(false)), run.io)).toBe(0);
+    expect(selected(seen.at(-1)?.catalog)).toEqual(["columns"]);
+  });
+
+  it("fails with exit 2 naming a name or pattern that matches no stream", async () => {
+    const run = fakeIo(["--select", "tables,tabels,nope_*"], { TAP_DEMO_API_KEY: "k" });
+    expect(await runCli(tapProgram(spec, run.io, handlers(false)), run.io)).toBe(2);
+    expect(run.stderr()).toContain('select: "tabels", "nope_*" match no stream of the catalog');
+  });
+
+  it("passes --partition K/N (CLI over setting) to a partitioned tap", async () => {
+    const run = fakeIo(["--partition", "2/8"], {
+      TAP_DEMO_API_KEY: "k",
+      TAP_DEMO_PARTITION: "1/8",
+    });
+    expect(await runCli(tapProgram(spec, run.io, handlers(true)), run.io)).toBe(0);
+    expect(seen.at(-1)?.partition).toEqual({ index: 2, count: 8 });
+  });
+
+  it("rejects a bad K/N, and --partition on a tap that cannot split", async () => {
+    for (const bad of ["0/4", "5/4", "2", "a/b"]) {
+      const run = fakeIo(["--partition", bad], { TAP_DEMO_API_KEY: "k" });
+      expect(await runCli(tapProgram(spec, run.io, handlers(true)), run.io)).toBe(2);
+      expect(run.stderr()).toContain("partition: expected K/N");
+    }
+    const run = fakeIo(["--partition", "1/2"], { TAP_DEMO_API_KEY: "k" });
+    expect(await runCli(tapProgram(spec, run.io, handlers(false)), run.io)).toBe(2);
+    expect(run.stderr()).toContain("tap-demo cannot split its streams across processes");
+  });
+
+  it("shows select always and partition only for a partitioned tap in --about", async () => {
+    const plain = fakeIo(["--about", "--format", "json"]);
+    await runCli(tapProgram(spec, plain.io, handlers(false)), plain.io);
+    const split = fakeIo(["--about", "--format", "json"]);
+    await runCli(tapProgram(spec, split.io, handlers(true)), split.io);
+    const names = (text: string) => Object.keys(JSON.parse(text).settings.properties);
+    expect(names(plain.stdout())).toContain("select");
+    expect(names(plain.stdout())).not.toContain("partition");
+    expect(names(split.stdout())).toContain("partition");
   });
 });

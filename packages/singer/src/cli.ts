@@ -3,9 +3,15 @@ import { Readable } from "node:stream";
 import { Command, Option } from "@commander-js/extra-typings";
 import { CommanderError } from "commander";
 import { type AboutFormat, renderAbout } from "./about.js";
-import { type Catalog, parseCatalog } from "./catalog.js";
-import { envVarName, loadConfig, readJsonObjectFile, type SettingsSchema } from "./config.js";
-import { describeUnknown, InterruptedError, SingerError } from "./errors.js";
+import { type Catalog, parseCatalog, parseStreamPatterns, selectStreams } from "./catalog.js";
+import {
+  envVarName,
+  loadConfig,
+  readJsonObjectFile,
+  type SettingSchema,
+  type SettingsSchema,
+} from "./config.js";
+import { ConfigError, describeUnknown, InterruptedError, SingerError } from "./errors.js";
 import type { ProcessIo } from "./io.js";
 import type { JsonObject } from "./json.js";
 import { LOG_FORMATS, LOG_LEVELS, Logger, parseLogFormat, parseLogLevel } from "./log.js";
@@ -38,6 +44,50 @@ export const LOGGING_SETTINGS = {
   },
 } as const;
 
+/** Stream selection without a catalog; added to every tap by the CLI shell (`--select`). */
+export const SELECT_SETTINGS = {
+  select: {
+    type: "string",
+    description:
+      "Comma-separated stream names or glob patterns (`*`, `?`) to sync, e.g. `tables,columns` or `catalog_*`: matching streams are selected, all others deselected (with or without --catalog, whose field selection still applies). A name or pattern matching no stream is an error. `--select` on the command line wins.",
+    examples: ["tables,columns"],
+  },
+} as const;
+
+/** Splitting each stream across processes; added to taps that support it (`--partition`). */
+export const PARTITION_SETTINGS = {
+  partition: {
+    type: "string",
+    pattern: "^[0-9]+/[0-9]+$",
+    description:
+      "`K/N`: this process reads partition K of N of every selected stream (disjoint; the N partitions together read exactly what one run reads). Each partition needs its own STATE, which records K/N; resuming it as another partition is an error. `--partition` on the command line wins.",
+    examples: ["2/8"],
+  },
+} as const;
+
+/** One process's share of a fan-out: partition `index` (1-based) of `count`. */
+export interface PartitionSpec {
+  readonly index: number;
+  readonly count: number;
+}
+
+/** Parses `K/N` (1 ≤ K ≤ N); a clear ConfigError otherwise. */
+export function parsePartition(text: string): PartitionSpec {
+  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (match === null || !(index >= 1 && index <= count)) {
+    throw new ConfigError(
+      `partition: expected K/N with 1 <= K <= N (e.g. 2/8), got ${JSON.stringify(text)}`,
+    );
+  }
+  return { index, count };
+}
+
+export function formatPartition(partition: PartitionSpec): string {
+  return `${partition.index}/${partition.count}`;
+}
+
 /** Capabilities the shell provides to every plugin, with the settings behind them. */
 const BUILTIN_CAPABILITIES = ["stream-maps", "structured-logging"];
 
@@ -46,11 +96,13 @@ const BUILTIN_CAPABILITIES = ["stream-maps", "structured-logging"];
  * structured logging), as the Meltano SDK adds its built-in settings. A plugin's own setting of
  * the same name wins.
  */
-export function withBuiltins(spec: PluginSpec): PluginSpec {
+export function withBuiltins(
+  spec: PluginSpec,
+  extra: { readonly [name: string]: SettingSchema } = {},
+): PluginSpec {
   const own = spec.settings.properties;
-  const builtins = Object.entries({ ...STREAM_MAP_SETTINGS, ...LOGGING_SETTINGS }).filter(
-    ([name]) => !Object.hasOwn(own, name),
-  );
+  const all = { ...extra, ...STREAM_MAP_SETTINGS, ...LOGGING_SETTINGS };
+  const builtins = Object.entries(all).filter(([name]) => !Object.hasOwn(own, name));
   return {
     ...spec,
     capabilities: [
@@ -76,12 +128,21 @@ export interface RunContext<C> {
   readonly signal: AbortSignal;
 }
 
+/** What a tap's sync is asked to do. */
+export interface SyncInput {
+  readonly state?: JsonObject;
+  /** The catalog, narrowed by `--select` when given (then discovered if no --catalog was). */
+  readonly catalog?: Catalog;
+  readonly test: boolean;
+  /** `--partition K/N` (only for taps with `partitioned: true`). */
+  readonly partition?: PartitionSpec;
+}
+
 export interface TapHandlers<C> {
   discover(ctx: RunContext<C>): Promise<Catalog>;
-  sync(
-    ctx: RunContext<C>,
-    input: { state?: JsonObject; catalog?: Catalog; test: boolean },
-  ): Promise<void>;
+  sync(ctx: RunContext<C>, input: SyncInput): Promise<void>;
+  /** The tap splits its streams across processes: the shell offers `--partition K/N`. */
+  readonly partitioned?: boolean;
 }
 
 /** Options every Singer plugin takes. */
@@ -103,9 +164,16 @@ function baseCommand(spec: PluginSpec) {
     );
 }
 
-/** Builds a tap's CLI: `--config`, `--state`, `--catalog`/`--properties`, `--discover`, `--about`, `--test`. */
+/**
+ * Builds a tap's CLI: `--config`, `--state`, `--catalog`/`--properties`, `--select`,
+ * `--partition` (partitioned taps), `--discover`, `--about`, `--test`.
+ */
 export function tapProgram<C>(plugin: PluginSpec, io: ProcessIo, handlers: TapHandlers<C>) {
-  const spec = withBuiltins(plugin);
+  const partitioned = handlers.partitioned === true;
+  const spec = withBuiltins(plugin, {
+    ...SELECT_SETTINGS,
+    ...(partitioned ? PARTITION_SETTINGS : {}),
+  });
   const program = baseCommand(spec)
     .option(
       "-s, --state <path>",
@@ -114,7 +182,17 @@ export function tapProgram<C>(plugin: PluginSpec, io: ProcessIo, handlers: TapHa
     .option("--catalog <path>", "catalog selecting streams and fields")
     .option("-p, --properties <path>", "legacy name of --catalog")
     .option("-d, --discover", "print the catalog and exit")
-    .option("--test", "connection test: sync one record per stream, then exit");
+    .option("--test", "connection test: sync one record per stream, then exit")
+    .option(
+      "--select <streams>",
+      "comma-separated stream names or glob patterns to sync (e.g. 'tables,columns', 'catalog_*')",
+    )
+    .option(
+      "--partition <K/N>",
+      partitioned
+        ? "read partition K of N of every selected stream (one process of a fan-out)"
+        : "not supported by this tap",
+    );
   program.action(async (options) => {
     if (options.about === true) return printAbout(spec, io, options.format);
     const mapOutput = options.discover !== true; // a catalog is not mapped; synced messages are
@@ -123,17 +201,31 @@ export function tapProgram<C>(plugin: PluginSpec, io: ProcessIo, handlers: TapHa
         await ctx.output.writeLine(JSON.stringify(await handlers.discover(ctx)));
         return;
       }
+      const settings = ctx.config as { select?: unknown; partition?: unknown };
+      const select = options.select ?? stringSetting(settings.select);
+      const partitionText = options.partition ?? stringSetting(settings.partition);
+      if (partitionText !== undefined && !partitioned) {
+        throw new ConfigError(`partition: ${spec.name} cannot split its streams across processes`);
+      }
+      const partition = partitionText === undefined ? undefined : parsePartition(partitionText);
       const catalogPath = options.catalog ?? options.properties;
-      const catalog =
+      let catalog =
         catalogPath === undefined
           ? undefined
           : parseCatalog(await readJsonObjectFile(catalogPath, "catalog"), catalogPath);
+      if (select !== undefined) {
+        catalog = selectStreams(
+          catalog ?? (await handlers.discover(ctx)),
+          parseStreamPatterns(select),
+        );
+      }
       const state =
         options.state === undefined ? undefined : await readJsonObjectFile(options.state, "state");
       await handlers.sync(ctx, {
         ...(state === undefined ? {} : { state }),
         ...(catalog === undefined ? {} : { catalog }),
         test: options.test === true,
+        ...(partition === undefined ? {} : { partition }),
       });
     });
   });
@@ -160,6 +252,10 @@ export function targetProgram<C>(
     });
   });
   return program;
+}
+
+function stringSetting(value: unknown): string | undefined {
+  return typeof value === "string" && value.trim() !== "" ? value : undefined;
 }
 
 async function printAbout(

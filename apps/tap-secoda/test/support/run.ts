@@ -3,6 +3,7 @@ import {
   type Catalog,
   type JsonObject,
   MessageWriter,
+  type PartitionSpec,
   type ProcessIo,
   readMessages,
   type SingerMessage,
@@ -27,6 +28,7 @@ export async function runSync(
     catalog?: Catalog;
     test?: boolean;
     now?: string;
+    partition?: PartitionSpec;
   } = {},
 ): Promise<InProcessRun> {
   const stdout = new PassThrough();
@@ -66,6 +68,7 @@ export async function runSync(
         test: options.test ?? false,
         ...(options.state === undefined ? {} : { state: options.state }),
         ...(options.catalog === undefined ? {} : { catalog: options.catalog }),
+        ...(options.partition === undefined ? {} : { partition: options.partition }),
       },
       "0.0.0-test",
       { fetch, clock, random: () => 0.5 },
