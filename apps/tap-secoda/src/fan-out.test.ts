@@ -79,3 +79,20 @@ describe("--partition K/N (decisions-tap.md Fan-out)", () => {
     expect(recordsOf(same.messages, "resources")).toHaveLength(1); // the bookmark's own record
   });
 });
+
+describe("--partition with FULL_TABLE and table versions", () => {
+  it("emits no ACTIVATE_VERSION for the split stream (one partition would delete the others' rows)", async () => {
+    const api = memoryApi({ [CATALOG]: rows, [INTEGRATIONS]: [] });
+    const catalog = catalogSelecting(["resources", "integrations"], {
+      replication: { resources: "FULL_TABLE", integrations: "FULL_TABLE" },
+    });
+    const config = { emit_activate_version_messages: true };
+    const activated = (index: number) =>
+      runSync(api.fetch, { catalog, config, partition: { index, count: 2 } }).then((run) =>
+        run.messages.flatMap((m) => (m.type === "ACTIVATE_VERSION" ? [m.stream] : [])),
+      );
+    // integrations is read whole by partition 1, so its version is still activated there.
+    expect(new Set(await activated(1))).toEqual(new Set(["integrations"]));
+    expect(await activated(2)).toEqual([]);
+  });
+});
