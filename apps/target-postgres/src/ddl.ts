@@ -100,27 +100,31 @@ export async function inspectTable(
   schema: string,
   name: string,
 ): Promise<TableState | undefined> {
-  const table = qualified(schema, name);
-  const [exists] = await db.query<{ oid: number | null }>("select to_regclass($1)::oid as oid", [
-    table,
-  ]);
-  if (exists?.oid === null || exists?.oid === undefined) return undefined;
+  // Plain scans of the catalog tables, not to_regclass/::regclass: those go through the session's
+  // catalog cache, which waiting on an advisory lock does not refresh, so right after the DDL
+  // lock they could still miss a table another process has just created (or its new columns).
+  const [found] = await db.query<{ oid: number }>(
+    `select c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = $1 and c.relname = $2 and c.relkind in ('r', 'p')`,
+    [schema, name],
+  );
+  if (found === undefined) return undefined;
   const columns = await db.query<{ name: string; type: string; comment: string | null }>(
     `select a.attname as name, format_type(a.atttypid, a.atttypmod) as type,
             col_description(a.attrelid, a.attnum) as comment
        from pg_attribute a
-      where a.attrelid = $1::regclass and a.attnum > 0 and not a.attisdropped
+      where a.attrelid = $1::oid and a.attnum > 0 and not a.attisdropped
       order by a.attnum`,
-    [table],
+    [found.oid],
   );
   const key = await db.query<{ name: string; constraint: string }>(
     `select a.attname as name, c.conname as constraint
        from pg_constraint c
        cross join lateral unnest(c.conkey) with ordinality as k(attnum, ord)
        join pg_attribute a on a.attrelid = c.conrelid and a.attnum = k.attnum
-      where c.conrelid = $1::regclass and c.contype = 'p'
+      where c.conrelid = $1::oid and c.contype = 'p'
       order by k.ord`,
-    [table],
+    [found.oid],
   );
   return {
     schema,
