@@ -1,6 +1,5 @@
-import { PROGRESS_SETTINGS, type SettingsSchema } from "@singerkit/singer";
-import type { NulHandling } from "./copy.js";
-import { resolveSsl, type SslMode, type SslSettings } from "./ssl.js";
+import { type ConfigOf, PROGRESS_SETTINGS, type SettingsSchema } from "@singerkit/singer";
+import { resolveSsl, type SslSettings } from "./ssl.js";
 
 /**
  * The target's settings. Every entry's description is what `--about` prints and what the
@@ -220,46 +219,13 @@ export const SETTINGS = {
   },
 } as const satisfies SettingsSchema;
 
-/** Validated config (loadConfig has applied the defaults above). */
-export interface TargetConfig {
-  readonly host?: string;
-  readonly port?: number;
-  readonly user?: string;
-  readonly password?: string;
-  readonly database?: string;
-  readonly connection_string?: string;
-  readonly ssl_mode?: SslMode;
-  readonly ssl_certificate_authority?: string;
-  readonly ssl_client_certificate?: string;
-  readonly ssl_client_private_key?: string;
-  readonly embedded?: boolean;
-  readonly embedded_path: string;
-  readonly default_target_schema: string;
-  readonly schema_mapping?: Readonly<Record<string, { readonly target_schema: string }>>;
-  readonly stream_mapping?: Readonly<
-    Record<string, { readonly target_schema?: string; readonly target_table?: string }>
-  >;
-  readonly max_parallelism: number;
-  readonly batch_size_rows: number;
-  readonly batch_size_bytes: number;
-  readonly batch_max_age_seconds: number;
-  readonly flush_retries: number;
-  readonly validate_records: boolean;
-  readonly nul_handling: NulHandling;
-  readonly invalid_records: "fail" | "dead_letter";
-  readonly flattening_enabled: boolean;
-  readonly flattening_max_depth: number;
-  readonly process_activate_version_messages: boolean;
-  readonly hard_delete: boolean;
-  readonly add_record_metadata: boolean;
-  readonly load_method: LoadMethod;
-  readonly load_history_table: string;
-  readonly before_run_sql?: string | readonly string[];
-  readonly after_run_sql?: string | readonly string[];
-  readonly log_level?: string;
-}
+/**
+ * Validated config, derived from SETTINGS (loadConfig has applied the defaults, so settings with
+ * a default are present). The target uses it as loaded: no field is normalised at runtime.
+ */
+export type TargetConfig = ConfigOf<typeof SETTINGS>;
 
-export type LoadMethod = "upsert" | "append-only" | "overwrite";
+export type LoadMethod = TargetConfig["load_method"];
 
 /** Where to connect; fields left out fall back to the libpq PG* variables (node-postgres). */
 export interface ConnectionSettings {

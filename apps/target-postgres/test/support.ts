@@ -139,6 +139,12 @@ function run(args: string[], input: Input, options: RunOptions): Promise<RunResu
   });
 }
 
+/**
+ * Lines 5 ms apart on the wall clock, each its own stdin chunk, so the STATE-after-commit checks
+ * watch the target work through the input line by line, as behind a real tap. Kept on purpose:
+ * the target prints nothing per RECORD line (a debug line per SCHEMA, a STATE only after a
+ * commit), so there is no output of its own to wait for before sending the next line.
+ */
 async function writeSlowly(stdin: NodeJS.WritableStream, lines: readonly string[]): Promise<void> {
   for (const line of lines) {
     stdin.write(`${line}\n`);

@@ -25,6 +25,15 @@ const SETTINGS = {
       },
       description: "per stream",
     },
+    schemas: {
+      type: "object",
+      additionalProperties: {
+        type: "object",
+        properties: { target_schema: { type: "string" }, note: { type: "string" } },
+        required: ["target_schema"],
+      },
+      description: "per schema, target_schema required",
+    },
   },
   required: ["api_key"],
 } as const satisfies SettingsSchema;
@@ -45,6 +54,9 @@ describe("ConfigOf", () => {
         readonly maps?: JsonObject;
         readonly sql?: string | readonly string[];
         readonly mapping?: { readonly [key: string]: { readonly target_schema?: string } };
+        readonly schemas?: {
+          readonly [key: string]: { readonly target_schema: string } & { readonly note?: string };
+        };
       }
     >();
   });

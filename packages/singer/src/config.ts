@@ -47,7 +47,11 @@ type TypeName<T, S> = T extends "string"
             : readonly JsonValue[]
           : T extends "object"
             ? S extends { readonly properties: infer P }
-              ? { readonly [K in keyof P]?: ValueOf<P[K]> }
+              ? S extends { readonly required: readonly (infer R)[] }
+                ? { readonly [K in keyof P as K extends R ? K : never]: ValueOf<P[K]> } & {
+                    readonly [K in keyof P as K extends R ? never : K]?: ValueOf<P[K]>;
+                  }
+                : { readonly [K in keyof P]?: ValueOf<P[K]> }
               : S extends { readonly additionalProperties: infer V extends object }
                 ? { readonly [key: string]: ValueOf<V> }
                 : JsonObject

@@ -1,6 +1,7 @@
 /** Static facts about stream-map expressions, read from their tree without running them. */
 import type { Expr } from "./expression.js";
-import { METHOD_TYPES, SPECIAL_NAMES } from "./expression-eval.js";
+import { SPECIAL_NAMES } from "./expression-eval.js";
+import { METHOD_TYPES } from "./expression-functions.js";
 import type { JsonSchema } from "./schema.js";
 
 /** `id`, `record['id']` or `_['id']`: the property an expression only copies, if it only copies one. */

@@ -1,7 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ExpressionSyntaxError, parseExpression } from "./expression.js";
-import { ExpressionEvalError, evaluate, type Scope } from "./expression-eval.js";
+import { parseExpression } from "./expression.js";
+import { evaluate, type Scope } from "./expression-eval.js";
+import { ExpressionEvalError } from "./expression-functions.js";
+import { ExpressionSyntaxError } from "./expression-tokens.js";
 import type { JsonObject, JsonValue } from "./json.js";
 
 const record: JsonObject = {

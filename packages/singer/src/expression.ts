@@ -1,21 +1,14 @@
 /**
  * The stream-map expression language: a small, Python-flavoured subset parsed by hand into a tree
- * and evaluated by walking it (expression-eval.ts). Nothing is ever handed to `eval` or
+ * (tokens: expression-tokens.ts) and evaluated by walking it (expression-eval.ts; built-in
+ * functions and methods: expression-functions.ts). Nothing is ever handed to `eval` or
  * `Function`, names resolve only to record properties, `record`/`_`, `config`, `self`,
  * `__stream_name__` and the built-in functions, and methods only to a fixed list: an expression
  * cannot reach the process, the file system or JavaScript prototypes.
  * Syntax and the differences from the Meltano SDK's (simpleeval): README "Stream maps".
  */
 
-/** A parse failure: `column` is 1-based in the expression text. */
-export class ExpressionSyntaxError extends Error {
-  readonly column: number;
-  constructor(message: string, column: number) {
-    super(`${message} at column ${column}`);
-    this.name = "ExpressionSyntaxError";
-    this.column = column;
-  }
-}
+import { ExpressionSyntaxError, type Token, tokenize } from "./expression-tokens.js";
 
 export type BinaryOperator =
   | "+"
@@ -78,13 +71,6 @@ export type Expr =
       readonly at: number;
     };
 
-type Token =
-  | { readonly type: "number"; readonly value: number; readonly at: number }
-  | { readonly type: "string"; readonly value: string; readonly at: number }
-  | { readonly type: "name"; readonly value: string; readonly at: number }
-  | { readonly type: "op"; readonly value: string; readonly at: number }
-  | { readonly type: "end"; readonly value: ""; readonly at: number };
-
 const KEYWORDS = new Set(["and", "or", "not", "in", "if", "else"]);
 const CONSTANTS: Record<string, boolean | null> = {
   True: true,
@@ -94,80 +80,6 @@ const CONSTANTS: Record<string, boolean | null> = {
   false: false,
   null: null,
 };
-// Longest first, so `//` wins over `/` and `<=` over `<`.
-const OPERATORS = [
-  "//",
-  "==",
-  "!=",
-  "<=",
-  ">=",
-  "+",
-  "-",
-  "*",
-  "/",
-  "%",
-  "<",
-  ">",
-  "(",
-  ")",
-  "[",
-  "]",
-  ",",
-  ".",
-];
-const ESCAPES: Record<string, string> = {
-  n: "\n",
-  t: "\t",
-  r: "\r",
-  "\\": "\\",
-  "'": "'",
-  '"': '"',
-  "0": "\0",
-};
-
-function tokenize(text: string): Token[] {
-  const tokens: Token[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const char = text.charAt(i);
-    const at = i + 1;
-    if (/\s/.test(char)) {
-      i += 1;
-    } else if (/[0-9]/.test(char) || (char === "." && /[0-9]/.test(text.charAt(i + 1)))) {
-      const match = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/.exec(text.slice(i));
-      const raw = match?.[0] ?? char;
-      tokens.push({ type: "number", value: Number(raw), at });
-      i += raw.length;
-    } else if (char === "'" || char === '"') {
-      let value = "";
-      let j = i + 1;
-      for (; j < text.length && text.charAt(j) !== char; j += 1) {
-        if (text.charAt(j) === "\\") {
-          j += 1;
-          const escaped = ESCAPES[text.charAt(j)];
-          if (escaped === undefined) throw new ExpressionSyntaxError("unknown escape in string", j);
-          value += escaped;
-        } else value += text.charAt(j);
-      }
-      if (j >= text.length) throw new ExpressionSyntaxError("string is not closed", at);
-      tokens.push({ type: "string", value, at });
-      i = j + 1;
-    } else if (/[A-Za-z_]/.test(char)) {
-      const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i))?.[0] ?? char;
-      tokens.push({ type: "name", value: name, at });
-      i += name.length;
-    } else {
-      const op = OPERATORS.find((candidate) => text.startsWith(candidate, i));
-      if (op === undefined)
-        throw new ExpressionSyntaxError(`unexpected character ${JSON.stringify(char)}`, at);
-      tokens.push({ type: "op", value: op, at });
-      i += op.length;
-    }
-  }
-  tokens.push({ type: "end", value: "", at: text.length + 1 });
-  return tokens;
-}
-
 /** Parses an expression; throws ExpressionSyntaxError naming the column of the problem. */
 export function parseExpression(text: string): Expr {
   const parser = new Parser(tokenize(text));

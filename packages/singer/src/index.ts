@@ -118,7 +118,6 @@ export {
   DEFAULT_MAX_LINE_BYTES,
   IDLE,
   type Idle,
-  type IdleTimer,
   type InputLine,
   type Line,
   LineSplitter,

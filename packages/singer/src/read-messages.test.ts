@@ -1,9 +1,9 @@
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
+import type { Clock } from "./clock.js";
 import { InputError } from "./errors.js";
 import {
   IDLE,
-  type IdleTimer,
   type InputLine,
   readInput,
   readLines,
@@ -159,24 +159,30 @@ describe("readLines", () => {
   });
 });
 
-/** A timer the test fires by hand: no wall-clock sleeps. */
-function manualTimer() {
-  const armed = new Set<() => void>();
-  const timer: IdleTimer = {
-    after(_ms, fn) {
-      armed.add(fn);
-      return () => armed.delete(fn);
-    },
+/** A clock whose sleeps wait until the test fires them: no wall-clock sleeps. */
+function manualClock() {
+  const pending = new Set<() => void>();
+  const clock: Clock = {
+    now: () => 0,
+    sleep: (_ms, signal) =>
+      new Promise<void>((resolve, reject) => {
+        const wake = () => {
+          pending.delete(wake);
+          resolve();
+        };
+        pending.add(wake);
+        signal?.addEventListener("abort", () => {
+          pending.delete(wake);
+          reject(signal.reason);
+        });
+      }),
   };
   return {
-    timer,
+    clock,
     fire: () => {
-      for (const fn of [...armed]) {
-        armed.delete(fn);
-        fn();
-      }
+      for (const wake of [...pending]) wake();
     },
-    armed: () => armed.size,
+    armed: () => pending.size,
   };
 }
 
@@ -245,11 +251,11 @@ describe("readInput", () => {
   });
 
   it("yields IDLE when no input came for idleMs, losing and reordering nothing", async () => {
-    const { timer, fire, armed } = manualTimer();
+    const { clock, fire, armed } = manualClock();
     const input = feed<string>();
     const events: (string | number)[] = [];
     const reading = (async () => {
-      for await (const batch of readInput(input.source, { idleMs: 1000, timer })) {
+      for await (const batch of readInput(input.source, { idleMs: 1000, clock })) {
         if (batch === IDLE) events.push("idle");
         else for (const { line } of batch) events.push(line);
       }
@@ -269,10 +275,42 @@ describe("readInput", () => {
     expect(armed()).toBe(0); // no timer left behind
   });
 
-  it("withIdleTicks passes a source through untouched when the timer never fires", async () => {
-    const { timer } = manualTimer();
+  it("withIdleTicks passes a source through untouched when the clock never fires", async () => {
+    const { clock } = manualClock();
     const out: unknown[] = [];
-    for await (const item of withIdleTicks(Readable.from(["a", "b"]), 5, timer)) out.push(item);
+    for await (const item of withIdleTicks(Readable.from(["a", "b"]), 5, clock)) out.push(item);
     expect(out).toEqual(["a", "b"]);
+  });
+});
+
+describe("withIdleTicks", () => {
+  it("yields IDLE when the clock's tick comes first, then the item, in order", async () => {
+    const { clock, fire } = manualClock();
+    let release: () => void = () => undefined;
+    async function* source() {
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      yield "a";
+    }
+    const ticks = withIdleTicks(source(), 1000, clock);
+    const first = ticks.next();
+    await tick();
+    fire();
+    expect((await first).value).toBe(IDLE);
+    const second = ticks.next();
+    release();
+    expect((await second).value).toBe("a");
+    expect((await ticks.next()).done).toBe(true);
+  });
+
+  it("a failing input cancels the pending tick: no timer outlives the read", async () => {
+    const { clock, armed } = manualClock();
+    async function* source(): AsyncGenerator<string> {
+      await new Promise((resolve) => setImmediate(resolve));
+      throw new Error("premature close");
+    }
+    await expect(withIdleTicks(source(), 1000, clock).next()).rejects.toThrow("premature close");
+    expect(armed()).toBe(0);
   });
 });

@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import { type Clock, systemClock } from "./clock.js";
 import { InputError } from "./errors.js";
 import { type ParseWarning, parseMessage, type SingerMessage } from "./messages.js";
 
@@ -171,23 +172,11 @@ function typeOf(text: string): string {
 export const IDLE: unique symbol = Symbol("idle");
 export type Idle = typeof IDLE;
 
-/** Schedules the idle tick; tests pass their own to fire it by hand (no wall-clock sleeps). */
-export interface IdleTimer {
-  /** Calls `fn` once after `ms`; returns a function that cancels it. */
-  after(ms: number, fn: () => void): () => void;
-}
-
-const realTimer: IdleTimer = {
-  after(ms, fn) {
-    const handle = setTimeout(fn, ms);
-    return () => clearTimeout(handle);
-  },
-};
-
 export interface ReadInputOptions extends ReadOptions {
   /** Yield IDLE after every `idleMs` without input. Unset or 0: no ticks. */
   readonly idleMs?: number;
-  readonly timer?: IdleTimer;
+  /** Where the idle ticks' time comes from; tests pass a manual clock (no wall-clock sleeps). */
+  readonly clock?: Clock;
 }
 
 /**
@@ -202,7 +191,7 @@ export async function* readInput(
 ): AsyncGenerator<Iterable<InputLine> | Idle> {
   const splitter = new LineSplitter(options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
   const idleMs = options.idleMs ?? 0;
-  const source = idleMs > 0 ? withIdleTicks(input, idleMs, options.timer) : input;
+  const source = idleMs > 0 ? withIdleTicks(input, idleMs, options.clock) : input;
   for await (const piece of source) {
     if (piece === IDLE) {
       yield IDLE;
@@ -223,25 +212,24 @@ function* parsed(lines: readonly Line[], options: ReadOptions): Generator<InputL
 }
 
 /**
- * Passes items through and yields IDLE after every `ms` without one. The pending `next()` is kept
- * across ticks (never called twice), so no item is lost or reordered.
+ * Passes items through and yields IDLE after every `ms` (on `clock`) without one. The pending
+ * `next()` is kept across idle ticks (never called twice), so no item is lost or reordered.
  */
 export async function* withIdleTicks<T>(
   source: AsyncIterable<T>,
   ms: number,
-  timer: IdleTimer = realTimer,
+  clock: Clock = systemClock,
 ): AsyncGenerator<T | Idle> {
   const iterator = source[Symbol.asyncIterator]();
   let pending: Promise<IteratorResult<T>> | undefined;
   try {
     for (;;) {
       pending ??= iterator.next();
-      let cancel: (() => void) | undefined;
-      const tick = new Promise<Idle>((resolve) => {
-        cancel = timer.after(ms, () => resolve(IDLE));
-      });
-      const winner = await Promise.race([pending, tick]);
-      cancel?.();
+      const cancel = new AbortController();
+      const tick = clock.sleep(ms, cancel.signal).then((): Idle => IDLE);
+      tick.catch(() => undefined); // rejects when cancelled below, after the input won
+      // Cancelled also when the input fails (a stop destroys it): no timer outlives the read.
+      const winner = await Promise.race([pending, tick]).finally(() => cancel.abort());
       if (winner === IDLE) {
         yield IDLE;
         continue;

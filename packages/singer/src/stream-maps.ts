@@ -1,16 +1,17 @@
 import { ConfigError, InputError } from "./errors.js";
-import { type Expr, ExpressionSyntaxError, parseExpression } from "./expression.js";
-import {
-  ExpressionEvalError,
-  evaluate,
-  FUNCTIONS,
-  SPECIAL_NAMES,
-  truthy,
-} from "./expression-eval.js";
+import { evaluate } from "./expression-eval.js";
+import { ExpressionEvalError, truthy } from "./expression-functions.js";
 import { inferSchema, nullable, own, referencedProperty } from "./expression-types.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "./json.js";
 import type { SchemaMessage, SingerMessage } from "./messages.js";
 import type { JsonSchema, JsonSchemaObject } from "./schema.js";
+import {
+  type Compiled,
+  checkNames,
+  compileStream,
+  NULL,
+  type StreamMap,
+} from "./stream-map-compile.js";
 
 /** The settings that switch stream maps on; spread into a plugin's settings by the CLI shell. */
 export const STREAM_MAP_SETTINGS = {
@@ -24,26 +25,6 @@ export const STREAM_MAP_SETTINGS = {
     description: "Values expressions can read as `config['name']` (e.g. a hash seed).",
   },
 } as const;
-
-/** SDK spelling of null for settings that come from env vars or Meltano, where null is hard to write. */
-const NULL = "__NULL__";
-
-interface StreamMap {
-  readonly alias: string | undefined;
-  readonly filter: Compiled | undefined;
-  /** `undefined`: derive from the SCHEMA; `null` in config: no keys. */
-  readonly keyProperties: readonly string[] | undefined;
-  readonly elseNull: boolean;
-  readonly removed: ReadonlySet<string>;
-  readonly computed: readonly (readonly [string, Compiled])[];
-}
-
-interface Compiled {
-  readonly text: string;
-  readonly expr: Expr;
-  /** `stream_maps.<stream>.<property>`, for errors. */
-  readonly where: string;
-}
 
 /** A stream's map once its SCHEMA is known: what goes out under which name. */
 interface Plan {
@@ -271,123 +252,6 @@ function run(
       { ...where, cause },
     );
   }
-}
-
-function compileStream(stream: string, spec: JsonValue): StreamMap {
-  const base = `stream_maps.${stream}`;
-  if (!isJsonObject(spec))
-    throw new ConfigError(`${base} must be an object of property maps, or null to drop the stream`);
-  if ("__source__" in spec)
-    throw new ConfigError(
-      `${base}.__source__: duplicating a stream is not supported (see the README "Stream maps")`,
-    );
-  let alias: string | undefined;
-  let filter: Compiled | undefined;
-  let keyProperties: readonly string[] | undefined;
-  let elseNull = false;
-  const removed = new Set<string>();
-  const computed: (readonly [string, Compiled])[] = [];
-  for (const [name, value] of Object.entries(spec)) {
-    const where = `${base}.${name}`;
-    switch (name) {
-      case "__alias__":
-        if (typeof value !== "string" || value === "")
-          throw new ConfigError(`${where} must be a stream name`);
-        alias = value;
-        break;
-      case "__filter__":
-        if (typeof value !== "string")
-          throw new ConfigError(`${where} must be an expression (a string)`);
-        filter = compile(value, where);
-        break;
-      case "__key_properties__":
-        if (value === null || value === NULL) keyProperties = [];
-        else if (Array.isArray(value) && value.every((key) => typeof key === "string"))
-          keyProperties = value as string[]; // every item checked
-        else throw new ConfigError(`${where} must be a list of property names, or null`);
-        break;
-      case "__else__":
-        if (value !== null && value !== NULL)
-          throw new ConfigError(`${where} can only be null (keep only named properties)`);
-        elseNull = true;
-        break;
-      default:
-        if (name.startsWith("__") && name.endsWith("__"))
-          throw new ConfigError(
-            `${where}: unknown operation (known: __alias__, __filter__, __key_properties__, __else__)`,
-          );
-        if (value === null || value === NULL) removed.add(name);
-        else if (typeof value === "string") computed.push([name, compile(value, where)]);
-        else
-          throw new ConfigError(
-            `${where} must be an expression (a string) or null to drop the property`,
-          );
-    }
-  }
-  return { alias, filter, keyProperties, elseNull, removed, computed };
-}
-
-function compile(text: string, where: string): Compiled {
-  try {
-    return { text, expr: parseExpression(text), where };
-  } catch (cause) {
-    if (!(cause instanceof ExpressionSyntaxError)) throw cause;
-    // One line (the FATAL line is the last line of a failed run); the column points into the text.
-    throw new ConfigError(`${where}: ${cause.message} of ${JSON.stringify(text)}`, { cause });
-  }
-}
-
-/** Unknown names and functions, found when the SCHEMA says which properties exist. */
-function checkNames(
-  compiled: Compiled,
-  properties: Readonly<Record<string, JsonSchema>>,
-  stream: string,
-): void {
-  const visit = (expr: Expr): void => {
-    switch (expr.kind) {
-      case "name":
-        if (!SPECIAL_NAMES.has(expr.name) && !Object.hasOwn(properties, expr.name))
-          throw new ConfigError(
-            `${compiled.where}: stream ${stream} has no property "${expr.name}" (column ${expr.at} of ${JSON.stringify(compiled.text)}); use record['${expr.name}'] for an optional one`,
-          );
-        return;
-      case "call":
-        if (expr.callee.kind === "name") {
-          if (!Object.hasOwn(FUNCTIONS, expr.callee.name))
-            throw new ConfigError(
-              `${compiled.where}: unknown function ${expr.callee.name}() at column ${expr.at} of ${JSON.stringify(compiled.text)}`,
-            );
-        } else visit(expr.callee);
-        for (const arg of expr.args) visit(arg);
-        return;
-      case "literal":
-        return;
-      case "list":
-        for (const item of expr.items) visit(item);
-        return;
-      case "member":
-        visit(expr.object);
-        return;
-      case "index":
-        visit(expr.object);
-        visit(expr.index);
-        return;
-      case "unary":
-        visit(expr.operand);
-        return;
-      case "binary":
-      case "logical":
-        visit(expr.left);
-        visit(expr.right);
-        return;
-      case "conditional":
-        visit(expr.test);
-        visit(expr.then);
-        visit(expr.otherwise);
-        return;
-    }
-  };
-  visit(compiled.expr);
 }
 
 /** Builds the mapper from config, or undefined when `stream_maps` is unset or empty. */
