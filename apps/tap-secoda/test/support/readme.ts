@@ -1,11 +1,15 @@
-import { renderAbout, withBuiltins } from "@singerkit/singer";
-import { tapSpec } from "../../src/run-tap.js";
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 
 export { streamTable } from "../../src/readme-tables.js";
 
-/** The README's settings table: the one `--about --format markdown` prints. */
+const cli = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+
+/** The README's settings table: the one the built `tap-secoda --about --format markdown` prints. */
 export function settingsTable(): string {
-  const markdown = renderAbout(withBuiltins(tapSpec("0.0.0")), "markdown");
+  const markdown = execFileSync(process.execPath, [cli, "--about", "--format", "markdown"], {
+    encoding: "utf8",
+  });
   const start = markdown.indexOf("| Setting |");
   return markdown.slice(start).trim();
 }
