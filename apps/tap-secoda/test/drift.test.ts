@@ -40,9 +40,21 @@ async function liveCatalog(fake: FakeSecoda): Promise<Map<string, string>> {
   }
 }
 
-/** Starts a fake that applies `mutations` right after its `at`-th catalog request. */
-async function driftingFake(seed: number, at: number, mutations: readonly Mutation[]) {
+/**
+ * Starts a fake that applies `mutations` right after its `at`-th catalog response (the hook runs
+ * once the response is computed). With `betweenPages`, it waits further for a moment when the
+ * pages answered so far are exactly 1..m: the tap reads ahead, so a later page can be answered
+ * before an earlier one, and a change between those two is a real drift (see the test below).
+ */
+async function driftingFake(
+  seed: number,
+  at: number,
+  mutations: readonly Mutation[],
+  betweenPages = false,
+) {
   let catalogRequests = 0;
+  let applied = false;
+  const answered = new Set<number>();
   const holder: { fake?: FakeSecoda } = {};
   const fake = await startFakeSecoda({
     scale: 5_000,
@@ -50,11 +62,15 @@ async function driftingFake(seed: number, at: number, mutations: readonly Mutati
     onRequest: (request) => {
       if (!request.path.startsWith(CATALOG)) return;
       catalogRequests += 1;
-      if (catalogRequests === at) for (const mutation of mutations) holder.fake?.mutate(mutation);
+      answered.add(Number(new URLSearchParams(request.query).get("page") ?? "1"));
+      const between = Math.max(...answered) === answered.size;
+      if (applied || catalogRequests < at || (betweenPages && !between)) return;
+      applied = true;
+      for (const mutation of mutations) holder.fake?.mutate(mutation);
     },
   });
   holder.fake = fake;
-  return { fake, armed: () => catalogRequests >= at };
+  return { fake, armed: () => applied };
 }
 
 const DELETE_AND_ADD: readonly Mutation[] = [
@@ -66,8 +82,12 @@ describe("records only added during a sync of a newest-first list", () => {
   let fake: FakeSecoda | undefined;
   afterEach(() => fake?.close());
 
+  // Added between two pages answered in page order, new records only push the rest to the back.
+  // (Added between page n+1's answer and page n's, read ahead, they would hide records: the count
+  // then goes down in page order and the tap rightly reads again.)
   it("cannot hide any record: no second pass, and the bookmark moves", async () => {
-    const drifting = await driftingFake(4, 20, [{ op: "add", kind: "table", count: 20 }]);
+    const added: Mutation[] = [{ op: "add", kind: "table", count: 20 }];
+    const drifting = await driftingFake(4, 20, added, true);
     fake = drifting.fake;
     const run = await runCli({
       config: fakeConfig(fake.url),
