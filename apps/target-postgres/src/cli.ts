@@ -22,6 +22,7 @@ const program = targetProgram<TargetConfig>(
     capabilities: [
       "about",
       "activate-version",
+      "batch",
       "hard-delete",
       "soft-delete",
       "schema-flattening",

@@ -2,11 +2,11 @@ import type { Readable } from "node:stream";
 import {
   assertNever,
   type Clock,
-  InputError,
   progressReporter,
   type RunContext,
   systemClock,
 } from "@singerkit/singer";
+import { loadBatchMessage } from "./batch-input.js";
 import type { TargetConfig } from "./config.js";
 import { runHooks } from "./hooks.js";
 import { IDLE, readInput } from "./input.js";
@@ -80,10 +80,8 @@ export async function runTarget(
             await pipeline.activateVersion(message, line);
             break;
           case "BATCH":
-            throw new InputError(
-              "BATCH messages are not supported: run the tap without batch_config so it sends RECORD messages",
-              { line, stream: message.stream },
-            );
+            await loadBatchMessage(pipeline, message, line, clock, () => signal.aborted);
+            break;
           default:
             assertNever(message, "message");
         }

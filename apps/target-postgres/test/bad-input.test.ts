@@ -124,15 +124,16 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("bad input", () => 
     expect(await schema.count("users")).toBe(1);
   });
 
-  it("BATCH messages fail clearly instead of dropping their records", async () => {
+  it("a BATCH message naming a file that does not exist fails clearly, naming it", async () => {
     const schema = await fresh();
+    const missing = "file:///nonexistent/target-postgres-test/users-1.jsonl";
     const input = ndjson([
       users,
-      { type: "BATCH", stream: "users", encoding: { format: "jsonl" }, manifest: ["file:///x"] },
+      { type: "BATCH", stream: "users", encoding: { format: "jsonl" }, manifest: [missing] },
     ]);
     const result = await runTarget(configFor(schema), input);
     expect(result.code).toBe(1);
-    expect(result.fatal).toContain("line 2, stream users: BATCH messages are not supported");
+    expect(result.fatal).toContain(`line 2, stream users: BATCH file ${missing} does not exist`);
   });
 
   it("a value Postgres rejects (validation off) names table, line and column; batch rolled back", async () => {

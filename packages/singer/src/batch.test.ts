@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { type BatchRecord, readBatchRecords } from "./batch.js";
+import { type BatchRecord, checkBatchFiles, readBatchRecords } from "./batch.js";
 import { InputError } from "./errors.js";
 import type { BatchMessage } from "./messages.js";
 
@@ -94,6 +94,20 @@ describe("readBatchRecords (the SDK's jsonl BATCH files)", () => {
     );
     const array = file("array.jsonl", "[1]\n");
     expect(await failure(batch([array]))).toMatch(/line 1: a record must be a JSON object: \[1\]$/);
+  });
+
+  it("checkBatchFiles reads every file to its end: it counts lines, and fails as the reader does", async () => {
+    const plain = file("c.jsonl", `${lines(1, 3)}\n`);
+    const gz = file("d.jsonl.gz", gzipSync(`${lines(1, 40_000)}\n`));
+    expect(await checkBatchFiles(batch([plain, plain]))).toBe(6);
+    expect(await checkBatchFiles(batch([gz], "gzip"))).toBe(40_000);
+    const whole = gzipSync(`${lines(1, 50_000)}\n`);
+    const cut = file("cut2.jsonl.gz", whole.subarray(0, Math.floor(whole.length / 2)));
+    await expect(checkBatchFiles(batch([gz, cut], "gzip"), { line: 3 })).rejects.toThrow(
+      /BATCH file .*cut2\.jsonl\.gz, line \d+: not a valid gzip stream \(unexpected end of file\)/,
+    );
+    // Lines are not parsed: a bad line is the loading pass's error, with its file and line.
+    expect(await checkBatchFiles(batch([file("e.jsonl", "{not json\n")]))).toBe(1);
   });
 
   it("refuses what it cannot read, before opening anything", async () => {

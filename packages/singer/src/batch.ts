@@ -13,6 +13,8 @@ export interface BatchRecord {
   readonly file: string;
   /** 1-based line in the (decompressed) file. */
   readonly line: number;
+  /** The line as read (for an exact re-read of long numbers). */
+  readonly text: string;
 }
 
 export interface ReadBatchOptions {
@@ -32,7 +34,39 @@ export async function* readBatchRecords(
   message: BatchMessage,
   options: ReadBatchOptions = {},
 ): AsyncGenerator<BatchRecord> {
-  const where = {
+  const { where, gzip, maxLineBytes } = plan(message, options);
+  for (const file of message.manifest) {
+    for await (const { line, text } of fileLines(file, gzip, maxLineBytes, where)) {
+      const record = parseRecord(text, file, line, where);
+      if (record !== undefined) yield { record, file, line, text };
+    }
+  }
+}
+
+/**
+ * Reads every file of a BATCH message to its end without parsing its lines, and returns how many
+ * lines they hold: a missing, unreadable, corrupt or truncated file fails here (the same
+ * InputError as readBatchRecords), before a single record of the message is loaded.
+ */
+export async function checkBatchFiles(
+  message: BatchMessage,
+  options: ReadBatchOptions = {},
+): Promise<number> {
+  const { where, gzip, maxLineBytes } = plan(message, options);
+  let lines = 0;
+  for (const file of message.manifest) {
+    for await (const _ of fileLines(file, gzip, maxLineBytes, where)) lines += 1;
+  }
+  return lines;
+}
+
+interface Where {
+  readonly stream: string;
+  readonly line?: number;
+}
+
+function plan(message: BatchMessage, options: ReadBatchOptions) {
+  const where: Where = {
     stream: message.stream,
     ...(options.line === undefined ? {} : { line: options.line }),
   };
@@ -47,22 +81,18 @@ export async function* readBatchRecords(
       `BATCH compression ${JSON.stringify(compression)} is not supported (gzip or none)`,
       where,
     );
-  for (const file of message.manifest) {
-    yield* readFile(
-      file,
-      compression === "gzip",
-      options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
-      where,
-    );
-  }
+  for (const file of message.manifest) localPath(file, where); // refuse before opening anything
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  return { where, gzip: compression === "gzip", maxLineBytes };
 }
 
-async function* readFile(
+/** The lines of one file, decompressed; read and gzip errors name the file and the line. */
+async function* fileLines(
   file: string,
   gzip: boolean,
   maxLineBytes: number,
-  where: { stream: string; line?: number },
-): AsyncGenerator<BatchRecord> {
+  where: Where,
+): AsyncGenerator<{ readonly line: number; readonly text: string }> {
   const path = localPath(file, where);
   const source = createReadStream(path);
   const bytes = gzip ? source.pipe(createGunzip()) : source;
@@ -73,17 +103,15 @@ async function* readFile(
     new InputError(`BATCH file ${file}, line ${lines + 1}: ${text}`, { ...where, cause });
   try {
     for await (const chunk of bytes as AsyncIterable<Buffer>) {
-      for (const { line, text } of splitter.push(chunk)) {
-        lines = line;
-        const record = parseRecord(text, file, line, where);
-        if (record !== undefined) yield { record, file, line };
+      for (const split of splitter.push(chunk)) {
+        lines = split.line;
+        yield split;
       }
     }
     const last = splitter.end();
     if (last !== undefined) {
       lines = last.line;
-      const record = parseRecord(last.text, file, last.line, where);
-      if (record !== undefined) yield { record, file, line: last.line };
+      yield last;
     }
   } catch (cause) {
     if (cause instanceof InputError) throw cause;
@@ -100,7 +128,7 @@ async function* readFile(
   }
 }
 
-function localPath(file: string, where: { stream: string; line?: number }): string {
+function localPath(file: string, where: Where): string {
   if (file.startsWith("file://")) {
     try {
       return fileURLToPath(file);
@@ -121,7 +149,7 @@ function parseRecord(
   text: string,
   file: string,
   line: number,
-  where: { stream: string; line?: number },
+  where: Where,
 ): JsonObject | undefined {
   if (text.trim() === "") return undefined;
   let value: unknown;

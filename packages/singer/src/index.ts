@@ -11,7 +11,12 @@
 // Plugin shell: the CLI, its run context, --about, exit codes.
 export { type AboutFormat, type AboutInfo, LIBRARY_VERSION, renderAbout } from "./about.js";
 // BATCH messages: their records, streamed from the manifest's files.
-export { type BatchRecord, type ReadBatchOptions, readBatchRecords } from "./batch.js";
+export {
+  type BatchRecord,
+  checkBatchFiles,
+  type ReadBatchOptions,
+  readBatchRecords,
+} from "./batch.js";
 // Catalog and field selection.
 export {
   type Catalog,

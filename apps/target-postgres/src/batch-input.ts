@@ -1,0 +1,60 @@
+import {
+  type BatchMessage,
+  type Clock,
+  checkBatchFiles,
+  InputError,
+  readBatchRecords,
+} from "@singerkit/singer";
+import { ExactNumber, type LoadObject, mayHaveLongNumber, parseExact } from "./exact-json.js";
+import type { Pipeline } from "./pipeline.js";
+
+/**
+ * A BATCH message (the Meltano SDK's `jsonl` / `jsonl.gz` files): first every file of the
+ * manifest is read to its end without parsing (a missing, unreadable, corrupt or truncated file
+ * fails here, before one record of the message is loaded), then its records go one by one through
+ * the RECORD path (validation, flattening, the stream's batch, COPY, merge), with the same flush
+ * checks after each, so no file is ever held whole. A STATE after the BATCH is printed once its
+ * records are committed, as after RECORDs. Returns the number of records read.
+ */
+export async function loadBatchMessage(
+  pipeline: Pipeline,
+  message: BatchMessage,
+  line: number,
+  clock: Clock,
+  stopped: () => boolean,
+): Promise<number> {
+  await checkBatchFiles(message, { line });
+  let records = 0;
+  for await (const read of readBatchRecords(message, { line })) {
+    if (stopped()) break;
+    const now = clock.now();
+    try {
+      const exact = mayHaveLongNumber(read.text) ? exactRecord(read.text) : undefined;
+      const clean = read.text.indexOf("\\") === -1;
+      const record = { type: "RECORD", stream: message.stream, record: read.record } as const;
+      const waiting = pipeline.record(record, exact, clean, line, now);
+      if (waiting !== undefined) await waiting;
+    } catch (error) {
+      throw inFile(error, read.file, read.line);
+    }
+    const due = pipeline.flushIfDue(now, message.stream);
+    if (due !== undefined) await due;
+    records += 1;
+  }
+  return records;
+}
+
+function exactRecord(text: string): LoadObject | undefined {
+  const parsed = parseExact(text); // JSON.parse already read this line: it is valid JSON
+  if (parsed === null || typeof parsed !== "object") return undefined;
+  return Array.isArray(parsed) || parsed instanceof ExactNumber ? undefined : parsed;
+}
+
+/** A record's error, told with the file and line it came from. */
+function inFile(error: unknown, file: string, line: number): unknown {
+  if (!(error instanceof InputError)) return error;
+  return new InputError(`BATCH file ${file}, line ${line}: ${error.message}`, {
+    ...error.context,
+    cause: error,
+  });
+}
