@@ -19,51 +19,31 @@
  * Needs psql and /usr/bin/time; connection from PG* (default postgres@127.0.0.1:5432, database
  * `bench`, created by copy-limit.sh). The workload folder: SINGER_BENCH_DIR or ../shared/bench.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import {
+  arg,
+  dataDir,
+  k,
+  median,
+  pg,
+  psql,
+  serverConfig,
+  span,
+  streamFile,
+  timedLoad,
+  workloadDir,
+} from "./workload.mjs";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(name);
-  return i < 0 ? fallback : process.argv[i + 1];
-};
 const sizes = arg("--sizes", "100000,1000000").split(",").map(Number);
 const embeddedSizes = arg("--embedded-sizes", "100000").split(",").filter(Boolean).map(Number);
 const reps = Number(arg("--reps", "3"));
 const settings = JSON.parse(arg("--settings", "{}"));
-const workload = resolve(process.env.SINGER_BENCH_DIR ?? join(root, "../shared/bench"));
-if (!existsSync(join(workload, "copy-limit.sh"))) {
-  process.stderr.write(
-    `no workload at ${workload}: set SINGER_BENCH_DIR to the shared bench folder\n`,
-  );
-  process.exit(2);
-}
-const cli = join(root, "apps/target-postgres/dist/cli.js");
-const dataDir = process.env.DATA_DIR ?? "/tmp/bench-data";
-const pg = {
-  PGHOST: process.env.PGHOST ?? "127.0.0.1",
-  PGPORT: process.env.PGPORT ?? "5432",
-  PGUSER: process.env.PGUSER ?? "postgres",
-  BENCH_DB: process.env.BENCH_DB ?? "bench",
-};
+const workload = workloadDir();
 const log = (text) => process.stderr.write(`target-limit: ${text}\n`);
-
-/** The generated Singer file for N (made once, shared with copy-limit.sh's cache). */
-function streamFile(n) {
-  mkdirSync(dataDir, { recursive: true });
-  const file = join(dataDir, `singer-${n}.ndjson`);
-  if (!existsSync(file)) {
-    log(`generating ${file}`);
-    execFileSync("bash", [
-      "-c",
-      `node "${workload}/gen-singer.mjs" ${n} > "${file}.tmp" && mv "${file}.tmp" "${file}"`,
-    ]);
-  }
-  return file;
-}
+const load = (file, config) => timedLoad(file, { ...config, ...settings });
 
 /** One rep of Postgres's own limit: seconds per measurement. */
 function limit(n) {
@@ -83,57 +63,12 @@ function limit(n) {
   };
 }
 
-/** One load of `file` by the built target: wall and CPU seconds, peak RSS in MB. */
-function load(file, config) {
-  const dir = mkdtempSync(join(tmpdir(), "target-limit-"));
-  try {
-    writeFileSync(join(dir, "config.json"), JSON.stringify({ ...config, ...settings }));
-    const stats = join(dir, "time");
-    const run = spawnSync(
-      "/usr/bin/time",
-      [
-        "-o",
-        stats,
-        "-f",
-        "%e %U %S %M",
-        process.execPath,
-        cli,
-        "--config",
-        join(dir, "config.json"),
-        "--input",
-        file,
-      ],
-      { env: { ...process.env, ...pg, LOGLEVEL: "warn" }, stdio: ["ignore", "ignore", "inherit"] },
-    );
-    if (run.status !== 0) throw new Error(`target-postgres exited ${run.status}`);
-    const [wall, user, sys, rssKb] = execFileSync("tail", ["-n", "1", stats], { encoding: "utf8" })
-      .trim()
-      .split(" ")
-      .map(Number);
-    return { wall, cpu: user + sys, rss: rssKb / 1024 };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function psql(sql) {
-  execFileSync("psql", ["-X", "-q", "-d", pg.BENCH_DB, "-c", sql], {
-    env: { ...process.env, ...pg, PGOPTIONS: "-c client_min_messages=warning" },
-  });
-}
-
 /** New rows into a fresh schema, then the same file again (every key exists). */
 function ours(file, backend) {
   if (backend === "server") {
     const schema = `bench_ours_${process.pid}`;
     psql(`drop schema if exists ${schema} cascade; checkpoint`);
-    const config = {
-      host: pg.PGHOST,
-      port: Number(pg.PGPORT),
-      user: pg.PGUSER,
-      database: pg.BENCH_DB,
-      default_target_schema: schema,
-    };
+    const config = serverConfig(schema);
     const fresh = load(file, config);
     psql("checkpoint");
     const again = load(file, config);
@@ -149,18 +84,9 @@ function ours(file, backend) {
   }
 }
 
-const median = (values) => {
-  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-const span = (values, digits = 1) =>
-  `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
-
 const rows = [];
 for (const n of sizes) {
-  const file = streamFile(n);
+  const file = streamFile(workload, n, log);
   const runs = { limit: [], server: [], embedded: [] };
   for (let rep = 1; rep <= reps; rep += 1) {
     log(`N=${n} rep ${rep}/${reps}: limit`);
@@ -175,7 +101,6 @@ for (const n of sizes) {
   rows.push({ n, runs });
 }
 
-const k = (n) => (n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`);
 const cpuModel = cpus()[0]?.model ?? "unknown CPU";
 const version = execFileSync("psql", ["-X", "-tAc", "show server_version", "-d", pg.BENCH_DB], {
   env: { ...process.env, ...pg },
