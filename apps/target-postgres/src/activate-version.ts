@@ -45,6 +45,11 @@ export class VersionTracker {
     if (this.#last.get(stream) !== version) this.#last.set(stream, version);
   }
 
+  /** The version the stream's last record or ACTIVATE_VERSION of this run carried. */
+  current(stream: string): number | undefined {
+    return this.#last.get(stream);
+  }
+
   /** True: retire older versions now; false: deferred (an opening message). */
   activate(stream: string, version: number): boolean {
     const opening = this.#last.get(stream) !== version;

@@ -14,7 +14,9 @@ import type { Pipeline } from "./pipeline.js";
  * fails here, before one record of the message is loaded), then its records go one by one through
  * the RECORD path (validation, flattening, the stream's batch, COPY, merge), with the same flush
  * checks after each, so no file is ever held whole. A STATE after the BATCH is printed once its
- * records are committed, as after RECORDs. Returns the number of records read.
+ * records are committed, as after RECORDs. The files hold bare records: they take the table
+ * version of the stream's last ACTIVATE_VERSION (or versioned RECORD) of this run, so a closing
+ * ACTIVATE_VERSION keeps them. Returns the number of records read.
  */
 export async function loadBatchMessage(
   pipeline: Pipeline,
@@ -24,6 +26,8 @@ export async function loadBatchMessage(
   stopped: () => boolean,
 ): Promise<number> {
   await checkBatchFiles(message, { line });
+  const version = pipeline.currentVersion(message.stream);
+  const stamp = version === undefined ? {} : { version };
   let records = 0;
   for await (const read of readBatchRecords(message, { line })) {
     if (stopped()) break;
@@ -31,7 +35,12 @@ export async function loadBatchMessage(
     try {
       const exact = mayHaveLongNumber(read.text) ? exactRecord(read.text) : undefined;
       const clean = read.text.indexOf("\\") === -1;
-      const record = { type: "RECORD", stream: message.stream, record: read.record } as const;
+      const record = {
+        type: "RECORD",
+        stream: message.stream,
+        record: read.record,
+        ...stamp,
+      } as const;
       const waiting = pipeline.record(record, exact, clean, line, now);
       if (waiting !== undefined) await waiting;
     } catch (error) {

@@ -100,6 +100,15 @@ export class Pipeline {
     return undefined;
   }
 
+  /**
+   * The table version a record without one belongs to: the one of the stream's last RECORD or
+   * ACTIVATE_VERSION in this run (BATCH files hold bare records, so their rows take it; otherwise
+   * the closing ACTIVATE_VERSION would retire the rows just loaded as "no version").
+   */
+  currentVersion(stream: string): number | undefined {
+    return this.#c.prep.versions.current(stream);
+  }
+
   /** A STATE: the rejects before it are committed first, then the StateTracker takes it. */
   async state(value: JsonObject): Promise<void> {
     await this.#writeRejects();

@@ -5,7 +5,7 @@ import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { freshSchema, postgresUnavailable, type TestSchema } from "@repo/pg-testing";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { configFor, ndjson, rowsOf, runTarget, schemaMessage, stateMessage } from "./support.js";
+import { configFor, ndjson, runTarget, schemaMessage, stateMessage } from "./support.js";
 
 // BATCH messages as a Meltano SDK tap with `batch_config` writes them: one JSON record per line in
 // `jsonl` or gzip'd `jsonl.gz` files, a BATCH message per file set, STATEs in between.
@@ -103,6 +103,32 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("BATCH messages", (
     ]);
   });
 
+  it("between an opening and a closing ACTIVATE_VERSION, BATCH rows take that version and stay; older rows go", async () => {
+    const schema = await freshSchema("tp_batch");
+    schemas.push(schema);
+    const activate = (version: number) => ({ type: "ACTIVATE_VERSION", stream: "items", version });
+    const run = (version: number, from: number, to: number) => {
+      const file = batchFile(`versioned-${version}.jsonl.gz`, items(from, to), true);
+      const input = ndjson([
+        ITEMS,
+        activate(version),
+        batchMessage("items", [file], true),
+        activate(version),
+      ]);
+      return runTarget(configFor(schema, { hard_delete: true }), input);
+    };
+    const first = await run(1, 1, 50);
+    expect(first.code, first.stderr).toBe(0);
+    expect(await schema.count("items")).toBe(50);
+    const second = await run(2, 21, 80); // upstream lost ids 1–20 and gained 51–80
+    expect(second.code, second.stderr).toBe(0);
+    const rows = await schema.query<{ n: number; low: number; high: number; v: string }>(
+      `select count(*)::int n, min(id)::int low, max(id)::int high,
+              string_agg(distinct _sdc_table_version::text, ',') v from "${schema.name}".items`,
+    );
+    expect(rows).toEqual([{ n: 60, low: 21, high: 80, v: "2" }]);
+  });
+
   it("a truncated gzip file fails naming file and line; nothing of that BATCH is committed", async () => {
     const schema = await freshSchema("tp_batch");
     schemas.push(schema);
@@ -133,8 +159,10 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("BATCH messages", (
     );
     expect(await schema.count("items")).toBe(100);
     expect(result.states).toEqual([{ upto: 100 }]);
-    const ids = (await rowsOf(schema, "items")).map((row) => row.id);
-    expect(ids).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    const ids = await schema.query<{ id: number }>(
+      `select id::int from "${schema.name}".items order by id`,
+    );
+    expect(ids.map((row) => row.id)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
   });
 
   it("a record that breaks its schema is reported with the BATCH file and its line", async () => {
