@@ -43,6 +43,7 @@ it("exports exactly the public surface", () => {
     "mapInput",
     "message",
     "packageVersion",
+    "parseBatchConfig",
     "parseCatalog",
     "parseLogFormat",
     "parseLogLevel",

@@ -10,13 +10,14 @@
 
 // Plugin shell: the CLI, its run context, --about, exit codes.
 export { type AboutFormat, type AboutInfo, LIBRARY_VERSION, renderAbout } from "./about.js";
-// BATCH messages: their records, streamed from the manifest's files.
 export {
   type BatchRecord,
   checkBatchFiles,
   type ReadBatchOptions,
   readBatchRecords,
 } from "./batch.js";
+// BATCH messages: their records, streamed from the manifest's files.
+export { type BatchConfig, parseBatchConfig } from "./batch-writer.js";
 // Catalog and field selection.
 export {
   type Catalog,

@@ -1,4 +1,5 @@
 import type { Writable } from "node:stream";
+import { type BatchConfig, BatchFileWriter } from "./batch-writer.js";
 import { OutputClosedError } from "./errors.js";
 import { parseMessage, type SingerMessage } from "./messages.js";
 
@@ -14,6 +15,11 @@ export interface MessageWriterOptions {
    * instead, or `undefined` to drop it. Lines given to `writeLine` are parsed for it first.
    */
   readonly map?: (message: SingerMessage) => SingerMessage | undefined;
+  /**
+   * A tap's `batch_config`: RECORDs (after the map) go to BATCH files instead of stdout; every
+   * other message first closes the open files, so their BATCH messages come before it.
+   */
+  readonly batch?: BatchConfig;
 }
 
 /**
@@ -26,6 +32,9 @@ export class MessageWriter {
   readonly #out: Writable;
   readonly #chunkBytes: number;
   readonly #map: ((message: SingerMessage) => SingerMessage | undefined) | undefined;
+  readonly #batch: BatchFileWriter | undefined;
+  /** With batch files: the writes in order (closing files is asynchronous). */
+  #chain: Promise<void> | undefined;
   #buffer = "";
   #scheduled = false;
   #closed: OutputClosedError | undefined;
@@ -36,22 +45,69 @@ export class MessageWriter {
     this.#out = out;
     this.#chunkBytes = options.chunkBytes ?? 64 * 1024;
     this.#map = options.map;
+    this.#batch =
+      options.batch === undefined
+        ? undefined
+        : new BatchFileWriter(options.batch, (message) => this.#queue(JSON.stringify(message)));
     out.on("error", (error: NodeJS.ErrnoException) => this.#fail(error));
   }
 
   /** Queues one message; awaits only when the stream asked us to slow down. */
   write(message: SingerMessage): Promise<void> | undefined {
     const mapped = this.#map === undefined ? message : this.#map(message);
-    return mapped === undefined ? this.#drained : this.#queue(JSON.stringify(mapped));
+    if (mapped === undefined) return this.#drained;
+    if (this.#batch !== undefined) return this.#batched(mapped, this.#batch);
+    return this.#queue(JSON.stringify(mapped));
+  }
+
+  /**
+   * One RECORD from its record's JSON text and the rest of the line (`,"time_extracted":…}`):
+   * written as it is, or (with batch files) the record text goes to its file unchanged, so no
+   * number is re-read on the way.
+   */
+  writeRecord(stream: string, recordJson: string, suffix = "}"): Promise<void> | undefined {
+    const line = `{"type":"RECORD","stream":${JSON.stringify(stream)},"record":${recordJson}${suffix}`;
+    const batch = this.#batch;
+    if (batch === undefined || this.#map !== undefined) return this.writeLine(line);
+    if (this.#chain !== undefined) return this.#then(() => batch.add(stream, recordJson));
+    return batch.add(stream, recordJson);
   }
 
   /** Queues one already-serialised message or other line, e.g. a catalog (no newline). */
   writeLine(text: string): Promise<void> | undefined {
+    if (this.#batch !== undefined) {
+      const message = parseMessage(text, 0);
+      return message === undefined ? this.#queue(text) : this.write(message);
+    }
     if (this.#map === undefined) return this.#queue(text);
     const message = parseMessage(text, 0);
     const mapped = message === undefined ? message : this.#map(message);
     if (mapped === message) return this.#queue(text); // unmapped: the original text, byte for byte
     return mapped === undefined ? this.#drained : this.#queue(JSON.stringify(mapped));
+  }
+
+  #batched(message: SingerMessage, batch: BatchFileWriter): Promise<void> | undefined {
+    if (message.type === "RECORD") {
+      const text = JSON.stringify(message.record);
+      if (this.#chain !== undefined) return this.#then(() => batch.add(message.stream, text));
+      return batch.add(message.stream, text);
+    }
+    const text = JSON.stringify(message);
+    return this.#then(async () => {
+      await batch.closeAll();
+      await this.#queue(text);
+    });
+  }
+
+  /** Runs `step` after every write before it; the chain ends when nothing is pending. */
+  #then(step: () => Promise<void> | undefined): Promise<void> {
+    const next = (this.#chain ?? Promise.resolve()).then(step);
+    this.#chain = next;
+    const settled = () => {
+      if (this.#chain === next) this.#chain = undefined;
+    };
+    next.then(settled, settled);
+    return next;
   }
 
   #queue(text: string): Promise<void> | undefined {
@@ -71,12 +127,15 @@ export class MessageWriter {
 
   /** Hands everything queued to the stream and waits until it has room again. */
   async flush(): Promise<void> {
+    if (this.#chain !== undefined) await this.#chain;
     await this.#push();
     if (this.#closed !== undefined) throw this.#closed;
   }
 
   /** Flushes and waits until the stream has taken every byte (end of run). */
   async close(): Promise<void> {
+    const batch = this.#batch;
+    if (batch !== undefined) await this.#then(() => batch.closeAll());
     await this.flush();
     const out = this.#out;
     if (out.writableNeedDrain) await this.#waitDrain();
