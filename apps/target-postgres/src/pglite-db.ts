@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
 import type { Logger } from "@singerkit/singer";
@@ -7,6 +8,15 @@ import { acquireLock } from "./lock.js";
 /** Where PGlite keeps its cluster inside the embedded folder (next to the lock file). */
 export const PGLITE_DATA = "pgdata";
 
+/** An initialised empty cluster made at build time (scripts/pglite-template.mjs). */
+const TEMPLATE = new URL("./pglite-template.tgz", import.meta.url);
+
+/**
+ * PostgreSQL settings of the embedded cluster: 16 MB of shared buffers instead of 128 MB (one
+ * session in the target's own process; the OS page cache still holds the files).
+ */
+const SETTINGS = ["shared_buffers = 16MB"];
+
 /** int8 as text, as node-postgres returns it (PGlite would return number or BigInt). */
 const PARSERS = { 20: (value: string) => value };
 
@@ -15,7 +25,8 @@ type Queryable = Pick<PGlite, "query" | "exec">;
 
 /**
  * The second adapter of the db.ts port: an embedded PostgreSQL (PGlite, WASM) with its data in
- * `folder`. Opens lazily (first query: lock file, then PGlite; a new folder runs initdb, ~3 s).
+ * `folder`. Opens lazily (first query: lock file, then PGlite; a new folder is unpacked from the
+ * build's template cluster, or runs initdb where there is none).
  * PGlite is single-session, so every top-level query and transaction runs one at a time
  * (a promise chain), and `COPY … FROM STDIN` becomes PGlite's `COPY … FROM '/dev/blob'` with the
  * same COPY text. Same SQL, same type mapping, same STATE rule as the server path.
@@ -28,7 +39,15 @@ export function openPglite(folder: string, log: Logger): Db {
     opened ??= (async () => {
       const release = acquireLock(dir, log);
       try {
-        const db = await PGlite.create({ dataDir: join(dir, PGLITE_DATA), parsers: PARSERS });
+        const dataDir = join(dir, PGLITE_DATA);
+        // A new folder starts from the template (no initdb in this process) when there is one.
+        const fresh = !existsSync(dataDir) && existsSync(TEMPLATE);
+        const db = await PGlite.create({
+          dataDir,
+          parsers: PARSERS,
+          postgresqlconf: SETTINGS,
+          ...(fresh ? { loadDataDir: new Blob([readFileSync(TEMPLATE)]) } : {}),
+        });
         log.info(`embedded PostgreSQL (PGlite) at ${dir}`);
         return { db, release };
       } catch (error) {
