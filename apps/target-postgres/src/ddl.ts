@@ -212,9 +212,16 @@ export async function ensureSchema(db: Db, schema: string): Promise<void> {
   });
 }
 
-/** The target's own tables (load history, dead letters): `CREATE TABLE IF NOT EXISTS` under the
+/** The target's own tables (load history, dead letters): unless the table exists (checked first,
+ * so runs into an existing schema take no DDL lock), `CREATE TABLE IF NOT EXISTS` under the
  * schema's DDL lock, so processes starting together do not race on it. */
-export async function ensureOwnTable(db: Db, schema: string, createSql: string): Promise<void> {
+export async function ensureOwnTable(
+  db: Db,
+  schema: string,
+  name: string,
+  createSql: string,
+): Promise<void> {
+  if ((await inspectTable(db, schema, name)) !== undefined) return;
   await ensureSchema(db, schema);
   await db.transaction(async (tx) => {
     await lockSchemaDdl(tx, schema);
