@@ -27,7 +27,7 @@ import {
  * rows; the own tables hold exactly version 2 (hard) or version 2 plus version 1 marked deleted
  * (soft); every printed STATE is covered by rows committed when it was printed.
  */
-const ROUNDS = Number(process.env.CONCURRENCY_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.CONCURRENCY_ROUNDS ?? 4);
 const int = { type: "integer" };
 const text = { type: "string" };
 const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
@@ -168,6 +168,8 @@ async function oneRound(schema: TestSchema, round: number): Promise<void> {
       if (seen === undefined || (swapped && (seen === "empty" || seen === "missing")))
         problems.push(`round ${round}: a reader saw replaced as ${seen ?? "a mix"}`);
       swapped ||= seen !== "empty" && seen !== "missing";
+      // Paced, not a wait for an event: back-to-back reads would take a core from the 8 targets.
+      await new Promise((resolve) => setTimeout(resolve, 10));
     }
   })();
   const runs = await Promise.all(
