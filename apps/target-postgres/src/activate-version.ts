@@ -14,6 +14,9 @@ import type { StreamRegistry } from "./stream-registry.js";
  * Hard: DELETE. Soft: `_sdc_deleted_at` is set to the transaction time, only on rows not yet
  * marked, so a row's deletion time never moves (MeltanoLabs #204/#225). Strictly older (`<`):
  * `<=` deleted the rows just loaded (SDK #2227). Returns the number of rows deleted or marked.
+ * The table is locked first (SHARE ROW EXCLUSIVE: other writers wait, readers do not), so the
+ * DELETE never holds row locks that another process's merge into the same rows waits on while
+ * holding rows it needs (a deadlock: the merge locks in input order, the DELETE in heap order).
  */
 export async function retireOldVersions(
   tx: DbSession,
@@ -25,6 +28,7 @@ export async function retireOldVersions(
   const sql = hard
     ? `WITH d AS (DELETE FROM ${table} WHERE ${older} RETURNING 1) SELECT count(*)::int AS n FROM d`
     : `WITH d AS (UPDATE ${table} SET ${quoteIdent(DELETED_AT)} = now() WHERE ${older} AND ${quoteIdent(DELETED_AT)} IS NULL RETURNING 1) SELECT count(*)::int AS n FROM d`;
+  await tx.query(`LOCK TABLE ${table} IN SHARE ROW EXCLUSIVE MODE`);
   const [row] = await tx.query<{ n: number }>(sql, [version]);
   return row?.n ?? 0;
 }

@@ -2,7 +2,7 @@ import { LoadError, type Logger } from "@singerkit/singer";
 import { DbError, type DbSession, isConnectionError, type Row } from "./db.js";
 import { widenColumn } from "./ddl.js";
 import { quoteIdent } from "./identifiers.js";
-import { DELETED_AT } from "./record-metadata.js";
+import { DELETED_AT, TABLE_VERSION } from "./record-metadata.js";
 import type { Batch } from "./row-buffer.js";
 
 /**
@@ -129,7 +129,18 @@ export function mergeSql(
     columns.find((c) => quoteIdent(c.name) === name)?.type === "json" ? "::text" : "";
   const side = (alias: string) => rest.map((name) => `${alias}.${name}${cast(name)}`).join(", ");
   const changed = `(${side("t")}) IS DISTINCT FROM (${side("EXCLUDED")})`;
-  return `${insert} ON CONFLICT (${key.join(", ")}) DO UPDATE SET ${set} WHERE ${changed}`;
+  return `${insert} ON CONFLICT (${key.join(", ")}) DO UPDATE SET ${set} WHERE ${changed}${notOlder(rest)}`;
+}
+
+/**
+ * A row of an older table version never replaces one of a newer version (two FULL_TABLE runs of
+ * one stream overlapping: the newer run's ACTIVATE_VERSION would delete the older run's rows that
+ * replaced its own, losing the key). Rows without a version replace any.
+ */
+function notOlder(columns: readonly string[]): string {
+  const version = quoteIdent(TABLE_VERSION);
+  if (!columns.includes(version)) return "";
+  return ` AND (EXCLUDED.${version} IS NULL OR t.${version} IS NULL OR EXCLUDED.${version} >= t.${version})`;
 }
 
 /** The upsert, counting inserted (`xmax = 0`: a new tuple) and updated rows in one round trip. */

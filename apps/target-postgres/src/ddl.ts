@@ -1,31 +1,8 @@
 import { LoadError } from "@singerkit/singer";
+import { inspectTable, type TableState } from "./catalog.js";
 import { type Db, DbError, type DbSession } from "./db.js";
-import {
-  type ExistingName,
-  nameComment,
-  originalFromComment,
-  qualified,
-  quoteIdent,
-  quoteLiteral,
-} from "./identifiers.js";
+import { nameComment, qualified, quoteIdent, quoteLiteral } from "./identifiers.js";
 import { joinTypes, widenUsing } from "./type-mapping.js";
-
-/** A table as the catalog describes it (types as `format_type` prints them). */
-export interface TableState {
-  readonly schema: string;
-  readonly name: string;
-  readonly columns: readonly ColumnState[];
-  /** Primary key columns in key order; empty when the table has none. */
-  readonly primaryKey: readonly string[];
-  readonly primaryKeyConstraint: string | undefined;
-}
-
-export interface ColumnState {
-  readonly name: string;
-  readonly type: string;
-  /** The Singer property name from the column's COMMENT, if we wrote one. */
-  readonly original: string | undefined;
-}
 
 /** What a SCHEMA asks for: columns with their wanted types, and the key. */
 export interface WantedTable {
@@ -52,7 +29,7 @@ export interface Plan {
  * it, from the catalog as it is then: `IF NOT EXISTS` alone races on PostgreSQL's catalog indexes
  * (`duplicate key value violates unique constraint "pg_namespace_nspname_index"`). Two
  * processes that evolve one table differently both succeed; the table ends with the union.
- * Decisions: "Concurrent DDL".
+ * Decisions: "Concurrent DDL and row replacement".
  */
 const DDL_LOCK_CLASS = 0x53696e67; // "Sing": the first key of every advisory lock we take
 
@@ -92,62 +69,6 @@ export async function widenColumn(
   if (type === now?.type) return undefined;
   await tx.query(alterColumnTypeSql(table, column, type));
   return type;
-}
-
-/** Reads a table's columns and key, or `undefined` when it does not exist. */
-export async function inspectTable(
-  db: DbSession,
-  schema: string,
-  name: string,
-): Promise<TableState | undefined> {
-  // Plain scans of the catalog tables, not to_regclass/::regclass: those go through the session's
-  // catalog cache, which waiting on an advisory lock does not refresh, so right after the DDL
-  // lock they could still miss a table another process has just created (or its new columns).
-  const [found] = await db.query<{ oid: number }>(
-    `select c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace
-      where n.nspname = $1 and c.relname = $2 and c.relkind in ('r', 'p')`,
-    [schema, name],
-  );
-  if (found === undefined) return undefined;
-  const columns = await db.query<{ name: string; type: string; comment: string | null }>(
-    `select a.attname as name, format_type(a.atttypid, a.atttypmod) as type,
-            col_description(a.attrelid, a.attnum) as comment
-       from pg_attribute a
-      where a.attrelid = $1::oid and a.attnum > 0 and not a.attisdropped
-      order by a.attnum`,
-    [found.oid],
-  );
-  const key = await db.query<{ name: string; constraint: string }>(
-    `select a.attname as name, c.conname as constraint
-       from pg_constraint c
-       cross join lateral unnest(c.conkey) with ordinality as k(attnum, ord)
-       join pg_attribute a on a.attrelid = c.conrelid and a.attnum = k.attnum
-      where c.conrelid = $1::oid and c.contype = 'p'
-      order by k.ord`,
-    [found.oid],
-  );
-  return {
-    schema,
-    name,
-    columns: columns.map((c) => ({
-      name: c.name,
-      type: c.type,
-      original: originalFromComment(c.comment),
-    })),
-    primaryKey: key.map((k) => k.name),
-    primaryKeyConstraint: key[0]?.constraint,
-  };
-}
-
-/** Tables (and partitioned tables) of a schema with the stream names their COMMENTs record. */
-export async function listTables(db: Db, schema: string): Promise<ExistingName[]> {
-  const rows = await db.query<{ name: string; comment: string | null }>(
-    `select c.relname as name, obj_description(c.oid, 'pg_class') as comment
-       from pg_class c join pg_namespace n on n.oid = c.relnamespace
-      where n.nspname = $1 and c.relkind in ('r', 'p', 'v', 'm', 'f')`,
-    [schema],
-  );
-  return rows.map((row) => ({ name: row.name, original: originalFromComment(row.comment) }));
 }
 
 /**
@@ -291,9 +212,16 @@ export async function ensureSchema(db: Db, schema: string): Promise<void> {
   });
 }
 
-/** The target's own tables (load history, dead letters): `CREATE TABLE IF NOT EXISTS` under the
+/** The target's own tables (load history, dead letters): unless the table exists (checked first,
+ * so runs into an existing schema take no DDL lock), `CREATE TABLE IF NOT EXISTS` under the
  * schema's DDL lock, so processes starting together do not race on it. */
-export async function ensureOwnTable(db: Db, schema: string, createSql: string): Promise<void> {
+export async function ensureOwnTable(
+  db: Db,
+  schema: string,
+  name: string,
+  createSql: string,
+): Promise<void> {
+  if ((await inspectTable(db, schema, name)) !== undefined) return;
   await ensureSchema(db, schema);
   await db.transaction(async (tx) => {
     await lockSchemaDdl(tx, schema);

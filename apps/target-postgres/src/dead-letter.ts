@@ -58,6 +58,7 @@ export class DeadLetter {
       await ensureOwnTable(
         db,
         this.#schema,
+        REJECTED_TABLE,
         `CREATE TABLE IF NOT EXISTS ${table} (
         id bigserial PRIMARY KEY,
         load_id uuid NOT NULL,

@@ -1,7 +1,7 @@
 import { InputError, type JsonSchema, type SchemaMessage } from "@singerkit/singer";
 import { describe, expect, it } from "vitest";
 import { mergeSql } from "./batch-load.js";
-import type { TableState } from "./ddl.js";
+import type { TableState } from "./catalog.js";
 import { schemaLayout, schemaSignature, validationSchema } from "./layout.js";
 
 const schema = (
@@ -198,6 +198,19 @@ describe("mergeSql (decisions: COPY + merge)", () => {
       ),
     ).toContain(
       'SELECT DISTINCT ON ("k") "k", "v" FROM pg_temp."target_postgres_staging" ORDER BY "k", ctid DESC',
+    );
+  });
+
+  it("a row of an older table version never replaces one of a newer version", () => {
+    const sql = mergeSql('"s"."t"', {
+      columns: [
+        { name: "id", type: "bigint" },
+        { name: "_sdc_table_version", type: "bigint" },
+      ],
+      primaryKey: ["id"],
+    });
+    expect(sql).toMatch(
+      / AND \(EXCLUDED."_sdc_table_version" IS NULL OR t."_sdc_table_version" IS NULL OR EXCLUDED."_sdc_table_version" >= t."_sdc_table_version"\)$/,
     );
   });
 

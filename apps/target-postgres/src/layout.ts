@@ -1,5 +1,6 @@
 import { InputError, type SchemaMessage } from "@singerkit/singer";
-import { type Plan, planTable, resultingType, type TableState, type WantedTable } from "./ddl.js";
+import type { TableState } from "./catalog.js";
+import { type Plan, planTable, resultingType, type WantedTable } from "./ddl.js";
 import { assignNames } from "./identifiers.js";
 import { allowsString, columnType, PG } from "./type-mapping.js";
 

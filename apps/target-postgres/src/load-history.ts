@@ -46,6 +46,7 @@ export class LoadHistory {
   readonly #listener: LoadHistoryOptions["committed"];
   #lastState: JsonObject | null = null;
   #recorded = false;
+  readonly #name: string;
 
   constructor(log: Logger, schema: string, table: string, options: LoadHistoryOptions = {}) {
     this.#log = log;
@@ -53,6 +54,7 @@ export class LoadHistory {
     this.#clock = options.clock ?? systemClock;
     this.#started = this.#clock.now();
     this.#schema = schema;
+    this.#name = table;
     this.#table = table === "" ? undefined : qualified(schema, table);
   }
 
@@ -91,6 +93,7 @@ export class LoadHistory {
     await ensureOwnTable(
       db,
       this.#schema,
+      this.#name,
       `CREATE TABLE IF NOT EXISTS ${this.#table} (
       load_id uuid PRIMARY KEY,
       started_at timestamptz NOT NULL,

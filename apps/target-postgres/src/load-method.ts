@@ -25,8 +25,8 @@ export interface Redirectable {
 /**
  * `overwrite`: a stream's batches are merged into a shadow table (a session TEMPORARY table
  * created `LIKE` the real one, with its key, at the stream's first flush), and at the end of
- * input one transaction replaces the real table's rows with the shadow's (TRUNCATE + INSERT …
- * SELECT). Readers see the old rows until that COMMIT, then the new ones, never an empty table;
+ * input one transaction replaces the real table's rows with the shadow's (DELETE + INSERT …
+ * SELECT; see `swap`). Readers see the old rows until that COMMIT, then the new ones, never an empty table;
  * the table itself (its comments with the identifier mapping, grants, views on it) is kept.
  * A failed or interrupted run leaves the table as it was (the temp table dies with the session).
  * A stream that sends no records leaves its table untouched.
@@ -64,11 +64,7 @@ export class Overwrite {
     await db.transaction(async (tx) => {
       await this.prepare(tx, loader);
       const shadow = this.#shadows.get(loader) ?? old;
-      const columns = await tx.query<{ name: string }>(
-        `select attname as name from pg_attribute where attrelid = $1::regclass and attnum > 0 and not attisdropped order by attnum`,
-        [old],
-      );
-      const list = columns.map((c) => quoteIdent(c.name)).join(", ");
+      const list = (await columnsOf(tx, old)).join(", ");
       await tx.query(`INSERT INTO ${shadow} (${list}) SELECT ${list} FROM ${old}`);
       await tx.query(`DROP TABLE ${old}`);
     });
@@ -78,15 +74,26 @@ export class Overwrite {
     return this.#shadows.has(loader);
   }
 
-  /** End of input: every shadowed table replaces its real table, all in one transaction. */
+  /**
+   * End of input: every shadowed table replaces its real table, all in one transaction. The tables
+   * are locked first, together and in name order (another process swapping the same tables locks
+   * them in the same order, so two swaps queue instead of deadlocking), in SHARE ROW EXCLUSIVE
+   * mode: other writers wait, readers do not. DELETE, not TRUNCATE: TRUNCATE is not MVCC-safe (a
+   * reader whose snapshot predates the swap would see the table empty) and would block readers.
+   * Columns are named: another process may have added or widened columns since the shadow was made.
+   */
   async swap(db: Db): Promise<void> {
     if (this.#shadows.size === 0) return;
     const done: string[] = [];
+    const order = [...this.#shadows].sort(([a], [b]) => compare(a.sqlName, b.sqlName));
     await db.transaction(async (tx) => {
-      for (const [loader, shadow] of this.#shadows) {
-        await tx.query(`TRUNCATE ${loader.sqlName}`);
+      const tables = order.map(([loader]) => loader.sqlName).join(", ");
+      await tx.query(`LOCK TABLE ${tables} IN SHARE ROW EXCLUSIVE MODE`);
+      for (const [loader, shadow] of order) {
+        await tx.query(`DELETE FROM ${loader.sqlName}`);
+        const list = (await columnsOf(tx, shadow)).join(", ");
         const [row] = await tx.query<{ n: number }>(
-          `WITH i AS (INSERT INTO ${loader.sqlName} SELECT * FROM ${shadow} RETURNING 1) SELECT count(*)::int AS n FROM i`,
+          `WITH i AS (INSERT INTO ${loader.sqlName} (${list}) SELECT ${list} FROM ${shadow} RETURNING 1) SELECT count(*)::int AS n FROM i`,
         );
         await tx.query(`DROP TABLE ${shadow}`);
         done.push(`${loader.sqlName} (${row?.n ?? 0} rows)`);
@@ -96,4 +103,17 @@ export class Overwrite {
     this.#shadows.clear();
     this.#log.info(`overwrite: replaced the rows of ${done.join(", ")}`);
   }
+}
+
+/** A table's columns, quoted, in order. */
+async function columnsOf(tx: DbSession, table: string): Promise<string[]> {
+  const columns = await tx.query<{ name: string }>(
+    `select attname as name from pg_attribute where attrelid = $1::regclass and attnum > 0 and not attisdropped order by attnum`,
+    [table],
+  );
+  return columns.map((c) => quoteIdent(c.name));
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

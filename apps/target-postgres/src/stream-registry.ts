@@ -1,7 +1,8 @@
 import { InputError, LoadError, type SchemaMessage } from "@singerkit/singer";
+import { listTables } from "./catalog.js";
 import type { TargetConfig } from "./config.js";
 import type { Db } from "./db.js";
-import { ensureSchema, listTables } from "./ddl.js";
+import { ensureSchema } from "./ddl.js";
 import { assignNames } from "./identifiers.js";
 import { Loader, type LoaderContext } from "./loader.js";
 import { streamTarget } from "./mapping.js";

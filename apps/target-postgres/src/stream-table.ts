@@ -1,6 +1,7 @@
 import type { Logger, SchemaMessage } from "@singerkit/singer";
+import { inspectTable, type TableState } from "./catalog.js";
 import type { Db } from "./db.js";
-import { applyPlan, inspectTable, type TableState } from "./ddl.js";
+import { applyPlan } from "./ddl.js";
 import { qualified } from "./identifiers.js";
 import { type Column, type Layout, schemaLayout, schemaSignature } from "./layout.js";
 

@@ -1,4 +1,5 @@
-import { postgresUnavailable } from "@repo/pg-testing";
+import { pgConfigFromEnv, postgresUnavailable } from "@repo/pg-testing";
+import pg from "pg";
 import { describe, expect, it } from "vitest";
 import {
   configFor,
@@ -104,6 +105,25 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("load options", () 
     const bad = `${ndjson([users, user(2, "b"), user(3, "c")])}{not json\n`;
     expect((await runTarget(config, bad)).code).not.toBe(0);
     expect(await rowsOf(db, "users", "id")).toEqual([{ id: 1, name: "a" }]);
+  });
+
+  it("load_method overwrite: a reader whose snapshot predates the swap sees the old rows, not an empty table", async () => {
+    const db = await fresh();
+    const config = configFor(db, { load_method: "overwrite" });
+    expect((await runTarget(config, ndjson([users, user(1, "a"), user(2, "b")]))).code).toBe(0);
+    const reader = new pg.Client(pgConfigFromEnv());
+    await reader.connect();
+    try {
+      await reader.query("begin isolation level repeatable read");
+      await reader.query("select 1 from pg_class limit 1"); // takes the snapshot, no lock on users
+      expect((await runTarget(config, ndjson([users, user(3, "c")]))).code).toBe(0);
+      const seen = await reader.query<{ id: string }>(`select id from "${db.name}".users`);
+      expect(seen.rows.map((r) => Number(r.id)).sort()).toEqual([1, 2]);
+      await reader.query("commit");
+    } finally {
+      await reader.end();
+    }
+    expect(await rowsOf(db, "users", "id")).toEqual([{ id: 3, name: "c" }]);
   });
 
   it("load_method overwrite: a schema change mid-stream keeps the rows already in the shadow", async () => {
