@@ -19,7 +19,8 @@ import { apiRoot, SETTINGS, type TapConfig } from "./config.js";
 import { planStreams, type StreamPlan } from "./plan.js";
 import { StateTracker } from "./state.js";
 import { STREAM_DEFS } from "./streams.js";
-import { type SyncContext, syncStream } from "./sync-stream.js";
+import type { SyncContext } from "./sync-context.js";
+import { syncStream } from "./sync-stream.js";
 
 /** Test seams: the real CLI passes nothing. */
 export interface TapDeps {
