@@ -14,6 +14,7 @@ import {
   type SyncInput,
   tapProgram,
 } from "@singerkit/singer";
+import { planFanOut } from "./catalog-fan-out.js";
 import { type FetchLike, SecodaClient } from "./client.js";
 import { apiRoot, SETTINGS, type TapConfig } from "./config.js";
 import { planStreams, type StreamPlan } from "./plan.js";
@@ -140,7 +141,14 @@ export async function sync(
     `syncing ${plans.length} streams${share}: ${plans.map((plan) => plan.def.name).join(", ")}`,
   );
   try {
-    await runAll(plans, config.max_concurrency, (plan) => syncStream(plan, syncContext), failed);
+    const { readers, followers } = planFanOut(plans, {
+      partitioned: partition !== undefined,
+      test: input.test,
+      resuming: (stream) => syncContext.state.get(stream).progress !== undefined,
+    });
+    const sync = (plan: StreamPlan) =>
+      syncStream(plan, syncContext, followers.get(plan.def.name) ?? []);
+    await runAll(readers, config.max_concurrency, sync, failed);
   } finally {
     client.flushMetrics();
     records.flush();

@@ -1,6 +1,7 @@
 import { type JsonObject, message } from "@singerkit/singer";
 import type { Page } from "./client.js";
 import { fetchDetails } from "./details.js";
+import { laterOf } from "./instant.js";
 import type { StreamPlan } from "./plan.js";
 import type { ReplicationWindow } from "./replication-window.js";
 import type { Bookmark, Progress } from "./state.js";
@@ -115,13 +116,16 @@ export class StreamOutput {
   /**
    * The end of the stream. An incomplete read keeps the old bookmark (its records are read again
    * next time) and does not activate its table version (that would delete the rows it may have
-   * missed).
+   * missed). `readThrough`: the list read is known complete up to this replication key value
+   * (a stream served from another's pages: that stream's final bookmark); the bookmark is then
+   * at least that.
    */
-  async finish(complete: boolean): Promise<void> {
+  async finish(complete: boolean, readThrough?: string): Promise<void> {
     await this.start(); // an empty stream still gets its SCHEMA
     if (this.#ctx.recordLimit !== undefined) return;
     const { def } = this.#plan;
-    const bookmark = complete ? this.#window.finalBookmark() : this.#window.since;
+    const final = laterOf(this.#window.finalBookmark(), readThrough);
+    const bookmark = complete ? final : this.#window.since;
     this.#ctx.state.set(def.name, this.#bookmark(bookmark));
     if (this.#version !== undefined && complete) {
       await this.#ctx.output.write(message.activateVersion(def.name, this.#version));

@@ -81,12 +81,16 @@ function ofType(value: string): Filter {
   return { operator: "exact", field: "type", value };
 }
 
-/** A catalog stream of one entity type: sorted newest first, capped, split by integration. */
+/**
+ * A catalog stream of one entity type: sorted newest first, capped, split by integration; the
+ * rows of `resources` with that `entity_type` (the `type` filter matches `entity_type`).
+ */
 function catalogOf(type: string) {
   return {
     path: CATALOG,
     list: "paged",
     filter: ofType(type),
+    subsetOf: { stream: "resources", field: "entity_type", value: type },
     sort: NEWEST_FIRST,
     keyProperties: ["id"],
     replicationKey: "updated_at",

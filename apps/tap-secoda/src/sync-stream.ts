@@ -1,5 +1,6 @@
 import { SourceError } from "@singerkit/singer";
 import { skipIfAdminOnly } from "./admin-access.js";
+import { Follower, finishFollowers } from "./catalog-fan-out.js";
 import type { ListCursor } from "./client.js";
 import { describeDrift, judgePass, type Pass, reachesCap } from "./list-pass.js";
 import {
@@ -12,7 +13,7 @@ import {
   WHOLE,
 } from "./partitions.js";
 import type { StreamPlan } from "./plan.js";
-import { ReplicationWindow } from "./replication-window.js";
+import { type ReplicationWindow, streamWindow } from "./replication-window.js";
 import type { Progress } from "./state.js";
 import { StreamOutput } from "./stream-output.js";
 import type { SyncContext } from "./sync-context.js";
@@ -21,9 +22,16 @@ import { seenBefore, WrittenIds } from "./written-ids.js";
 /** Passes over a part before a list that keeps changing is reported instead of read again. */
 const MAX_PASSES = 3;
 
-/** Syncs one stream; resolves with the number of records written. */
-export async function syncStream(plan: StreamPlan, ctx: SyncContext): Promise<number> {
-  return new StreamSync(plan, ctx).run();
+/**
+ * Syncs one stream, and the `followers` served from its pages (catalog-fan-out.ts); resolves with
+ * the number of records the stream itself wrote.
+ */
+export async function syncStream(
+  plan: StreamPlan,
+  ctx: SyncContext,
+  followers: readonly StreamPlan[] = [],
+): Promise<number> {
+  return new StreamSync(plan, ctx, followers).run();
 }
 
 /**
@@ -43,23 +51,21 @@ class StreamSync {
   readonly #share: readonly Part[] | undefined;
   /** Parts whose list never held still (paging drift): the bookmark must not move. */
   readonly #incomplete: string[] = [];
+  /** Streams served from this stream's pages. */
+  readonly #followers: readonly Follower[];
 
-  constructor(plan: StreamPlan, ctx: SyncContext) {
+  constructor(plan: StreamPlan, ctx: SyncContext, followers: readonly StreamPlan[]) {
     const { def } = plan;
     this.#plan = plan;
     this.#ctx = ctx;
     this.#name = def.name;
-    const bookmark = ctx.state.get(def.name);
-    const resume = ctx.recordLimit === undefined ? bookmark.progress : undefined;
+    const resume = ctx.recordLimit === undefined ? ctx.state.get(def.name).progress : undefined;
     this.#resume = resume;
     this.#done = new Set(resume?.done ?? []);
-    this.#window = new ReplicationWindow({
-      field: plan.incremental ? def.replicationKey : undefined,
-      since: bookmark.replication_key_value ?? ctx.startDate,
-      maxSeen: resume?.max_seen,
-      newestFirst: def.sort?.field === def.replicationKey && def.sort?.order === "desc",
-      stream: def.name,
-      log: ctx.log,
+    this.#followers = followers.map((follower) => new Follower(follower, ctx));
+    this.#window = streamWindow(plan, ctx, {
+      ...(resume?.max_seen === undefined ? {} : { maxSeen: resume.max_seen }),
+      alsoServes: this.#followers.map((follower) => follower.window.since),
     });
     this.#share = ctx.partition === undefined ? undefined : shareOf(def, ctx.partition);
     // A table version activated by one partition would delete the rows of the others.
@@ -84,7 +90,9 @@ class StreamSync {
       skipIfAdminOnly(error, this.#plan, this.#ctx.log);
       return 0;
     }
-    await this.#output.finish(this.#incomplete.length === 0);
+    const complete = this.#incomplete.length === 0;
+    await this.#output.finish(complete);
+    await finishFollowers(this.#followers, complete, this.#plan, this.#window);
     return this.#output.written;
   }
 
@@ -162,7 +170,10 @@ class StreamSync {
         if (count !== undefined) counts.push(count);
         delivered += page.rows.length;
         if (page.page === 1 && part === WHOLE) this.#announceTotal(count);
-        if (this.#canSplit() && reachesCap(this.#plan.def.resultCap?.limit, count, delivered)) {
+        if (
+          this.#ctx.recordLimit === undefined &&
+          reachesCap(this.#plan.def.resultCap?.limit, count, delivered)
+        ) {
           overCap = true;
           if (!window.canStopEarly()) break;
         }
@@ -173,6 +184,7 @@ class StreamSync {
         if (more) cursor.prefetch(window.canStopEarly() ? 1 : this.#readAhead());
         else if (!overCap && !this.#limitReached()) beforeLastPage?.();
         await this.#output.writePage(page, keys, written);
+        for (const follower of this.#followers) await follower.take(page);
         if (!more || this.#limitReached()) break;
         await this.#output.checkpoint(this.#done, {
           partition: part.key,
@@ -192,14 +204,9 @@ class StreamSync {
       overCap,
       reachedBookmark,
       limitReached: this.#limitReached(),
-      canSplit: this.#canSplit(),
+      canSplit: this.#ctx.recordLimit === undefined, // a --test run never splits
       ordered: window.ordered,
     });
-  }
-
-  /** Splitting is possible unless this is a --test run. A stream without a cap only warns. */
-  #canSplit(): boolean {
-    return this.#ctx.recordLimit === undefined;
   }
 
   /** A cursor on the part's pages (from the resume point), or undefined when it is done. */
