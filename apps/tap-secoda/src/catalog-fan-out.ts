@@ -86,6 +86,9 @@ export class Follower {
       return row !== undefined && mine(row);
     });
     const raw = texts?.length === rows.length ? texts : undefined; // the server's text, as is
+    // Each pass over a part starts at page 1 and is newest first on its own (the reader's order
+    // check is per pass too): the order is checked from there, not across parts.
+    if (page.page === 1) this.#previousKey = undefined;
     const keys = this.window.scan(rows, this.#previousKey, (row) => seenBefore(this.#written, row));
     this.#previousKey = keys.at(-1) ?? this.#previousKey;
     const own: Page = { ...page, rows, ...(raw === undefined ? {} : { raw }) };
