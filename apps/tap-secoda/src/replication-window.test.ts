@@ -6,7 +6,14 @@ const at = (s: number) => `2025-01-01T00:00:${String(s).padStart(2, "0")}.000001
 const rows = (...seconds: (number | null)[]) =>
   seconds.map((s, i) => ({ id: `r${i}`, updated_at: s === null ? null : at(s) }));
 
-function window(options: { since?: string; newestFirst?: boolean; full?: boolean } = {}) {
+function window(
+  options: {
+    since?: string;
+    newestFirst?: boolean;
+    full?: boolean;
+    alsoServes?: (string | undefined)[];
+  } = {},
+) {
   const { log, lines } = memoryLogger();
   const w = new ReplicationWindow({
     field: options.full === true ? undefined : "updated_at",
@@ -15,6 +22,7 @@ function window(options: { since?: string; newestFirst?: boolean; full?: boolean
     newestFirst: options.newestFirst ?? true,
     stream: "tables",
     log,
+    ...(options.alsoServes === undefined ? {} : { alsoServes: options.alsoServes }),
   });
   return { w, lines };
 }
@@ -60,5 +68,16 @@ describe("ReplicationWindow", () => {
       true,
       undefined,
     ]);
+  });
+
+  it("serving other streams' bookmarks, stops only below the oldest, and never without one", () => {
+    const { w } = window({ since: at(7), alsoServes: [at(5), at(8)] });
+    const keys = w.scan(rows(9, 7, 6), undefined);
+    expect(keys.map((key) => w.isDue(key))).toEqual([true, true, false]); // its own bookmark
+    expect(w.reachedBookmark(keys)).toBe(false);
+    expect(w.reachedBookmark(w.scan(rows(5, 4), at(6)))).toBe(true);
+    const { w: open } = window({ since: at(7), alsoServes: [undefined] });
+    expect(open.canStopEarly()).toBe(false);
+    expect(open.reachedBookmark(open.scan(rows(6, 1), undefined))).toBe(false);
   });
 });

@@ -1,5 +1,7 @@
 import type { JsonObject, Logger } from "@singerkit/singer";
 import { instantKey, laterOf } from "./instant.js";
+import type { StreamPlan } from "./plan.js";
+import type { SyncContext } from "./sync-context.js";
 
 /**
  * What one stream's incremental read knows about its replication key: the bookmark it started
@@ -10,6 +12,8 @@ export class ReplicationWindow {
   /** The bookmark (or start_date) this read started from. */
   readonly since: string | undefined;
   readonly #sinceKey: string | undefined;
+  /** Paging may stop below this key: the oldest bookmark any stream served by this read needs. */
+  readonly #stopKey: string | undefined;
   readonly #field: string | undefined;
   readonly #newestFirst: boolean;
   readonly #warn: (message: string) => void;
@@ -27,10 +31,21 @@ export class ReplicationWindow {
     readonly newestFirst: boolean;
     readonly stream: string;
     readonly log: Logger;
+    /**
+     * The bookmarks of other streams served from this read's pages (catalog-fan-out.ts); paging
+     * stops only below the oldest, and never when one has none (FULL_TABLE or a first run).
+     */
+    readonly alsoServes?: readonly (string | undefined)[];
   }) {
     this.#field = options.field;
     this.since = options.field === undefined ? undefined : options.since;
     this.#sinceKey = this.since === undefined ? undefined : instantKey(this.since);
+    this.#stopKey = oldest([
+      this.#sinceKey,
+      ...(options.alsoServes ?? []).map((since) =>
+        since === undefined ? undefined : instantKey(since),
+      ),
+    ]);
     this.#maxSeen = options.maxSeen;
     this.#maxSeenKey = options.maxSeen === undefined ? undefined : instantKey(options.maxSeen);
     this.#newestFirst = options.field !== undefined && options.newestFirst;
@@ -93,8 +108,9 @@ export class ReplicationWindow {
 
   /** True when a trusted newest-first page reaches below the bookmark: later pages are older. */
   reachedBookmark(keys: readonly (string | undefined)[]): boolean {
-    if (!this.canStopEarly()) return false;
-    return keys.some((key) => !this.isDue(key));
+    const stop = this.#stopKey;
+    if (!this.canStopEarly() || stop === undefined) return false;
+    return keys.some((key) => key !== undefined && key < stop);
   }
 
   /** The list is sorted newest first on the replication key, and no page contradicted it. */
@@ -104,11 +120,45 @@ export class ReplicationWindow {
 
   /** A newest-first read from a bookmark, order not contradicted: it may stop at any page. */
   canStopEarly(): boolean {
-    return this.#newestFirst && this.#orderTrusted && this.#sinceKey !== undefined;
+    return this.#newestFirst && this.#orderTrusted && this.#stopKey !== undefined;
   }
 
   /** True when some rows may be filtered out (a bookmark or start_date applies). */
   get filters(): boolean {
     return this.#sinceKey !== undefined;
   }
+}
+
+/** The smallest key, or undefined when any is undefined (then nothing bounds the read). */
+function oldest(keys: readonly (string | undefined)[]): string | undefined {
+  let min: string | undefined;
+  for (const key of keys) {
+    if (key === undefined) return undefined;
+    if (min === undefined || key < min) min = key;
+  }
+  return min;
+}
+
+/**
+ * The window of one stream's read: its replication key when it is INCREMENTAL, from its bookmark
+ * (or start_date), newest first when the list is sorted so on that key.
+ */
+export function streamWindow(
+  plan: StreamPlan,
+  ctx: Pick<SyncContext, "state" | "startDate" | "log">,
+  options: {
+    readonly maxSeen?: string;
+    readonly alsoServes?: readonly (string | undefined)[];
+  } = {},
+): ReplicationWindow {
+  const { def } = plan;
+  return new ReplicationWindow({
+    field: plan.incremental ? def.replicationKey : undefined,
+    since: ctx.state.get(def.name).replication_key_value ?? ctx.startDate,
+    maxSeen: options.maxSeen,
+    newestFirst: def.sort?.field === def.replicationKey && def.sort?.order === "desc",
+    stream: def.name,
+    log: ctx.log,
+    ...(options.alsoServes === undefined ? {} : { alsoServes: options.alsoServes }),
+  });
 }

@@ -14,12 +14,14 @@ import {
   type SyncInput,
   tapProgram,
 } from "@singerkit/singer";
+import { planFanOut } from "./catalog-fan-out.js";
 import { type FetchLike, SecodaClient } from "./client.js";
 import { apiRoot, SETTINGS, type TapConfig } from "./config.js";
 import { planStreams, type StreamPlan } from "./plan.js";
 import { StateTracker } from "./state.js";
 import { STREAM_DEFS } from "./streams.js";
-import { type SyncContext, syncStream } from "./sync-stream.js";
+import type { SyncContext } from "./sync-context.js";
+import { syncStream } from "./sync-stream.js";
 
 /** Test seams: the real CLI passes nothing. */
 export interface TapDeps {
@@ -139,7 +141,14 @@ export async function sync(
     `syncing ${plans.length} streams${share}: ${plans.map((plan) => plan.def.name).join(", ")}`,
   );
   try {
-    await runAll(plans, config.max_concurrency, (plan) => syncStream(plan, syncContext), failed);
+    const { readers, followers } = planFanOut(plans, {
+      partitioned: partition !== undefined,
+      test: input.test,
+      resuming: (stream) => syncContext.state.get(stream).progress !== undefined,
+    });
+    const sync = (plan: StreamPlan) =>
+      syncStream(plan, syncContext, followers.get(plan.def.name) ?? []);
+    await runAll(readers, config.max_concurrency, sync, failed);
   } finally {
     client.flushMetrics();
     records.flush();

@@ -107,4 +107,15 @@ export interface StreamDef {
   readonly renames?: { readonly [legacy: string]: string };
   /** Synced when the catalog does not say otherwise (also: no --catalog). Default true. */
   readonly selectedByDefault?: boolean;
+  /**
+   * This stream's records are exactly the rows of another stream's list whose `field` equals
+   * `value` (the catalog's per-type streams are slices of `resources`). When both are selected,
+   * this stream is served from the other's pages instead of a read of its own
+   * (catalog-fan-out.ts; decisions-tap.md "One catalog pass").
+   */
+  readonly subsetOf?: {
+    readonly stream: string;
+    readonly field: string;
+    readonly value: string;
+  };
 }

@@ -33,6 +33,25 @@ const ids = (records: readonly JsonObject[]) => records.map((r) => r.id).sort();
 const pagesOf = (requests: readonly URL[], path: string) =>
   requests.filter((u) => u.pathname === path).map((u) => Number(u.searchParams.get("page")));
 
+/** `n` tables for cap tests: spread over integrations i1/i2 by parity unless `extra` says otherwise. */
+function manyTables(n: number, extra: (i: number) => JsonObject = () => ({})): JsonObject[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `t${i}`,
+    entity_type: "table",
+    integration: i % 2 === 0 ? "i1" : "i2",
+    updated_at: at(i % 60),
+    ...extra(i),
+  }));
+}
+
+/** The catalog capped at 10,000 in pages of 2,000. */
+function cappedApi(rows: JsonObject[], options: { uncounted?: string[] } = {}) {
+  return memoryApi(
+    { [CATALOG]: rows, [INTEGRATIONS]: integrations },
+    { caps: { [CATALOG]: 10_000 }, pageSize: 2000, ...options },
+  );
+}
+
 describe("incremental, newest first", () => {
   it("reads everything the first time and bookmarks the greatest updated_at", async () => {
     const api = memoryApi({ [CATALOG]: tables(10) });
@@ -79,16 +98,7 @@ describe("incremental, newest first", () => {
 
 describe("the result cap", () => {
   it("splits at once when count is over the documented 10,000 and loses nothing", async () => {
-    const rows = Array.from({ length: 10_050 }, (_, i) => ({
-      id: `t${i}`,
-      entity_type: "table",
-      integration: i % 2 === 0 ? "i1" : "i2",
-      updated_at: at(i % 60),
-    }));
-    const api = memoryApi(
-      { [CATALOG]: rows, [INTEGRATIONS]: integrations },
-      { caps: { [CATALOG]: 10_000 }, pageSize: 2000 },
-    );
+    const api = cappedApi(manyTables(10_050));
     const run = await runSync(api.fetch, { catalog: catalogSelecting(["tables"]) });
     expect(new Set(ids(recordsOf(run.messages, "tables"))).size).toBe(10_050);
     expect(recordsOf(run.messages, "tables")).toHaveLength(10_050);
@@ -96,16 +106,7 @@ describe("the result cap", () => {
   });
 
   it("splits when the pages carry no count but the rows read reach the cap", async () => {
-    const rows = Array.from({ length: 10_050 }, (_, i) => ({
-      id: `t${i}`,
-      entity_type: "table",
-      integration: i % 2 === 0 ? "i1" : "i2",
-      updated_at: at(i % 60),
-    }));
-    const api = memoryApi(
-      { [CATALOG]: rows, [INTEGRATIONS]: integrations },
-      { caps: { [CATALOG]: 10_000 }, pageSize: 2000, uncounted: [CATALOG] },
-    );
+    const api = cappedApi(manyTables(10_050), { uncounted: [CATALOG] });
     const run = await runSync(api.fetch, { catalog: catalogSelecting(["tables"]) });
     expect(run.error).toBeUndefined();
     expect(recordsOf(run.messages, "tables")).toHaveLength(10_050);
@@ -113,33 +114,18 @@ describe("the result cap", () => {
   });
 
   it("splits a count saturated at the cap (exactly 10,000) instead of trusting it", async () => {
-    const rows = Array.from({ length: 10_000 }, (_, i) => ({
-      id: `t${i}`,
-      entity_type: "table",
-      integration: i % 2 === 0 ? "i1" : "i2",
-      updated_at: at(i % 60),
-    }));
-    const api = memoryApi(
-      { [CATALOG]: rows, [INTEGRATIONS]: integrations },
-      { caps: { [CATALOG]: 10_000 }, pageSize: 2000 },
-    );
+    const api = cappedApi(manyTables(10_000));
     const run = await runSync(api.fetch, { catalog: catalogSelecting(["tables"]) });
     expect(recordsOf(run.messages, "tables")).toHaveLength(10_000);
     expect(run.logs.join("\n")).toMatch(/has 10000 results, at or over Secoda's cap of 10000/);
   });
 
   it("halves by title when one integration is still over the cap", async () => {
-    const rows = Array.from({ length: 10_050 }, (_, i) => ({
-      id: `t${i}`,
-      entity_type: "table",
+    const rows = manyTables(10_050, (i) => ({
       integration: "i1",
       title: i % 2 === 0 ? "apple" : "kiwi",
-      updated_at: at(i % 60),
     }));
-    const api = memoryApi(
-      { [CATALOG]: rows, [INTEGRATIONS]: integrations },
-      { caps: { [CATALOG]: 10_000 }, pageSize: 2000 },
-    );
+    const api = cappedApi(rows);
     const run = await runSync(api.fetch, { catalog: catalogSelecting(["tables"]) });
     expect(run.error).toBeUndefined();
     expect(recordsOf(run.messages, "tables")).toHaveLength(10_050);

@@ -24,11 +24,18 @@ function lastState(messages: readonly SingerMessage[]): JsonObject {
   return state.value;
 }
 
-/** Every live catalog record and its updated_at, read from the fake in a few big pages. */
-async function liveCatalog(fake: FakeSecoda): Promise<Map<string, string>> {
+/**
+ * Every live catalog record (of one entity type, when given) and its updated_at, read from the
+ * fake in a few big pages.
+ */
+async function liveCatalog(fake: FakeSecoda, type?: string): Promise<Map<string, string>> {
   const live = new Map<string, string>();
+  const filter =
+    type === undefined
+      ? ""
+      : `&filter=${encodeURIComponent(JSON.stringify({ operator: "exact", field: "type", value: type }))}`;
   for (let page = 1; ; page += 1) {
-    const response = await fetch(`${fake.url}${CATALOG}?page_size=1000&page=${page}`, {
+    const response = await fetch(`${fake.url}${CATALOG}?page_size=1000&page=${page}${filter}`, {
       headers: { authorization: "Bearer admin-key" },
     });
     const body = (await response.json()) as {
@@ -150,5 +157,31 @@ describe.each([1, 2, 3])("records deleted and added during a sync (seed %i)", (s
     const live = await liveCatalog(fake);
     const missing = changed.ids.filter((id) => live.has(id) && !emitted.has(id));
     expect(missing).toEqual([]);
+  }, 120_000);
+});
+
+describe("records deleted and added during one catalog pass (tables served from resources' pages)", () => {
+  let fake: FakeSecoda | undefined;
+  afterEach(() => fake?.close());
+
+  it("every table live at the end is emitted once, the re-read included", async () => {
+    const drifting = await driftingFake(1, 20, DELETE_AND_ADD);
+    fake = drifting.fake;
+    const run = await runCli({
+      config: fakeConfig(fake.url),
+      catalog: catalogSelecting(["resources", "tables"]),
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(drifting.armed()).toBe(true);
+    expect(run.stderr).toMatch(/stream resources: the list changed while it was read/);
+    const emitted = ids(run, "tables");
+    const live = [...(await liveCatalog(fake, "table")).keys()];
+    expect(live.length).toBeGreaterThan(20);
+    expect(live.filter((id) => !emitted.has(id))).toEqual([]);
+    const records = run.messages.filter((m) => m.type === "RECORD" && m.stream === "tables");
+    expect(records).toHaveLength(emitted.size); // de-duplicated across passes
+    expect(records.every((m) => m.type === "RECORD" && m.record.entity_type === "table")).toBe(
+      true,
+    );
   }, 120_000);
 });

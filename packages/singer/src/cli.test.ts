@@ -5,19 +5,15 @@ import { PassThrough, Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { LIBRARY_VERSION } from "./about.js";
 import { type Catalog, catalogEntry, isStreamSelected } from "./catalog.js";
-import {
-  type PartitionSpec,
-  type PluginSpec,
-  runCli,
-  type SyncInput,
-  tapProgram,
-  targetProgram,
-} from "./cli.js";
+import { type SyncInput, tapProgram, targetProgram } from "./cli.js";
 import { InputError } from "./errors.js";
 import type { ProcessIo } from "./io.js";
 import type { JsonObject } from "./json.js";
 import { message } from "./messages.js";
+import type { PartitionSpec } from "./partition.js";
+import type { PluginSpec } from "./plugin-spec.js";
 import { readMessages } from "./read-messages.js";
+import { runCli } from "./run-cli.js";
 
 const spec: PluginSpec = {
   name: "tap-demo",

@@ -38,23 +38,7 @@ export {
   selectStreams,
   standardMetadata,
 } from "./catalog.js";
-export {
-  type CliProgram,
-  formatPartition,
-  LOGGING_SETTINGS,
-  PARTITION_SETTINGS,
-  type PartitionSpec,
-  type PluginSpec,
-  parsePartition,
-  type RunContext,
-  runCli,
-  SELECT_SETTINGS,
-  type SyncInput,
-  type TapHandlers,
-  tapProgram,
-  targetProgram,
-  withBuiltins,
-} from "./cli.js";
+export { type SyncInput, type TapHandlers, tapProgram, targetProgram } from "./cli.js";
 // Time: the wall clock and waiting, injected so tests never sleep.
 export { type Clock, systemClock } from "./clock.js";
 // Config: files, env, defaults, validation, secrets; types derived from the settings schema.
@@ -85,19 +69,15 @@ export {
 export { createProcessIo, type ProcessIo, packageVersion } from "./io.js";
 export { isJsonObject, type JsonObject, type JsonValue } from "./json.js";
 // Logging: stderr lines (text or JSON), metrics, redaction by value.
+export { type LogFields, Logger, type LoggerOptions } from "./log.js";
 export {
   LOG_FORMATS,
   LOG_LEVELS,
-  type LogFields,
   type LogFormat,
-  Logger,
-  type LoggerOptions,
   type LogLevel,
-  type Metric,
-  MetricCounter,
   parseLogFormat,
   parseLogLevel,
-} from "./log.js";
+} from "./log-levels.js";
 export { mapInput } from "./map-input.js";
 // Messages on the wire.
 export {
@@ -112,6 +92,15 @@ export {
   type SingerMessage,
   type StateMessage,
 } from "./messages.js";
+export { type Metric, MetricCounter } from "./metrics.js";
+export { formatPartition, type PartitionSpec, parsePartition } from "./partition.js";
+export {
+  LOGGING_SETTINGS,
+  PARTITION_SETTINGS,
+  type PluginSpec,
+  SELECT_SETTINGS,
+  withBuiltins,
+} from "./plugin-spec.js";
 export {
   DEFAULT_PROGRESS_INTERVAL_SECONDS,
   PROGRESS_SETTINGS,
@@ -134,6 +123,8 @@ export {
   readMessages,
   withIdleTicks,
 } from "./read-messages.js";
+export { type CliProgram, runCli } from "./run-cli.js";
+export type { RunContext } from "./run-context.js";
 export {
   compileValidator,
   type JsonSchema,

@@ -1,6 +1,7 @@
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { Logger, MetricCounter, parseLogLevel } from "./log.js";
+import { Logger } from "./log.js";
+import { parseLogLevel } from "./log-levels.js";
 
 function logger(level: Parameters<typeof parseLogLevel>[0] = "info") {
   const out = new PassThrough();
@@ -53,39 +54,6 @@ describe("Logger", () => {
     expect(lines()).toEqual([
       '2026-01-02T03:04:05.678Z INFO  tap-x  METRIC: {"type":"counter","metric":"record_count","value":3,"tags":{"stream":"users"}}',
     ]);
-  });
-
-  it.each([
-    ["DEBUG", "debug"],
-    ["Warning", "warn"],
-    ["critical", "fatal"],
-    ["loud", undefined],
-    [undefined, undefined],
-  ])("parses level %s", (text, expected) => {
-    expect(parseLogLevel(text)).toBe(expected);
-  });
-});
-
-describe("MetricCounter", () => {
-  it("logs counts at most once per interval and at flush", () => {
-    const { log, lines } = logger();
-    let now = 0;
-    const counter = new MetricCounter(log, "record_count", { intervalMs: 60_000, now: () => now });
-    counter.increment({ stream: "a" });
-    counter.increment({ stream: "a" }, 4);
-    counter.increment({ stream: "b" });
-    expect(lines()).toEqual([]);
-    now = 60_000;
-    counter.increment({ stream: "a" });
-    expect(lines().map((line) => line.split("METRIC: ")[1])).toEqual([
-      '{"type":"counter","metric":"record_count","value":6,"tags":{"stream":"a"}}',
-      '{"type":"counter","metric":"record_count","value":1,"tags":{"stream":"b"}}',
-    ]);
-    counter.increment({ stream: "b" }, 2);
-    counter.flush();
-    expect(lines().at(-1)?.split("METRIC: ")[1]).toBe(
-      '{"type":"counter","metric":"record_count","value":2,"tags":{"stream":"b"}}',
-    );
   });
 });
 

@@ -1,20 +1,7 @@
 import type { Writable } from "node:stream";
 import type { JsonObject, JsonValue } from "./json.js";
-
-export const LOG_LEVELS = ["debug", "info", "warn", "error", "fatal"] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
-const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, fatal: 50 };
-const LABEL: Record<LogLevel, string> = {
-  debug: "DEBUG",
-  info: "INFO ",
-  warn: "WARN ",
-  error: "ERROR",
-  fatal: "FATAL",
-};
-
-export const LOG_FORMATS = ["text", "json"] as const;
-export type LogFormat = (typeof LOG_FORMATS)[number];
+import { LABEL, type LogFormat, type LogLevel, RANK } from "./log-levels.js";
+import { type Metric, MetricSummary } from "./metrics.js";
 
 export interface LoggerOptions {
   /** Name shown on every line, e.g. `tap-secoda`. */
@@ -34,14 +21,6 @@ export interface LoggerOptions {
 
 /** Extra fields of a structured (JSON) log line, e.g. `{ stream: "users" }`. */
 export type LogFields = { readonly [key: string]: JsonValue };
-
-/** A Singer metric: `METRIC: {"type":"counter","metric":"record_count","value":1,"tags":{...}}`. */
-export interface Metric {
-  readonly type: "counter" | "timer";
-  readonly metric: string;
-  readonly value: number;
-  readonly tags: JsonObject;
-}
 
 /** C0 controls but tab and line breaks, and DEL (anything not tab, CR, LF, printable ASCII or
  * beyond ASCII): what a log line must not carry raw. */
@@ -71,11 +50,8 @@ export class Logger {
   #status: string | undefined;
   #format: LogFormat;
   #metricsLevel: LogLevel | undefined;
-  /** Metrics held back on a terminal, per metric name: how many and their sum and maximum. */
-  readonly #held = new Map<
-    string,
-    { type: Metric["type"]; count: number; sum: number; max: number }
-  >();
+  /** Metrics held back on a terminal. */
+  readonly #held = new MetricSummary();
 
   constructor(options: LoggerOptions) {
     this.name = options.name;
@@ -155,7 +131,7 @@ export class Logger {
    */
   metric(metric: Metric): void {
     const level = this.#metricsLevel ?? (this.isTTY ? "debug" : "info");
-    if (this.#metricsLevel === undefined && this.isTTY) this.#hold(metric);
+    if (this.#metricsLevel === undefined && this.isTTY) this.#held.add(metric);
     if (!this.isEnabled(level)) return;
     const stream = metric.tags.stream;
     this.log(level, `METRIC: ${JSON.stringify(metric)}`, {
@@ -164,35 +140,13 @@ export class Logger {
     });
   }
 
-  #hold(metric: Metric): void {
-    const held = this.#held.get(metric.metric);
-    if (held === undefined)
-      this.#held.set(metric.metric, {
-        type: metric.type,
-        count: 1,
-        sum: metric.value,
-        max: metric.value,
-      });
-    else {
-      held.count += 1;
-      held.sum += metric.value;
-      held.max = Math.max(held.max, metric.value);
-    }
-  }
-
   /**
    * Logs one INFO line summing the metrics held back on a terminal (see `metricsLevel`), then
    * forgets them; nothing when none were held. The CLI shell calls it when a run ends.
    */
   summariseMetrics(): void {
-    if (this.#held.size === 0) return;
-    const parts = [...this.#held].map(([name, { type, count, sum, max }]) =>
-      type === "timer"
-        ? `${name} ${count}× (avg ${(sum / count).toFixed(3)} s, max ${max.toFixed(3)} s)`
-        : `${name} ${sum}`,
-    );
-    this.#held.clear();
-    this.info(`metrics: ${parts.join("; ")}`);
+    const summary = this.#held.take();
+    if (summary !== undefined) this.info(summary);
   }
 
   log(level: LogLevel, message: string, fields?: LogFields): void {
@@ -251,65 +205,3 @@ export class Logger {
 
 /** Carriage return, then ANSI "erase entire line" (EL 2). */
 const CLEAR_LINE = "\r\x1b[2K";
-
-/** Parses a log level name (case-insensitive; `warning`/`critical` as Python spells them). */
-export function parseLogLevel(text: string | undefined): LogLevel | undefined {
-  if (text === undefined) return undefined;
-  const lower = text.trim().toLowerCase();
-  if (lower === "warning") return "warn";
-  if (lower === "critical") return "fatal";
-  return (LOG_LEVELS as readonly string[]).includes(lower) ? (lower as LogLevel) : undefined; // checked by includes
-}
-
-/**
- * Counts per tag set and logs `counter` metrics at most every `intervalMs` (SDK cadence: 60 s)
- * and once more at `flush()`. Counting is a map update; logging is rare.
- */
-export class MetricCounter {
-  readonly #log: Logger;
-  readonly #metric: string;
-  readonly #intervalMs: number;
-  readonly #now: () => number;
-  readonly #counts = new Map<string, { tags: JsonObject; value: number }>();
-  #lastLogged: number;
-
-  constructor(
-    log: Logger,
-    metric: string,
-    options: { intervalMs?: number; now?: () => number } = {},
-  ) {
-    this.#log = log;
-    this.#metric = metric;
-    this.#intervalMs = options.intervalMs ?? 60_000;
-    this.#now = options.now ?? Date.now;
-    this.#lastLogged = this.#now();
-  }
-
-  /**
-   * Adds to the count of a tag set. `key` identifies the tag set (default: its JSON); pass a
-   * precomputed one (e.g. the stream name) on a per-record path to skip the serialisation.
-   */
-  increment(tags: JsonObject, by = 1, key = JSON.stringify(tags)): void {
-    const entry = this.#counts.get(key);
-    if (entry === undefined) this.#counts.set(key, { tags, value: by });
-    else entry.value += by;
-    if (this.#now() - this.#lastLogged >= this.#intervalMs) this.flush();
-  }
-
-  /** Logs every non-zero count since the last flush and resets them. */
-  flush(): void {
-    this.#lastLogged = this.#now();
-    for (const { tags, value } of this.#counts.values()) {
-      if (value > 0) this.#log.metric({ type: "counter", metric: this.#metric, value, tags });
-    }
-    this.#counts.clear();
-  }
-}
-
-/** Parses a log format name (`text` or `json`, case-insensitive). */
-export function parseLogFormat(text: string | undefined): LogFormat | undefined {
-  const lower = text?.trim().toLowerCase();
-  return (LOG_FORMATS as readonly (string | undefined)[]).includes(lower)
-    ? (lower as LogFormat)
-    : undefined; // checked by includes
-}
