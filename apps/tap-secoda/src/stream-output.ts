@@ -82,14 +82,13 @@ export class StreamOutput {
     }
     await this.start();
     const version = this.#version === undefined ? "" : `,"version":${this.#version}`;
-    const prefix = `{"type":"RECORD","stream":${JSON.stringify(def.name)},"record":`;
     const suffix = `${version},"time_extracted":"${page.receivedAt.toISOString()}"}`;
     for (let index = 0; index < rows.length; index += 1) {
       const row = rows[index] as JsonObject; // index < rows.length
       const projected = project(row);
       const text =
         projected === row ? (raw?.[index] ?? JSON.stringify(row)) : JSON.stringify(projected);
-      const wait = ctx.output.writeLine(prefix + text + suffix);
+      const wait = ctx.output.writeRecord(def.name, text, suffix);
       if (wait !== undefined) await wait;
     }
     for (const row of rows) if (typeof row.id === "string") written.add(row.id);

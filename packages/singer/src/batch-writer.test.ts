@@ -64,7 +64,7 @@ describe("parseBatchConfig (the SDK's batch_config)", () => {
 });
 
 describe("MessageWriter with batch files", () => {
-  it("writes records to files of batch_size, and closes them before any other message", async () => {
+  it("writes records to files of batch_size; a full file closes all; the latest STATE follows them", async () => {
     const dir = folder();
     const { out, lines } = collect();
     const config = parseBatchConfig({
@@ -89,10 +89,10 @@ describe("MessageWriter with batch files", () => {
     expect(printed.map((line) => (JSON.parse(line) as { type: string }).type)).toEqual([
       "SCHEMA",
       "BATCH", // a: 1, 2 (batch_size)
-      "BATCH", // a: 3, 1234567890123456789 (batch_size)
-      "BATCH", // b: 10 (closed by the STATE)
-      "STATE",
+      "BATCH", // a: 3, 1234567890123456789 (batch_size: every open file closes)
+      "BATCH", // b: 10
       "BATCH", // b: 11 (closed at the end)
+      "STATE", // held until the files of the records before it were announced
     ]);
     expect(printed.filter((line) => line.includes('"BATCH"')).map(fileLines)).toEqual([
       ['{"id":1}', '{"id":2}'],
@@ -110,7 +110,7 @@ describe("MessageWriter with batch files", () => {
     expect(files.every((name) => /^t-[ab]-[0-9a-f-]{36}-\d\.jsonl\.gz$/.test(name))).toBe(true);
   });
 
-  it("keeps the order when writes are not awaited (a STATE waits for the files before it)", async () => {
+  it("holds only the latest STATE, after the files before it, also when writes are not awaited", async () => {
     const dir = folder();
     const { out, lines } = collect();
     const config = parseBatchConfig({
@@ -127,7 +127,29 @@ describe("MessageWriter with batch files", () => {
     await Promise.all(pending);
     await writer.close();
     const printed = lines().map((line) => JSON.parse(line) as { type: string; value?: unknown });
-    expect(printed.map((m) => m.value ?? m.type)).toEqual(["BATCH", { n: 1 }, "BATCH", { n: 2 }]);
+    expect(printed.map((m) => m.value ?? m.type)).toEqual(["BATCH", { n: 2 }]);
+  });
+
+  it("a record write waiting for room in its file ends when another message closes that file", async () => {
+    const dir = folder();
+    const { out, lines } = collect();
+    const config = parseBatchConfig({ storage: { root: pathToFileURL(dir).href } });
+    const writer = new MessageWriter(out, config === undefined ? {} : { batch: config });
+    const big = "x".repeat(100_000); // more than the gzip stream buffers: the write must wait
+    const waiting = writer.writeRecord("a", JSON.stringify({ id: 1, big }));
+    expect(waiting).toBeInstanceOf(Promise);
+    const schema = writer.write({
+      type: "SCHEMA",
+      stream: "b",
+      schema: { properties: {} },
+      key_properties: [],
+    });
+    await Promise.all([waiting, schema]);
+    await writer.close();
+    expect(lines().map((line) => (JSON.parse(line) as { type: string }).type)).toEqual([
+      "BATCH",
+      "SCHEMA",
+    ]);
   });
 
   it("without batch_config, writeRecord writes the RECORD line as given", async () => {

@@ -67,19 +67,31 @@ function folderOf(root: unknown, fail: (text: string) => ConfigError): string {
   }
 }
 
+/** Resolves when `sink` takes writes again, or is ending (closed by closeAll meanwhile). */
+function roomIn(sink: Gzip | WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      for (const event of ["drain", "finish", "close", "error"]) sink.off(event, done);
+      resolve();
+    };
+    for (const event of ["drain", "finish", "close", "error"]) sink.on(event, done);
+  });
+}
+
 interface OpenFile {
   readonly path: string;
   readonly out: WriteStream;
   readonly sink: Gzip | WriteStream;
   records: number;
   error?: Error;
+  closing?: Promise<void>;
 }
 
 /**
  * Writes a tap's records to BATCH files instead of RECORD messages: one open file per stream,
- * closed when it holds `batchSize` records or when `closeAll()` is called (before any other
- * message, so a STATE always follows the BATCH of the records before it), and announced with
- * one BATCH message per file through `emit`. Files are named
+ * closed by `closeAll()` (the writer calls it when a file holds `batchSize` records and before
+ * any message other than RECORD or STATE), and announced with one BATCH message per file through
+ * `emit`. Files are named
  * `<prefix><stream>-<run id>-<n>.jsonl[.gz]`, never overwritten, and left for the target.
  */
 export class BatchFileWriter {
@@ -103,8 +115,12 @@ export class BatchFileWriter {
       });
     file.records += 1;
     const room = file.sink.write(`${recordJson}\n`);
-    if (file.records >= this.#config.batchSize) return this.#close(stream, file);
-    return room ? undefined : new Promise((resolve) => file.sink.once("drain", resolve));
+    return room ? undefined : roomIn(file.sink);
+  }
+
+  /** True when the stream's open file holds `batchSize` records: time for closeAll(). */
+  isFull(stream: string): boolean {
+    return (this.#files.get(stream)?.records ?? 0) >= this.#config.batchSize;
   }
 
   /** Closes every open file, announcing each with its BATCH message, in the order opened. */
@@ -131,8 +147,13 @@ export class BatchFileWriter {
     return file;
   }
 
-  async #close(stream: string, file: OpenFile): Promise<void> {
-    this.#files.delete(stream);
+  #close(stream: string, file: OpenFile): Promise<void> {
+    file.closing ??= this.#finish(stream, file);
+    return file.closing;
+  }
+
+  async #finish(stream: string, file: OpenFile): Promise<void> {
+    if (this.#files.get(stream) === file) this.#files.delete(stream);
     file.sink.end();
     await finished(file.out);
     const message: BatchMessage = {

@@ -87,7 +87,7 @@ describe("tapProgram + runCli", () => {
       name: "tap-demo",
       version: "1.2.3",
       sdk_version: `@singerkit/singer ${LIBRARY_VERSION}`,
-      capabilities: [...spec.capabilities, "stream-maps", "structured-logging"],
+      capabilities: [...spec.capabilities, "batch", "stream-maps", "structured-logging"],
     });
     expect(LIBRARY_VERSION).toBe(
       JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version,
@@ -96,6 +96,7 @@ describe("tapProgram + runCli", () => {
       "api_key",
       "page_size",
       "select",
+      "batch_config",
       "stream_maps",
       "stream_map_config",
       "log_format",

@@ -10,6 +10,7 @@ import type { JsonObject } from "./json.js";
 import { mapInput } from "./map-input.js";
 import { type PartitionSpec, parsePartition } from "./partition.js";
 import {
+  BATCH_SETTINGS,
   PARTITION_SETTINGS,
   type PluginSpec,
   SELECT_SETTINGS,
@@ -66,10 +67,11 @@ function baseCommand(spec: PluginSpec) {
  */
 export function tapProgram<C>(plugin: PluginSpec, io: ProcessIo, handlers: TapHandlers<C>) {
   const partitioned = handlers.partitioned === true;
-  const spec = withBuiltins(plugin, {
-    ...SELECT_SETTINGS,
-    ...(partitioned ? PARTITION_SETTINGS : {}),
-  });
+  const spec = withBuiltins(
+    plugin,
+    { ...SELECT_SETTINGS, ...(partitioned ? PARTITION_SETTINGS : {}), ...BATCH_SETTINGS },
+    ["batch"],
+  );
   const program = baseCommand(spec)
     .option(
       "-s, --state <path>",

@@ -48,6 +48,15 @@ export const PARTITION_SETTINGS = {
   },
 } as const;
 
+/** Records as BATCH files (the Meltano SDK's `batch_config`); added to every tap by the shell. */
+export const BATCH_SETTINGS = {
+  batch_config: {
+    type: "object",
+    description:
+      'Send records as BATCH messages naming jsonl files instead of RECORD messages: `{"encoding": {"format": "jsonl", "compression": "gzip"}, "storage": {"root": "file:///path", "prefix": "run-"}, "batch_size": 10000}` (these are the defaults, with the root a folder of the OS temp dir). A file holds up to batch_size records of one stream; when one is full (and before a SCHEMA or ACTIVATE_VERSION, and at the end) every open file is closed and announced, then the latest STATE is written, so a STATE always follows the BATCH of the records before it (STATEs in between are not sent). Files are left for the target.',
+  },
+} as const;
+
 /** Capabilities the shell provides to every plugin, with the settings behind them. */
 const BUILTIN_CAPABILITIES = ["stream-maps", "structured-logging"];
 
@@ -59,6 +68,7 @@ const BUILTIN_CAPABILITIES = ["stream-maps", "structured-logging"];
 export function withBuiltins(
   spec: PluginSpec,
   extra: { readonly [name: string]: SettingSchema } = {},
+  extraCapabilities: readonly string[] = [],
 ): PluginSpec {
   const own = spec.settings.properties;
   const all = { ...extra, ...STREAM_MAP_SETTINGS, ...LOGGING_SETTINGS };
@@ -67,7 +77,9 @@ export function withBuiltins(
     ...spec,
     capabilities: [
       ...spec.capabilities,
-      ...BUILTIN_CAPABILITIES.filter((c) => !spec.capabilities.includes(c)),
+      ...[...extraCapabilities, ...BUILTIN_CAPABILITIES].filter(
+        (c) => !spec.capabilities.includes(c),
+      ),
     ],
     settings: {
       ...spec.settings,

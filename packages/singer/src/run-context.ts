@@ -1,3 +1,4 @@
+import { parseBatchConfig } from "./batch-writer.js";
 import { envVarName, loadConfig } from "./config.js";
 import { InterruptedError } from "./errors.js";
 import type { ProcessIo } from "./io.js";
@@ -54,10 +55,14 @@ export async function withContext<C>(
   );
   if (metricsLevel !== undefined) log.setMetricsLevel(metricsLevel);
   const mapper = streamMapperFromConfig(config as object, (text) => log.warn(text));
-  const output = new MessageWriter(
-    io.stdout,
-    mapOutput && mapper !== undefined ? { map: (message) => mapper.map(message) } : {},
-  );
+  // A tap's sync: its output goes through the stream maps, then (batch_config) into BATCH files.
+  const batch = mapOutput
+    ? parseBatchConfig((config as { batch_config?: unknown }).batch_config)
+    : undefined;
+  const output = new MessageWriter(io.stdout, {
+    ...(mapOutput && mapper !== undefined ? { map: (message) => mapper.map(message) } : {}),
+    ...(batch === undefined ? {} : { batch }),
+  });
   const controller = new AbortController();
   const unsubscribe = io.onSignal((signal) => {
     log.warn(`received ${signal}: stopping at the next safe point`);
@@ -65,6 +70,7 @@ export async function withContext<C>(
   });
   try {
     await run({ config, log, io, output, signal: controller.signal }, mapper);
+    await output.closeBatches(); // the last BATCH messages; a file that cannot be written fails the run
     if (controller.signal.aborted) throw controller.signal.reason;
   } finally {
     log.summariseMetrics();

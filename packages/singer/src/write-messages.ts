@@ -35,6 +35,8 @@ export class MessageWriter {
   readonly #batch: BatchFileWriter | undefined;
   /** With batch files: the writes in order (closing files is asynchronous). */
   #chain: Promise<void> | undefined;
+  /** With batch files: the latest STATE, written after the next BATCH messages. */
+  #heldState: string | undefined;
   #buffer = "";
   #scheduled = false;
   #closed: OutputClosedError | undefined;
@@ -69,8 +71,7 @@ export class MessageWriter {
     const line = `{"type":"RECORD","stream":${JSON.stringify(stream)},"record":${recordJson}${suffix}`;
     const batch = this.#batch;
     if (batch === undefined || this.#map !== undefined) return this.writeLine(line);
-    if (this.#chain !== undefined) return this.#then(() => batch.add(stream, recordJson));
-    return batch.add(stream, recordJson);
+    return this.#batchRecord(batch, stream, recordJson);
   }
 
   /** Queues one already-serialised message or other line, e.g. a catalog (no newline). */
@@ -86,17 +87,50 @@ export class MessageWriter {
     return mapped === undefined ? this.#drained : this.#queue(JSON.stringify(mapped));
   }
 
+  /**
+   * With batch files: a RECORD goes to its stream's file; a STATE is held (the latest wins) and
+   * written after the BATCH messages of the next closing, so it always follows the records
+   * before it; any other message closes the files first. Files close when one is full.
+   */
   #batched(message: SingerMessage, batch: BatchFileWriter): Promise<void> | undefined {
-    if (message.type === "RECORD") {
-      const text = JSON.stringify(message.record);
-      if (this.#chain !== undefined) return this.#then(() => batch.add(message.stream, text));
-      return batch.add(message.stream, text);
-    }
+    if (message.type === "RECORD")
+      return this.#batchRecord(batch, message.stream, JSON.stringify(message.record));
     const text = JSON.stringify(message);
+    if (message.type === "STATE") {
+      if (this.#chain === undefined) this.#heldState = text;
+      else
+        return this.#then(() => {
+          this.#heldState = text;
+          return undefined;
+        });
+      return undefined;
+    }
     return this.#then(async () => {
-      await batch.closeAll();
+      await this.#closeFiles(batch);
       await this.#queue(text);
     });
+  }
+
+  #batchRecord(batch: BatchFileWriter, stream: string, text: string): Promise<void> | undefined {
+    const add = async () => {
+      await batch.add(stream, text);
+      if (batch.isFull(stream)) await this.#closeFiles(batch);
+    };
+    if (this.#chain !== undefined) return this.#then(add);
+    const room = batch.add(stream, text);
+    if (!batch.isFull(stream)) return room;
+    return this.#then(async () => {
+      await room;
+      await this.#closeFiles(batch);
+    });
+  }
+
+  /** Closes every open file (their BATCH messages), then writes the held STATE. */
+  async #closeFiles(batch: BatchFileWriter): Promise<void> {
+    await batch.closeAll();
+    const state = this.#heldState;
+    this.#heldState = undefined;
+    if (state !== undefined) await this.#queue(state);
   }
 
   /** Runs `step` after every write before it; the chain ends when nothing is pending. */
@@ -132,10 +166,15 @@ export class MessageWriter {
     if (this.#closed !== undefined) throw this.#closed;
   }
 
+  /** Closes the open BATCH files, writing their BATCH messages (end of a tap's run). */
+  async closeBatches(): Promise<void> {
+    const batch = this.#batch;
+    if (batch !== undefined) await this.#then(() => this.#closeFiles(batch));
+  }
+
   /** Flushes and waits until the stream has taken every byte (end of run). */
   async close(): Promise<void> {
-    const batch = this.#batch;
-    if (batch !== undefined) await this.#then(() => batch.closeAll());
+    await this.closeBatches();
     await this.flush();
     const out = this.#out;
     if (out.writableNeedDrain) await this.#waitDrain();
