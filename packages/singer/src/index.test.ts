@@ -31,6 +31,7 @@ it("exports exactly the public surface", () => {
     "StreamMapper",
     "assertNever",
     "catalogEntry",
+    "compileSchemaCheck",
     "compileValidator",
     "createProcessIo",
     "describeUnknown",

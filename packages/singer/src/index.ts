@@ -129,11 +129,14 @@ export {
   withIdleTicks,
 } from "./read-messages.js";
 export {
+  compileSchemaCheck,
   compileValidator,
   type JsonSchema,
   type JsonSchemaObject,
   type JsonSchemaType,
   type RecordValidator,
+  type SchemaCheck,
+  type SchemaIssue,
   schemaTypes,
   type ValidatorOptions,
 } from "./schema.js";
