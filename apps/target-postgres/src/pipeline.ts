@@ -10,12 +10,13 @@ import { VersionActivation } from "./activate-version.js";
 import { batchCommitter } from "./batch-commit.js";
 import { Batcher } from "./batcher.js";
 import { CommitQueue } from "./commit-queue.js";
-import type { TargetConfig } from "./config.js";
+import { type TargetConfig, validationPolicy } from "./config.js";
 import type { Db } from "./db.js";
 import { DeadLetter, isRecordError } from "./dead-letter.js";
 import type { LoadObject } from "./exact-json.js";
 import type { LoadHistory } from "./load-history.js";
 import { Overwrite } from "./load-method.js";
+import type { OffSchemaLog } from "./off-schema.js";
 import { RecordPreparation } from "./record-prep.js";
 import { SchemaChanges } from "./schema-changes.js";
 import type { StateTracker } from "./state-tracker.js";
@@ -177,6 +178,7 @@ export function createPipeline(
     readonly clock: Clock;
     readonly states: StateTracker;
     readonly history: LoadHistory;
+    readonly offSchema: OffSchemaLog;
     readonly counted: (stream: string) => void;
   },
 ): Pipeline {
@@ -186,8 +188,9 @@ export function createPipeline(
   const streams = new StreamRegistry(db, config, {
     db,
     log,
-    validate: config.validate_records,
+    validate: validationPolicy(config),
     nul: config.nul_handling,
+    offSchema: run.offSchema,
   });
   const queue = new CommitQueue(states, config.batch_size_bytes, overwrite !== undefined);
   const commit = batchCommitter({

@@ -98,6 +98,9 @@ export interface LoadedConfig<C> {
   readonly config: C;
   /** Values of every secret setting that is set, for by-value redaction. */
   readonly secrets: readonly string[];
+  /** Settings in the config files that the plugin does not know, each with the nearest known
+   * name (a setting of another loader, or a typo): warned about, never a failure. */
+  readonly unknown: readonly string[];
 }
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives as the module object.
@@ -120,9 +123,13 @@ export function envVarName(plugin: string, setting: string): string {
  */
 export async function loadConfig<C>(options: LoadConfigOptions): Promise<LoadedConfig<C>> {
   const merged: JsonObject = {};
+  const unknown: string[] = [];
   for (const file of options.files ?? []) {
     if (file === "ENV") continue; // Meltano SDK's `--config=ENV`: env is always read here
-    Object.assign(merged, await readJsonObjectFile(file, "config"));
+    const values = await readJsonObjectFile(file, "config");
+    for (const name of Object.keys(values))
+      if (!(name in options.settings.properties) && !unknown.includes(name)) unknown.push(name);
+    Object.assign(merged, values);
   }
   if (options.useEnv ?? true)
     Object.assign(
@@ -137,7 +144,42 @@ export async function loadConfig<C>(options: LoadConfigOptions): Promise<LoadedC
     )
     .map(([name]) => String(config[name]))
     .filter((value) => value.length > 0);
-  return { config: config as C, secrets }; // validated against the settings schema just above
+  const known = Object.keys(options.settings.properties);
+  return {
+    config: config as C, // validated against the settings schema just above
+    secrets,
+    unknown: unknown.map((name) => unknownSetting(name, known)),
+  };
+}
+
+/** `unknown setting "batch_size" (ignored; did you mean batch_size_rows?)`. */
+function unknownSetting(name: string, known: readonly string[]): string {
+  let best: string | undefined;
+  let bestScore = Number.POSITIVE_INFINITY;
+  for (const candidate of known) {
+    const score = distance(name.toLowerCase(), candidate.toLowerCase());
+    if (score < bestScore) [best, bestScore] = [candidate, score];
+  }
+  const close = best !== undefined && bestScore <= Math.max(2, Math.floor(name.length / 2));
+  const contains = known.find((k) => k.includes(name) || name.includes(k));
+  const hint = close ? best : contains;
+  return `unknown setting ${JSON.stringify(name)} is ignored${hint === undefined ? "" : ` (nearest known setting: ${hint})`}`;
+}
+
+/** Levenshtein distance (names are short: the quadratic table is fine). */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1)
+      current[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (current[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
 }
 
 /** Reads a JSON file that must hold an object; errors name the file and the problem. */
@@ -184,8 +226,7 @@ const TRUE = new Set(["true", "1", "yes", "on", "y", "t"]);
 const FALSE = new Set(["false", "0", "no", "off", "n", "f", ""]);
 
 function castEnv(raw: string, spec: SettingSchema, variable: string): JsonValue {
-  const types =
-    spec.type === undefined ? ["string"] : typeof spec.type === "string" ? [spec.type] : spec.type;
+  const types = settingTypes(spec);
   const fail = (expected: string) =>
     new ConfigError(
       `${variable} must be ${expected}, got ${spec.secret === true ? "(secret)" : JSON.stringify(raw)}`,
@@ -203,9 +244,10 @@ function castEnv(raw: string, spec: SettingSchema, variable: string): JsonValue 
     const lower = raw.trim().toLowerCase();
     if (TRUE.has(lower)) return true;
     if (FALSE.has(lower)) return false;
+    if (types.includes("string")) return raw; // e.g. validate_records: true, false or "strict"
     throw fail("a boolean (true/false, 1/0, yes/no, on/off)");
   }
-  if (types.includes("array") || types.includes("object")) {
+  if ((types.includes("array") || types.includes("object")) && !types.includes("string")) {
     const trimmed = raw.trim();
     if (types.includes("array") && !trimmed.startsWith("[")) {
       return trimmed === "" ? [] : trimmed.split(",").map((item) => item.trim()); // SDK's a,b,c fallback
@@ -217,6 +259,14 @@ function castEnv(raw: string, spec: SettingSchema, variable: string): JsonValue 
     }
   }
   return raw;
+}
+
+/** A setting's JSON types: its `type`, or those of its `anyOf` branches; untyped is a string. */
+function settingTypes(spec: SettingSchema): readonly string[] {
+  const anyOf = (spec as { anyOf?: readonly SettingSchema[] }).anyOf; // settings are JSON Schema
+  if (Array.isArray(anyOf)) return [...new Set(anyOf.flatMap((branch) => settingTypes(branch)))];
+  if (spec.type === undefined) return ["string"];
+  return typeof spec.type === "string" ? [spec.type] : spec.type;
 }
 
 function withDefaults(config: JsonObject, settings: SettingsSchema): JsonObject {
