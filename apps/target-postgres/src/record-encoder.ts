@@ -117,7 +117,7 @@ export class RecordEncoder {
    */
   #compileLenient(message: SchemaMessage, line: number): SchemaCheck | undefined {
     try {
-      return compileSchemaCheck(validationSchema(message.schema), {
+      return compileSchemaCheck(validationSchema(message.schema, true), {
         stream: this.#stream,
         formats: "lenient",
         maxDepth: 1,
