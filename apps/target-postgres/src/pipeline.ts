@@ -144,13 +144,14 @@ export class Pipeline {
   /**
    * End of the run (also after a failure): waits for the commits in flight, so their STATE is
    * written, then closes the connection. A commit failure is logged when the run is already
-   * failing for another reason.
+   * failing for another reason (`error`, the one the FATAL line reports); the same error is not
+   * logged twice.
    */
-  async close(failing: boolean): Promise<void> {
+  async close(failing: boolean, error?: unknown): Promise<void> {
     try {
       await this.#c.queue.drain();
       const failure = this.#c.queue.failure;
-      if (failing && failure !== undefined)
+      if (failing && failure !== undefined && failure.error !== error)
         this.#c.log.error(`also failed while committing: ${String(failure.error)}`);
     } finally {
       this.#c.batcher.close();

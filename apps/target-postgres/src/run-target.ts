@@ -122,7 +122,7 @@ export async function runTarget(
     progress.stop(); // before the load summary, which stays the last word
     const outcome = failing ? "failed" : signal.aborted ? "interrupted" : "succeeded";
     await history.finish(db, outcome, failing ? failure : undefined);
-    await pipeline.close(failing);
+    await pipeline.close(failing, failure);
   }
 }
 

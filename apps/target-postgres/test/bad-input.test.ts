@@ -157,6 +157,8 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("bad input", () => 
         `table ${schema.name}\\.users: line 5, stream users: timestamp out of range: "294276-12-31T23:59:59-01:00".*column seen.*nothing of this batch was committed`,
       ),
     );
+    // One FATAL line, not an ERROR line with the same error before it.
+    expect(result.stderr.split("\n").filter((l) => / (ERROR|FATAL) /.test(l))).toHaveLength(1);
     expect(result.states).toEqual([{ n: 1 }]);
     expect(await rowsOf(schema, "users", "id")).toEqual([
       { id: 1, name: "a", seen: null },
