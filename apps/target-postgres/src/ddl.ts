@@ -8,6 +8,7 @@ import {
   quoteIdent,
   quoteLiteral,
 } from "./identifiers.js";
+import { statementBatches } from "./sql-batch.js";
 import { joinTypes, widenUsing } from "./type-mapping.js";
 
 /** A table as the catalog describes it (types as `format_type` prints them). */
@@ -245,7 +246,7 @@ export async function applyPlan(
     await db.transaction(async (tx) => {
       await lockSchemaDdl(tx, wanted.schema);
       plan = replan(await inspectTable(tx, wanted.schema, wanted.name));
-      for (const statement of plan.statements) await tx.query(statement);
+      for (const sql of statementBatches(plan.statements)) await tx.query(sql);
     });
     return plan;
   } catch (error) {
