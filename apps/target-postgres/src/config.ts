@@ -140,6 +140,12 @@ export const SETTINGS = {
       description:
         'How records are checked against their stream\'s JSON Schema (draft-04 to 2020-12; unknown keywords and formats are ignored with one warning per stream). `true`: values that break the schema but fit their column (a too-long string, a number past an advisory maximum, a string failing `pattern` or `format`) load as sent, counted per stream and field in the load summary and `_sdc_loads` and warned once per field with a line number. `"strict"`: such a record fails the run naming line, stream and field (or goes to `_sdc_rejected` with `invalid_records: dead_letter`). `false`: no check. Under every setting a value its column cannot hold (text in an integer column, an unreadable date-time) widens the column (to text) instead of failing, and a record without its key properties fails.',
     },
+    interpret_content_encoding: {
+      type: "boolean",
+      default: false,
+      description:
+        'Store string properties declared `contentEncoding: "base16"` as bytea: `"0xA1B2"` → `\\xa1b2` (an odd length padded with a leading 0; `""` and `"0x"` empty; null NULL; a value that is not hex widens the column to text and is kept). False: such strings load as text, verbatim.',
+    },
     nul_handling: {
       type: "string",
       enum: ["replace", "fail"],

@@ -118,6 +118,11 @@ describe("encoders by column type", () => {
     [PG.numeric, "NaN", "NaN", PG.text],
     [PG.numeric, [1, 2], "[1,2]", PG.text],
     [PG.boolean, "yes", "yes", PG.text],
+    [PG.bytea, "0xA1B2", "\\\\xa1b2", false],
+    [PG.bytea, "a1b", "\\\\x0a1b", false],
+    [PG.bytea, "", "\\\\x", false],
+    [PG.bytea, "0x", "\\\\x", false],
+    [PG.bytea, "xyz", "xyz", PG.text],
     [PG.jsonb, { a: [1, "x\ny"] }, '{"a":[1,"x\\\\ny"]}', false],
     [
       PG.jsonb,

@@ -176,6 +176,11 @@ export function encoderFor(type: string, options: EncoderOptions): Encoder {
       };
     case PG.time:
       return temporal(timeText, asWidened);
+    case PG.bytea:
+      return (value, exact, clean) => {
+        const hex = typeof value === "string" ? byteaText(value) : undefined;
+        return hex === undefined ? asWidened(value, exact, clean) : hex;
+      };
     case "jsonb":
     case "json":
       return jsonEncoder(options);
@@ -187,6 +192,17 @@ export function encoderFor(type: string, options: EncoderOptions): Encoder {
             : copyText(value, nul)
           : asText(value, exact, clean, nul);
   }
+}
+
+/**
+ * contentEncoding base16 → bytea's COPY text (`\\x` + hex, the backslash escaped for COPY):
+ * `0xA1B2` → `\\xa1b2`, an odd length padded with a leading 0, `""` and `"0x"` empty. Not hex:
+ * undefined (the column widens to text and keeps the value).
+ */
+export function byteaText(text: string): string | undefined {
+  const digits = /^0x/i.test(text) ? text.slice(2) : text;
+  if (!/^[0-9a-f]*$/i.test(digits)) return undefined;
+  return `\\\\x${digits.length % 2 === 1 ? "0" : ""}${digits.toLowerCase()}`;
 }
 
 /** A date/time column: the text PostgreSQL reads as the tap meant, else widened to text. */

@@ -3,7 +3,14 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { postgresUnavailable, type TestSchema } from "@repo/pg-testing";
 import { describe, expect, it } from "vitest";
-import { configFor, freshSchemas, runTarget } from "./support.js";
+import {
+  configFor,
+  freshSchemas,
+  ndjson,
+  recordMessage,
+  runTarget,
+  schemaMessage,
+} from "./support.js";
 
 /**
  * Streams recorded the way real database taps write them (test/fixtures/real-taps): a
@@ -241,5 +248,47 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("streams of real ta
       bookmarks: { "public-orders": { lsn: 112, version: 1733000000000 } },
     });
     expect(await columns(db, "public_orders", ORDER_COLUMNS)).toEqual(ORDER_ROWS);
+  });
+
+  it("interpret_content_encoding: base16 strings load as bytea; off (default) they stay text", async () => {
+    const blobs = ndjson([
+      schemaMessage(
+        "blobs",
+        { id: { type: "integer" }, b: { type: ["null", "string"], contentEncoding: "base16" } },
+        ["id"],
+      ),
+      ...[
+        ["1", "0xA1B2"],
+        ["2", "a1b"],
+        ["3", ""],
+        ["4", "0x"],
+        ["5", null],
+      ].map(([id, b]) => recordMessage("blobs", { id: Number(id), b })),
+    ]);
+    const on = await fresh();
+    expect((await runTarget(configFor(on, { interpret_content_encoding: true }), blobs)).code).toBe(
+      0,
+    );
+    expect((await typesOf(on, "blobs")).b).toBe("bytea");
+    expect(
+      await on.query(
+        `SELECT id::text, encode(b, 'hex') AS hex FROM "${on.name}".blobs ORDER BY id`,
+      ),
+    ).toEqual([
+      { id: "1", hex: "a1b2" },
+      { id: "2", hex: "0a1b" },
+      { id: "3", hex: "" },
+      { id: "4", hex: "" },
+      { id: "5", hex: null },
+    ]);
+    const off = await fresh();
+    expect((await runTarget(configFor(off), blobs)).code).toBe(0);
+    expect(await columns(off, "blobs", ["id", "b"])).toEqual([
+      { id: "1", b: "0xA1B2" },
+      { id: "2", b: "a1b" },
+      { id: "3", b: "" },
+      { id: "4", b: "0x" },
+      { id: "5", b: null },
+    ]);
   });
 });
