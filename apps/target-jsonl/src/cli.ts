@@ -18,8 +18,9 @@ const program = targetProgram<JsonlConfig>(
           default: "output",
         },
         validate_records: {
-          type: "boolean",
-          description: "Validate records against their SCHEMA",
+          anyOf: [{ type: "boolean" }, { type: "string", enum: ["strict"] }],
+          description:
+            'Validate records against their SCHEMA; an invalid record fails the run ("strict" is the same as true, for config shared with target-postgres)',
           default: true,
         },
       },

@@ -14,7 +14,7 @@ import {
 
 export interface JsonlConfig {
   readonly destination_path: string;
-  readonly validate_records: boolean;
+  readonly validate_records: boolean | "strict";
 }
 
 interface StreamFile {

@@ -135,10 +135,16 @@ export const SETTINGS = {
         "A flush whose connection fails (terminated backend, reset, server briefly unreachable) is replayed this many times, from a new transaction on a new connection after a short backoff (0.5 s, doubling up to 5 s); then the run fails naming the table. Not with `load_method: overwrite` (its shadow tables live in the lost session).",
     },
     validate_records: {
-      type: "boolean",
+      anyOf: [{ type: "boolean" }, { type: "string", enum: ["strict"] }],
       default: true,
       description:
-        "Validate every record against its stream's JSON Schema (date-times without zone or with a space are accepted). Invalid records fail the run, naming line, stream and field.",
+        'How records are checked against the JSON Schema of their stream (draft-04 to 2020-12; unknown keywords and formats are ignored with one warning per stream). `true`: values that break the schema but fit their column (a too-long string, a number past an advisory maximum, a string failing `pattern` or `format`) load as sent, counted per stream and field in the load summary and `_sdc_loads` and warned once per field with a line number. `"strict"`: such a record fails the run naming line, stream and field (or goes to `_sdc_rejected` with `invalid_records: dead_letter`). `false`: no check. Under every setting a value its column cannot hold (text in an integer column, an unreadable date-time) widens the column (to text) instead of failing, and a record without its key properties fails.',
+    },
+    interpret_content_encoding: {
+      type: "boolean",
+      default: false,
+      description:
+        'Store string properties declared `contentEncoding: "base16"` as bytea: `"0xA1B2"` → `\\xa1b2` (an odd length padded with a leading 0; `""` and `"0x"` empty; null NULL; a value that is not hex widens the column to text and is kept). False: such strings load as text, verbatim.',
     },
     nul_handling: {
       type: "string",
@@ -152,7 +158,7 @@ export const SETTINGS = {
       enum: ["fail", "dead_letter"],
       default: "fail",
       description:
-        "A record that fails validation (or lacks a key property, or holds NUL under `nul_handling: fail`): `fail` the run, or `dead_letter`: skip it and keep it in `_sdc_rejected` (stream, record as jsonb, error, input line, load id) in the target schema.",
+        'A record that fails validation (or lacks a key property, or holds NUL under `nul_handling: fail`): `fail` the run, or `dead_letter`: skip it and keep it in `_sdc_rejected` (stream, record as jsonb, error, input line, load id) in the target schema. `dead_letter` checks records strictly (as `validate_records: "strict"`) unless `validate_records` is `false`.',
     },
     flattening_enabled: {
       type: "boolean",
@@ -226,6 +232,15 @@ export const SETTINGS = {
 export type TargetConfig = ConfigOf<typeof SETTINGS>;
 
 export type LoadMethod = TargetConfig["load_method"];
+
+/** `validate_records` (and `invalid_records`, which needs records to be rejected) → the
+ * encoder's policy: dead_letter keeps strict checks, so invalid records are routed there. */
+export function validationPolicy(config: TargetConfig): "lenient" | "strict" | "off" {
+  if (config.validate_records === false) return "off";
+  if (config.validate_records === "strict" || config.invalid_records === "dead_letter")
+    return "strict";
+  return "lenient";
+}
 
 /** Where to connect; fields left out fall back to the libpq PG* variables (node-postgres). */
 export interface ConnectionSettings {

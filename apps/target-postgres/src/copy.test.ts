@@ -60,32 +60,32 @@ describe("NUL handling (decisions: NUL)", () => {
 
 describe("encoders by column type", () => {
   const encode = (type: string, value: LoadValue, parseJsonStrings = false) => {
-    let overflow = false;
+    let widen: string | false = false;
     const text = encoderFor(type, {
       nul: "replace",
       parseJsonStrings,
-      onOverflow: () => {
-        overflow = true;
+      onWiden: (to) => {
+        widen = to;
       },
     })(value, true, false);
-    return { text, overflow };
+    return { text, widen };
   };
 
-  it.each<[string, LoadValue, string, boolean]>([
+  it.each<[string, LoadValue, string, string | false]>([
     [PG.bigint, 42, "42", false],
     [PG.bigint, -9007199254740991, "-9007199254740991", false],
-    [PG.bigint, 1.5, "1.5", true],
-    [PG.bigint, 1e20, "100000000000000000000", true],
+    [PG.bigint, 1.5, "1.5", "numeric"],
+    [PG.bigint, 1e20, "100000000000000000000", "numeric"],
     [PG.bigint, new ExactNumber("9007199254740993"), "9007199254740993", false],
     [
       PG.bigint,
       new ExactNumber("123456789012345678901234567890"),
       "123456789012345678901234567890",
-      true,
+      "numeric",
     ],
-    [PG.bigint, new ExactNumber("1.00000000000000000001"), "1.00000000000000000001", true],
-    ["integer", 3_000_000_000, "3000000000", true],
-    ["smallint", 40_000, "40000", true],
+    [PG.bigint, new ExactNumber("1.00000000000000000001"), "1.00000000000000000001", "numeric"],
+    ["integer", 3_000_000_000, "3000000000", "numeric"],
+    ["smallint", 40_000, "40000", "numeric"],
     [PG.numeric, 0.1, "0.1", false],
     [PG.numeric, 1e-30, "1e-30", false],
     [
@@ -94,14 +94,35 @@ describe("encoders by column type", () => {
       "0.1000000000000000055511151231257827",
       false,
     ],
-    [PG.boolean, true, "t", false],
-    [PG.boolean, false, "f", false],
+    [PG.boolean, true, "true", false],
+    [PG.boolean, false, "false", false],
     [PG.text, "a\tb", "a\\tb", false],
     [PG.text, 12, "12", false],
     [PG.text, true, "true", false],
     [PG.text, { a: "b\\c" }, '{"a":"b\\\\\\\\c"}', false],
     [PG.text, new ExactNumber("12345678901234567890"), "12345678901234567890", false],
     [PG.timestamptz, "2024-01-01 10:00:00", "2024-01-01 10:00:00", false],
+    [PG.timestamptz, "2019-12-18T13:19:44+00:00+00:00", "2019-12-18T13:19:44+00:00", false],
+    [PG.timestamptz, "0000-00-00 00:00:00", "0000-00-00 00:00:00", PG.text],
+    [PG.timestamptz, 1576675184, "1576675184", PG.text],
+    [PG.date, "2024-02-29", "2024-02-29", false],
+    [PG.date, "2024-02-29T10:00:00Z", "2024-02-29T10:00:00Z", PG.timestamptz],
+    [PG.date, "0000-00-00", "0000-00-00", PG.text],
+    [PG.time, "10:00:00", "10:00:00", false],
+    [PG.time, "99:00", "99:00", PG.text],
+    [PG.bigint, "42", "42", false],
+    [PG.bigint, "4.5", "4.5", "numeric"],
+    [PG.bigint, "n/a", "n/a", PG.text],
+    [PG.bigint, { a: 1 }, '{"a":1}', PG.text],
+    [PG.numeric, "1e-3", "1e-3", false],
+    [PG.numeric, "NaN", "NaN", PG.text],
+    [PG.numeric, [1, 2], "[1,2]", PG.text],
+    [PG.boolean, "yes", "yes", PG.text],
+    [PG.bytea, "0xA1B2", "\\\\xa1b2", false],
+    [PG.bytea, "a1b", "\\\\x0a1b", false],
+    [PG.bytea, "", "\\\\x", false],
+    [PG.bytea, "0x", "\\\\x", false],
+    [PG.bytea, "xyz", "xyz", PG.text],
     [PG.jsonb, { a: [1, "x\ny"] }, '{"a":[1,"x\\\\ny"]}', false],
     [
       PG.jsonb,
@@ -113,8 +134,8 @@ describe("encoders by column type", () => {
     [PG.jsonb, '{"a":1}', '"{\\\\"a\\\\":1}"', false],
     [PG.jsonb, 7, "7", false],
     [PG.jsonb, false, "false", false],
-  ])("%s ← %j → %s", (type, value, text, overflow) => {
-    expect(encode(type, value)).toEqual({ text, overflow });
+  ])("%s ← %j → %s (widen: %s)", (type, value, text, widen) => {
+    expect(encode(type, value)).toEqual({ text, widen });
   });
 
   it("jsonb with parseJsonStrings loads a string holding JSON as that JSON (COPY-escaped)", () => {
@@ -127,7 +148,7 @@ describe("encoders by column type", () => {
     const options = {
       nul: "replace",
       parseJsonStrings: true,
-      onOverflow: () => undefined,
+      onWiden: () => undefined,
     } as const;
     expect(encoderFor(PG.text, options)("plain", false, true)).toBe("plain");
     expect(encoderFor(PG.jsonb, options)({ a: ["x"] }, false, true)).toBe('{"a":["x"]}');

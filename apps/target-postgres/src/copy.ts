@@ -1,5 +1,6 @@
 import { ExactNumber, type LoadValue, stringifyExact } from "./exact-json.js";
-import { baseType } from "./type-mapping.js";
+import { dateText, timestampText, timeText } from "./timestamps.js";
+import { baseType, PG } from "./type-mapping.js";
 
 /**
  * Values → COPY text format (tab-separated, `\N` for NULL, backslash escapes), written straight
@@ -85,8 +86,12 @@ export interface EncoderOptions {
   /** jsonb column whose schema does not allow strings: a string holding a JSON object or array
    * is loaded as that JSON (taps that send objects serialised). */
   readonly parseJsonStrings: boolean;
-  /** An integer column got a value it cannot hold; the loader widens it before the next COPY. */
-  readonly onOverflow: () => void;
+  /**
+   * The column got a value it cannot hold: the loader widens it to (at least) `type` before the
+   * batch's COPY. The value is encoded as that type reads it (an integer column: the number; a
+   * typed column: the value as text), so rows encoded before and after the widening agree.
+   */
+  readonly onWiden: (type: string) => void;
 }
 
 /** JSON text as one COPY field. */
@@ -110,35 +115,72 @@ const INT_LIMITS: Readonly<Record<string, number>> = {
   bigint: Number.MAX_SAFE_INTEGER,
 };
 
+/** A JSON number as text: what a numeric column reads exactly (not `NaN`, ` 1`, `0x1`). */
+const NUMBER_TEXT = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
+
 /** The encoder for a column of a given (format_type) type. */
 export function encoderFor(type: string, options: EncoderOptions): Encoder {
-  const { nul, onOverflow } = options;
+  const { nul, onWiden } = options;
   const base = baseType(type);
+  /** A value the column cannot hold: kept verbatim, the column widens to text. */
+  const asWidened = (value: LoadValue, exact: boolean, clean: boolean) => {
+    onWiden(PG.text);
+    return asText(value, exact, clean, nul);
+  };
   const intLimit = INT_LIMITS[base];
   if (intLimit !== undefined) {
     return (value, exact, clean) => {
       if (typeof value === "number") {
-        if (!Number.isInteger(value) || Math.abs(value) > intLimit) onOverflow();
+        if (!Number.isInteger(value) || Math.abs(value) > intLimit) onWiden(PG.numeric);
         return String(value);
       }
       if (value instanceof ExactNumber) {
         // Up to 18 digits always fits a bigint; anything longer, or with a fraction or
         // exponent, goes to numeric (the loader widens the column first).
-        if (base !== "bigint" || !/^-?\d{1,18}$/.test(value.source)) onOverflow();
+        if (base !== "bigint" || !/^-?\d{1,18}$/.test(value.source)) onWiden(PG.numeric);
         return value.source;
       }
-      return asText(value, exact, clean, nul);
+      if (typeof value === "string" && NUMBER_TEXT.test(value)) {
+        if (!/^-?\d{1,18}$/.test(value) || base !== "bigint") onWiden(PG.numeric);
+        return value;
+      }
+      return asWidened(value, exact, clean);
     };
   }
   switch (base) {
     case "numeric":
     case "double precision":
     case "real":
-      return (value, exact, clean) =>
-        typeof value === "number" ? String(value) : asText(value, exact, clean, nul);
+      return (value, exact, clean) => {
+        if (typeof value === "number") return String(value);
+        if (value instanceof ExactNumber) return value.source;
+        if (typeof value === "string" && NUMBER_TEXT.test(value)) return value;
+        return asWidened(value, exact, clean);
+      };
     case "boolean":
+      // `true`/`false`, as boolean::text writes them, so a batch widened to text agrees.
       return (value, exact, clean) =>
-        value === true ? "t" : value === false ? "f" : asText(value, exact, clean, nul);
+        value === true ? "true" : value === false ? "false" : asWidened(value, exact, clean);
+    case PG.timestamptz:
+    case "timestamp without time zone":
+      return temporal(timestampText, asWidened);
+    case PG.date:
+      return (value, exact, clean) => {
+        if (typeof value !== "string") return asWidened(value, exact, clean);
+        if (dateText(value) !== undefined) return value;
+        // A date-time in a date column: the column becomes timestamptz (the lattice's parent).
+        const timestamp = timestampText(value);
+        if (timestamp === undefined) return asWidened(value, exact, clean);
+        onWiden(PG.timestamptz);
+        return timestamp;
+      };
+    case PG.time:
+      return temporal(timeText, asWidened);
+    case PG.bytea:
+      return (value, exact, clean) => {
+        const hex = typeof value === "string" ? byteaText(value) : undefined;
+        return hex === undefined ? asWidened(value, exact, clean) : hex;
+      };
     case "jsonb":
     case "json":
       return jsonEncoder(options);
@@ -150,6 +192,26 @@ export function encoderFor(type: string, options: EncoderOptions): Encoder {
             : copyText(value, nul)
           : asText(value, exact, clean, nul);
   }
+}
+
+/**
+ * contentEncoding base16 → bytea's COPY text (`\\x` + hex, the backslash escaped for COPY):
+ * `0xA1B2` → `\\xa1b2`, an odd length padded with a leading 0, `""` and `"0x"` empty. Not hex:
+ * undefined (the column widens to text and keeps the value).
+ */
+export function byteaText(text: string): string | undefined {
+  const digits = /^0x/i.test(text) ? text.slice(2) : text;
+  if (!/^[0-9a-f]*$/i.test(digits)) return undefined;
+  return `\\\\x${digits.length % 2 === 1 ? "0" : ""}${digits.toLowerCase()}`;
+}
+
+/** A date/time column: the text PostgreSQL reads as the tap meant, else widened to text. */
+function temporal(read: (text: string) => string | undefined, widened: Encoder): Encoder {
+  return (value, exact, clean) => {
+    if (typeof value !== "string") return widened(value, exact, clean);
+    const text = read(value);
+    return text === undefined ? widened(value, exact, clean) : text;
+  };
 }
 
 function jsonEncoder({ nul, parseJsonStrings }: EncoderOptions): Encoder {

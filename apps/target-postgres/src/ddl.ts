@@ -2,6 +2,7 @@ import { LoadError } from "@singerkit/singer";
 import { inspectTable, type TableState } from "./catalog.js";
 import { type Db, DbError, type DbSession } from "./db.js";
 import { nameComment, qualified, quoteIdent, quoteLiteral } from "./identifiers.js";
+import { statementBatches } from "./sql-batch.js";
 import { joinTypes, widenUsing } from "./type-mapping.js";
 
 /** What a SCHEMA asks for: columns with their wanted types, and the key. */
@@ -166,7 +167,7 @@ export async function applyPlan(
     await db.transaction(async (tx) => {
       await lockSchemaDdl(tx, wanted.schema);
       plan = replan(await inspectTable(tx, wanted.schema, wanted.name));
-      for (const statement of plan.statements) await tx.query(statement);
+      for (const sql of statementBatches(plan.statements)) await tx.query(sql);
     });
     return plan;
   } catch (error) {

@@ -222,6 +222,35 @@ describe("mergeSql (decisions: COPY + merge)", () => {
 });
 
 describe("validationSchema", () => {
+  it("drops fractional multipleOf always, and date-time/date formats when lenient", () => {
+    const input = {
+      type: "object",
+      properties: {
+        n: { type: "number", multipleOf: 1e-10 },
+        even: { type: "integer", multipleOf: 2 },
+        at: { type: "string", format: "date-time" },
+        day: { type: "string", format: "date" },
+        mail: { type: "string", format: "email" },
+      },
+    };
+    const kept = {
+      even: { type: "integer", multipleOf: 2 },
+      mail: { type: "string", format: "email" },
+    };
+    expect(validationSchema(input).properties).toEqual({
+      n: { type: "number" },
+      at: { type: "string", format: "date-time" },
+      day: { type: "string", format: "date" },
+      ...kept,
+    });
+    expect(validationSchema(input, true).properties).toEqual({
+      n: { type: "number" },
+      at: { type: "string" },
+      day: { type: "string" },
+      ...kept,
+    });
+  });
+
   it("drops format time (times without zone are valid; the time column checks them)", () => {
     const input = {
       type: "object",

@@ -83,14 +83,23 @@ function canonical(value: unknown): string {
 }
 
 /**
- * The schema records are validated against: `format: "time"` is dropped, because the validator's
- * lenient mode (@singerkit/singer) still requires a zone on times, while taps send `10:00:00` and the
- * `time` column itself rejects anything that is not a time (with line and column).
+ * The schema records are validated against. Dropped always: `format: "time"` (the validator's
+ * lenient mode still requires a zone on times, while taps send `10:00:00`; the time column checks
+ * them) and a fractional `multipleOf` (a decimal scale such as tap-postgres's `1e-10` for
+ * numeric(p,s): doubles cannot check it exactly, e.g. 1e17 is "not a multiple" of 1e-10, and the
+ * numeric column keeps every digit). `lenient` (the default policy) also drops `date-time` and
+ * `date`: their columns read the variants taps write (timestamps.ts) and widen for the rest, so
+ * the column, not the format, decides what is off-schema.
  */
-export function validationSchema<S>(schema: S): S {
+export function validationSchema<S>(schema: S, lenient = false): S {
   const text = JSON.stringify(schema);
-  if (!text.includes('"time"')) return schema;
-  return JSON.parse(text, (key, value: unknown) =>
-    key === "format" && value === "time" ? undefined : value,
-  ) as S; // same JSON with one keyword removed
+  const formats = lenient ? ["time", "date-time", "date"] : ["time"];
+  if (!formats.some((f) => text.includes(`"${f}"`)) && !text.includes('"multipleOf"'))
+    return schema;
+  return JSON.parse(text, (key, value: unknown) => {
+    if (key === "format" && typeof value === "string" && formats.includes(value)) return undefined;
+    if (key === "multipleOf" && typeof value === "number" && !Number.isInteger(value))
+      return undefined;
+    return value;
+  }) as S; // same JSON with keywords removed
 }

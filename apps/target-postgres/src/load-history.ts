@@ -11,11 +11,14 @@ import type { LoadCounts } from "./batch-load.js";
 import type { Db } from "./db.js";
 import { ensureOwnTable } from "./ddl.js";
 import { qualified } from "./identifiers.js";
+import type { OffSchemaLog } from "./off-schema.js";
 
 export interface LoadHistoryOptions {
   /** Told of every commit as it happens (the progress reporter). */
   readonly committed?: (stream: string, rows: number) => void;
   readonly clock?: Clock;
+  /** Off-schema values per stream, for the summary and the `streams` column. */
+  readonly offSchema?: OffSchemaLog;
 }
 
 export type Outcome = "succeeded" | "failed" | "interrupted";
@@ -44,6 +47,7 @@ export class LoadHistory {
   readonly #started: number;
   readonly #streams = new Map<string, StreamStats>();
   readonly #listener: LoadHistoryOptions["committed"];
+  readonly #offSchema: OffSchemaLog | undefined;
   #lastState: JsonObject | null = null;
   #recorded = false;
   readonly #name: string;
@@ -51,6 +55,7 @@ export class LoadHistory {
   constructor(log: Logger, schema: string, table: string, options: LoadHistoryOptions = {}) {
     this.#log = log;
     this.#listener = options.committed;
+    this.#offSchema = options.offSchema;
     this.#clock = options.clock ?? systemClock;
     this.#started = this.#clock.now();
     this.#schema = schema;
@@ -115,12 +120,7 @@ export class LoadHistory {
     this.#summary(outcome);
     if (!this.#recorded || this.#table === undefined) return;
     const text = error === undefined ? null : this.#log.redact(errorText(error));
-    const streams = Object.fromEntries(
-      [...this.#streams].map(([stream, s]) => [
-        stream,
-        { rows: s.rows, inserted: s.inserted, updated: s.updated, deleted: s.deleted },
-      ]),
-    );
+    const streams = this.#streamsJson();
     try {
       await db.query(
         `UPDATE ${this.#table} SET ended_at = now(), streams = $2, last_state = $3, outcome = $4, error = $5 WHERE load_id = $1`,
@@ -137,6 +137,22 @@ export class LoadHistory {
     }
   }
 
+  /** `streams`: per stream the counts, and `off_schema` when some values were (a key inside the
+   * jsonb column, so tables made by earlier versions need no new column). */
+  #streamsJson(): Record<string, object> {
+    const streams: Record<string, object> = {};
+    for (const [stream, s] of this.#streams)
+      streams[stream] = {
+        rows: s.rows,
+        inserted: s.inserted,
+        updated: s.updated,
+        deleted: s.deleted,
+      };
+    for (const [stream, report] of this.#offSchema?.report() ?? [])
+      streams[stream] = { ...(streams[stream] ?? { rows: 0 }), off_schema: report };
+    return streams;
+  }
+
   /** The load summary on stderr: per stream rows and time, then total rows and rows/s. */
   #summary(outcome: Outcome): void {
     const seconds = (this.#clock.now() - this.#started) / 1000;
@@ -144,7 +160,7 @@ export class LoadHistory {
     for (const [stream, s] of this.#streams) {
       total += s.rows;
       this.#log.info(
-        `load summary: stream ${stream}: ${s.rows} rows (${s.inserted} inserted, ${s.updated} updated, ${s.deleted} deleted) in ${((s.last - s.first) / 1000).toFixed(1)} s`,
+        `load summary: stream ${stream}: ${s.rows} rows (${s.inserted} inserted, ${s.updated} updated, ${s.deleted} deleted) in ${((s.last - s.first) / 1000).toFixed(1)} s${this.#offSchema?.summary(stream) ?? ""}`,
       );
     }
     const rate = seconds > 0 ? Math.round(total / seconds) : total;

@@ -3,7 +3,8 @@ import type { BatchTarget, SealedBatch } from "./batch-load.js";
 import type { NulHandling } from "./copy.js";
 import type { Db } from "./db.js";
 import type { LoadObject } from "./exact-json.js";
-import { RecordEncoder } from "./record-encoder.js";
+import type { OffSchemaLog } from "./off-schema.js";
+import { RecordEncoder, type ValidationPolicy } from "./record-encoder.js";
 import { RowBuffer } from "./row-buffer.js";
 import { StreamTable } from "./stream-table.js";
 
@@ -11,8 +12,9 @@ export interface LoaderContext {
   readonly db: Db;
   readonly log: Logger;
   readonly schema: string;
-  readonly validate: boolean;
+  readonly validate: ValidationPolicy;
   readonly nul: NulHandling;
+  readonly offSchema: OffSchemaLog;
 }
 
 /**

@@ -10,12 +10,13 @@ import { VersionActivation } from "./activate-version.js";
 import { batchCommitter } from "./batch-commit.js";
 import { Batcher } from "./batcher.js";
 import { CommitQueue } from "./commit-queue.js";
-import type { TargetConfig } from "./config.js";
+import { type TargetConfig, validationPolicy } from "./config.js";
 import type { Db } from "./db.js";
 import { DeadLetter, isRecordError } from "./dead-letter.js";
 import type { LoadObject } from "./exact-json.js";
 import type { LoadHistory } from "./load-history.js";
 import { Overwrite } from "./load-method.js";
+import type { OffSchemaLog } from "./off-schema.js";
 import { RecordPreparation } from "./record-prep.js";
 import { SchemaChanges } from "./schema-changes.js";
 import type { StateTracker } from "./state-tracker.js";
@@ -152,13 +153,14 @@ export class Pipeline {
   /**
    * End of the run (also after a failure): waits for the commits in flight, so their STATE is
    * written, then closes the connection. A commit failure is logged when the run is already
-   * failing for another reason.
+   * failing for another reason (`error`, the one the FATAL line reports); the same error is not
+   * logged twice.
    */
-  async close(failing: boolean): Promise<void> {
+  async close(failing: boolean, error?: unknown): Promise<void> {
     try {
       await this.#c.queue.drain();
       const failure = this.#c.queue.failure;
-      if (failing && failure !== undefined)
+      if (failing && failure !== undefined && failure.error !== error)
         this.#c.log.error(`also failed while committing: ${String(failure.error)}`);
     } finally {
       this.#c.batcher.close();
@@ -186,6 +188,7 @@ export function createPipeline(
     readonly clock: Clock;
     readonly states: StateTracker;
     readonly history: LoadHistory;
+    readonly offSchema: OffSchemaLog;
     readonly counted: (stream: string) => void;
   },
 ): Pipeline {
@@ -195,8 +198,9 @@ export function createPipeline(
   const streams = new StreamRegistry(db, config, {
     db,
     log,
-    validate: config.validate_records,
+    validate: validationPolicy(config),
     nul: config.nul_handling,
+    offSchema: run.offSchema,
   });
   const queue = new CommitQueue(states, config.batch_size_bytes, overwrite !== undefined);
   const commit = batchCommitter({

@@ -1,10 +1,12 @@
 import {
+  compileSchemaCheck,
   compileValidator,
   InputError,
   type JsonObject,
   type JsonValue,
   type Logger,
   type RecordValidator,
+  type SchemaCheck,
   type SchemaMessage,
 } from "@singerkit/singer";
 import type { MergeColumns } from "./batch-load.js";
@@ -18,7 +20,23 @@ import {
 } from "./copy.js";
 import type { LoadObject } from "./exact-json.js";
 import { type Column, validationSchema } from "./layout.js";
-import { joinTypes, PG } from "./type-mapping.js";
+import type { OffSchemaLog } from "./off-schema.js";
+import { joinTypes } from "./type-mapping.js";
+
+/**
+ * `lenient` (validate_records true, the default): off-schema values load and are counted;
+ * `strict` (validate_records "strict", or invalid_records dead_letter): an invalid record fails
+ * (or is dead-lettered); `off` (validate_records false): no check. In every policy a value its
+ * column cannot hold widens the column (docs/decisions-target.md).
+ */
+export type ValidationPolicy = "lenient" | "strict" | "off";
+
+export interface EncoderOptions {
+  readonly nul: NulHandling;
+  readonly validate: ValidationPolicy;
+  readonly log: Logger;
+  readonly offSchema: OffSchemaLog;
+}
 
 /** A value too deeply nested to encode; not a dead-letter case (_sdc_rejected could not hold it
  * either). */
@@ -32,15 +50,16 @@ export interface EncodedRow {
 
 /**
  * A stream's record → COPY text: key check, JSON-string coercion for jsonb columns, validation
- * (the SCHEMA's validator), a warning for unknown properties, then one encoder per column
- * (copy.ts). Remembers integer columns that got values they cannot hold, so the batch widens
- * them before its COPY.
+ * (the SCHEMA's check, by policy), a warning for unknown properties, then one encoder per column
+ * (copy.ts). Remembers columns that got values they cannot hold, so the batch widens them before
+ * its COPY.
  */
 export class RecordEncoder {
   readonly #stream: string;
   readonly #log: Logger;
   readonly #nul: NulHandling;
-  readonly #validate: boolean;
+  readonly #policy: ValidationPolicy;
+  readonly #offSchema: OffSchemaLog;
   #keys: readonly string[] = [];
   #columns: Column[] = [];
   #encoders: Encoder[] = [];
@@ -48,17 +67,19 @@ export class RecordEncoder {
   #coercible: string[] = [];
   #known = new Set<string>();
   #validator: RecordValidator | undefined;
+  #check: SchemaCheck | undefined;
   #warnedUnknown = false;
-  readonly #overflow = new Set<number>();
+  readonly #warnedIgnored = new Set<string>();
+  /** Column index → the type it must widen to before the batch's COPY. */
+  readonly #widen = new Map<number, string>();
+  #line = 0;
 
-  constructor(
-    stream: string,
-    options: { readonly nul: NulHandling; readonly validate: boolean; readonly log: Logger },
-  ) {
+  constructor(stream: string, options: EncoderOptions) {
     this.#stream = stream;
     this.#nul = options.nul;
-    this.#validate = options.validate;
+    this.#policy = options.validate;
     this.#log = options.log;
+    this.#offSchema = options.offSchema;
   }
 
   /** A SCHEMA: its columns as laid out (key columns first), its key and its validator. */
@@ -69,19 +90,57 @@ export class RecordEncoder {
     this.#coercible = columns.filter((c) => c.parseJsonStrings).map((c) => c.property);
     this.#known = new Set(this.#properties);
     this.#encoders = columns.map((column, index) => this.#encoder(column, index));
-    this.#validator = this.#validate ? this.#compile(message, line) : undefined;
+    this.#validator = undefined;
+    this.#check = undefined;
+    if (this.#policy === "strict") this.#validator = this.#compileStrict(message, line);
+    if (this.#policy === "lenient") this.#check = this.#compileLenient(message, line);
   }
 
-  #compile(message: SchemaMessage, line: number): RecordValidator {
+  #compileStrict(message: SchemaMessage, line: number): RecordValidator {
     try {
       return compileValidator(validationSchema(message.schema), {
         stream: this.#stream,
         formats: "lenient",
+        onIgnored: (ignored) => this.#ignored(ignored, line),
       });
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       throw new InputError(error.message, { line, stream: this.#stream, cause: error });
     }
+  }
+
+  /**
+   * The default policy checks each column's value against its own keywords only (maxDepth 1):
+   * what is inside a jsonb value is stored as sent either way, and checking it is what made a
+   * huge schema cost seconds to compile. A schema the validator cannot compile is warned about
+   * and the stream loads unchecked.
+   */
+  #compileLenient(message: SchemaMessage, line: number): SchemaCheck | undefined {
+    try {
+      return compileSchemaCheck(validationSchema(message.schema, true), {
+        stream: this.#stream,
+        formats: "lenient",
+        maxDepth: 1,
+        onIgnored: (ignored) => this.#ignored(ignored, line),
+      });
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      this.#log.warn(
+        `line ${line}, stream ${this.#stream}: ${error.message}; its records are loaded without validation (validate_records "strict" fails instead)`,
+      );
+      return undefined;
+    }
+  }
+
+  /** Keywords and formats the validator does not know: one warning per stream and set. */
+  #ignored(ignored: readonly string[], line: number): void {
+    const fresh = ignored.filter((name) => !this.#warnedIgnored.has(name));
+    if (fresh.length === 0) return;
+    for (const name of fresh) this.#warnedIgnored.add(name);
+    const shown = fresh.slice(0, 10).join(", ") + (fresh.length > 10 ? ", …" : "");
+    this.#log.warn(
+      `line ${line}, stream ${this.#stream}: the schema uses ${fresh.length} keyword(s)/format(s) the validator does not know, ignored: ${shown}`,
+    );
   }
 
   get columns(): readonly Column[] {
@@ -96,18 +155,19 @@ export class RecordEncoder {
     };
   }
 
-  /** Columns whose values overflowed since the last call, now typed (and encoded) as numeric. */
+  /** Columns that got values they cannot hold since the last call, now typed (and encoded) as
+   * what they widen to. */
   takeWidened(): { name: string; type: string }[] {
     const widen: { name: string; type: string }[] = [];
-    for (const index of this.#overflow) {
+    for (const [index, wanted] of this.#widen) {
       const column = this.#columns[index];
       if (column === undefined) continue;
-      const type = joinTypes(column.type, PG.numeric);
+      const type = joinTypes(column.type, wanted);
       this.#columns[index] = { ...column, type };
       this.#encoders[index] = this.#encoder({ ...column, type }, index);
       widen.push({ name: column.name, type });
     }
-    this.#overflow.clear();
+    this.#widen.clear();
     return widen;
   }
 
@@ -115,8 +175,17 @@ export class RecordEncoder {
     return encoderFor(column.type, {
       nul: this.#nul,
       parseJsonStrings: column.parseJsonStrings,
-      onOverflow: () => this.#overflow.add(index),
+      onWiden: (type) => this.#widened(index, type),
     });
+  }
+
+  #widened(index: number, type: string): void {
+    const column = this.#columns[index];
+    if (column === undefined) return;
+    const before = this.#widen.get(index);
+    const joined = joinTypes(before ?? column.type, type);
+    this.#widen.set(index, joined);
+    this.#offSchema.widened(this.#stream, `/${column.property}`, column.name, joined, this.#line);
   }
 
   /**
@@ -142,7 +211,9 @@ export class RecordEncoder {
       }
     }
     this.#validator?.(record, line);
+    if (this.#check !== undefined) this.#count(record, line);
     if (!this.#warnedUnknown) this.#checkUnknown(record, line);
+    this.#line = line;
     return this.#text(record, exact, clean, line);
   }
 
@@ -184,6 +255,11 @@ export class RecordEncoder {
       throw error;
     }
     return { row: `${row}\n`, key };
+  }
+
+  #count(record: JsonObject, line: number): void {
+    for (const issue of this.#check?.(record) ?? [])
+      this.#offSchema.issue(this.#stream, issue.field, issue.keyword, issue.message, line);
   }
 
   #checkUnknown(record: JsonObject, line: number): void {

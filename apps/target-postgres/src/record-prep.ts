@@ -31,7 +31,8 @@ export class RecordPreparation {
   /** The SCHEMA to load with. */
   schema(message: SchemaMessage): SchemaMessage {
     const flat = this.#flat?.schema(message) ?? message;
-    return this.#forMethod(this.#meta.schema(flat));
+    const encoded = this.#config.interpret_content_encoding ? flat : withoutContentEncoding(flat);
+    return this.#forMethod(this.#meta.schema(encoded));
   }
 
   /**
@@ -62,4 +63,17 @@ export class RecordPreparation {
   #forMethod(message: SchemaMessage): SchemaMessage {
     return schemaForMethod(message, this.#config.load_method);
   }
+}
+
+/**
+ * `interpret_content_encoding` off: the properties' `contentEncoding` is dropped, so their
+ * column is text (type-mapping.ts maps `contentEncoding: base16` strings to bytea).
+ */
+function withoutContentEncoding(message: SchemaMessage): SchemaMessage {
+  const properties = message.schema.properties;
+  if (!Object.values(properties).some((p) => p.contentEncoding !== undefined)) return message;
+  const stripped = Object.fromEntries(
+    Object.entries(properties).map(([name, { contentEncoding: _, ...rest }]) => [name, rest]),
+  );
+  return { ...message, schema: { ...message.schema, properties: stripped } };
 }

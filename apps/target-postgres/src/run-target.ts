@@ -12,6 +12,7 @@ import { runHooks } from "./hooks.js";
 import { IDLE, readInput } from "./input.js";
 import { LoadHistory } from "./load-history.js";
 import { checkMappingNames } from "./mapping.js";
+import { OffSchemaLog } from "./off-schema.js";
 import { openDb } from "./open-db.js";
 import { createPipeline } from "./pipeline.js";
 import { StateTracker } from "./state-tracker.js";
@@ -30,9 +31,11 @@ export async function runTarget(
 ): Promise<void> {
   const { config, log, output, signal } = ctx;
   const progress = progressReporter(ctx, { showCommitted: true });
+  const offSchema = new OffSchemaLog(log);
   const history = new LoadHistory(log, config.default_target_schema, config.load_history_table, {
     committed: (stream, rows) => progress.committed(stream, rows),
     clock,
+    offSchema,
   });
   const states = new StateTracker((value) => {
     history.stateWritten(value);
@@ -46,6 +49,7 @@ export async function runTarget(
     clock,
     states,
     history,
+    offSchema,
     counted: (stream) => progress.count(stream),
   });
   const stop = () => input.destroy();
@@ -116,7 +120,7 @@ export async function runTarget(
     progress.stop(); // before the load summary, which stays the last word
     const outcome = failing ? "failed" : signal.aborted ? "interrupted" : "succeeded";
     await history.finish(db, outcome, failing ? failure : undefined);
-    await pipeline.close(failing);
+    await pipeline.close(failing, failure);
   }
 }
 

@@ -7,9 +7,9 @@ import { type JsonSchema, type JsonValue, schemaTypes } from "@singerkit/singer"
  *
  *                         jsonb
  *                           │
- *                          text ─────────────┬──────────────┬─────────────┐
- *                           │                │              │             │
- *                        numeric   timestamp with time zone  boolean  time without time zone
+ *                          text ─────────────┬──────────────┬─────────────┬────────┐
+ *                           │                │              │             │        │
+ *                        numeric   timestamp with time zone  boolean  time w/o tz  bytea
  *                           │                │
  *                        bigint             date
  *
@@ -27,6 +27,7 @@ export const PG = {
   date: "date",
   time: "time without time zone",
   jsonb: "jsonb",
+  bytea: "bytea",
 } as const;
 
 export type PgType = string;
@@ -48,6 +49,7 @@ const PARENT: Readonly<Record<string, string>> = {
   "character varying": "text",
   character: "text",
   uuid: "text",
+  bytea: "text",
   text: "jsonb",
 };
 
@@ -130,6 +132,8 @@ function simpleType(type: string, schema: JsonSchema): PgType | undefined {
     case "boolean":
       return PG.boolean;
     case "string":
+      // Only present when interpret_content_encoding is on (record-prep.ts strips it otherwise).
+      if (schema.contentEncoding === "base16") return PG.bytea;
       return stringType(schema.format);
     case "object":
     case "array":

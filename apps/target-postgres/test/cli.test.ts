@@ -73,6 +73,7 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("CLI and connection
       "batch_max_age_seconds",
       "flush_retries",
       "validate_records",
+      "interpret_content_encoding",
       "nul_handling",
       "invalid_records",
       "flattening_enabled",
@@ -97,6 +98,23 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("CLI and connection
     expect(settings.password?.secret).toBe(true);
     expect(settings.connection_string?.secret).toBe(true);
     expect(settings.ssl_client_private_key?.secret).toBe(true);
+  });
+
+  it("settings of other loaders are warned about by name, with the nearest known setting", async () => {
+    const config = {
+      ...configFor(schema),
+      batch_size: 5000, // PipelineWise / a typo for batch_size_rows
+      primary_key_required: true, // PipelineWise: not ours
+      activate_version: true, // MeltanoLabs: ours is process_activate_version_messages
+    };
+    const result = await runTarget(config, input);
+    expect(result.code).toBe(0);
+    const warnings = result.stderr.split("\n").filter((line) => line.includes("unknown setting"));
+    expect(warnings.map((line) => line.replace(/^.* WARN +target-postgres +/, ""))).toEqual([
+      'unknown setting "batch_size" is ignored (nearest known setting: batch_size_rows)',
+      'unknown setting "primary_key_required" is ignored',
+      'unknown setting "activate_version" is ignored (nearest known setting: process_activate_version_messages)',
+    ]);
   });
 
   it("DATABASE_URL is used when no connection setting is given (env config only)", async () => {

@@ -52,11 +52,11 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("invalid_records", 
     expect(rejected[1]?.error).toMatch(/missing key property id/);
   });
 
-  it("fail (default): the first invalid record fails the run", async () => {
+  it('fail (default) with validate_records "strict": the first invalid record fails the run', async () => {
     const db = await freshSchema("tp_dl");
     schemas.push(db);
     const messages = [users, recordMessage("users", { id: 1, age: "x" })];
-    const result = await runTarget(configFor(db), ndjson(messages));
+    const result = await runTarget(configFor(db, { validate_records: "strict" }), ndjson(messages));
     expect(result.code).toBe(1);
     expect(await db.tables()).not.toContain("_sdc_rejected");
   });

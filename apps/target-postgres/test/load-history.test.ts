@@ -60,7 +60,11 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("load history", () 
   it("a failed run is recorded with its error text, secrets redacted; custom name; disabled", async () => {
     const db = await fresh();
     const secret = "hunter2-very-secret";
-    const config = configFor(db, { load_history_table: "my_loads", password: secret });
+    const config = configFor(db, {
+      load_history_table: "my_loads",
+      password: secret,
+      validate_records: "strict",
+    });
     const bad = ndjson([users, user(1, "a"), recordMessage("users", { id: secret })]);
     const result = await runTarget(config, bad);
     expect(result.code).not.toBe(0);

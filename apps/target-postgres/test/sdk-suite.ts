@@ -260,9 +260,11 @@ export function sdkStreamSuite(backend: Backend, folder: string): void {
       expect(await schema.count("test_record_missing_key_property")).toBe(0);
     });
 
-    it("record_missing_required_property: fails naming /id; with validate_records=false loads id NULL", async () => {
+    it('record_missing_required_property: "strict" fails naming /id; with validate_records=false loads id NULL', async () => {
       const schema = await fresh();
-      const strict = await load(schema, "record_missing_required_property");
+      const strict = await load(schema, "record_missing_required_property", {
+        validate_records: "strict",
+      });
       expect(strict.code).toBe(1);
       expect(strict.stdout).toBe("");
       expect(strict.fatal).toContain(

@@ -42,8 +42,15 @@ export function renderAbout(info: AboutInfo, format: AboutFormat): string {
 }
 
 function typeLabel(schema: JsonSchema): string {
+  if (Array.isArray(schema.anyOf)) return schema.anyOf.map(branchLabel).join(" or ");
   if (schema.type === undefined) return "any";
   return typeof schema.type === "string" ? schema.type : schema.type.join(" | ");
+}
+
+/** A branch of `anyOf`: its type, or its allowed values when it lists them (`"strict"`). */
+function branchLabel(schema: JsonSchema): string {
+  if (Array.isArray(schema.enum)) return schema.enum.map((v) => JSON.stringify(v)).join(" or ");
+  return typeLabel(schema);
 }
 
 function renderText(info: AboutInfo): string {

@@ -100,6 +100,44 @@ describe("loadConfig", () => {
   });
 });
 
+describe("unknown settings", () => {
+  it("are named with the nearest known setting, and do not fail the load", async () => {
+    const path = file(
+      "extra.json",
+      JSON.stringify({ api_key: "key-123456", page_sise: 5, batch_size_rows: 9, zzz: 1 }),
+    );
+    const loaded = await loadConfig({ plugin: "tap-x", settings, files: [path], env: {} });
+    expect(loaded.unknown).toEqual([
+      'unknown setting "page_sise" is ignored (nearest known setting: page_size)',
+      'unknown setting "batch_size_rows" is ignored',
+      'unknown setting "zzz" is ignored',
+    ]);
+  });
+});
+
+describe("configFromEnv with anyOf settings", () => {
+  const either: SettingsSchema = {
+    type: "object",
+    properties: {
+      check: {
+        anyOf: [{ type: "boolean" }, { type: "string", enum: ["strict"] }],
+        description: "Check",
+      },
+      sql: {
+        anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }],
+        description: "SQL",
+      },
+    },
+  };
+  it.each([
+    ["TAP_X_CHECK", "false", { check: false }],
+    ["TAP_X_CHECK", "strict", { check: "strict" }],
+    ["TAP_X_SQL", "SELECT 1, 2", { sql: "SELECT 1, 2" }],
+  ])("casts %s=%s by its branches' types", (variable, value, expected) => {
+    expect(configFromEnv("tap-x", either, { [variable]: value })).toEqual(expected);
+  });
+});
+
 describe("configFromEnv", () => {
   it("names variables after the plugin and setting", () => {
     expect(envVarName("tap-secoda", "api_key")).toBe("TAP_SECODA_API_KEY");

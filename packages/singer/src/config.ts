@@ -3,6 +3,7 @@ import { Ajv, type ErrorObject } from "ajv";
 import addFormatsImport from "ajv-formats";
 import { ConfigError } from "./errors.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "./json.js";
+import { unknownSetting } from "./nearest-name.js";
 import type { JsonSchema } from "./schema.js";
 
 /** One setting of a tap or target: a JSON Schema plus `secret` (redacted everywhere). */
@@ -98,6 +99,9 @@ export interface LoadedConfig<C> {
   readonly config: C;
   /** Values of every secret setting that is set, for by-value redaction. */
   readonly secrets: readonly string[];
+  /** Settings in the config files that the plugin does not know, each with the nearest known
+   * name (a setting of another loader, or a typo): warned about, never a failure. */
+  readonly unknown: readonly string[];
 }
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives as the module object.
@@ -120,9 +124,13 @@ export function envVarName(plugin: string, setting: string): string {
  */
 export async function loadConfig<C>(options: LoadConfigOptions): Promise<LoadedConfig<C>> {
   const merged: JsonObject = {};
+  const unknown: string[] = [];
   for (const file of options.files ?? []) {
     if (file === "ENV") continue; // Meltano SDK's `--config=ENV`: env is always read here
-    Object.assign(merged, await readJsonObjectFile(file, "config"));
+    const values = await readJsonObjectFile(file, "config");
+    for (const name of Object.keys(values))
+      if (!(name in options.settings.properties) && !unknown.includes(name)) unknown.push(name);
+    Object.assign(merged, values);
   }
   if (options.useEnv ?? true)
     Object.assign(
@@ -137,7 +145,12 @@ export async function loadConfig<C>(options: LoadConfigOptions): Promise<LoadedC
     )
     .map(([name]) => String(config[name]))
     .filter((value) => value.length > 0);
-  return { config: config as C, secrets }; // validated against the settings schema just above
+  const known = Object.keys(options.settings.properties);
+  return {
+    config: config as C, // validated against the settings schema just above
+    secrets,
+    unknown: unknown.map((name) => unknownSetting(name, known)),
+  };
 }
 
 /** Reads a JSON file that must hold an object; errors name the file and the problem. */
@@ -184,8 +197,7 @@ const TRUE = new Set(["true", "1", "yes", "on", "y", "t"]);
 const FALSE = new Set(["false", "0", "no", "off", "n", "f", ""]);
 
 function castEnv(raw: string, spec: SettingSchema, variable: string): JsonValue {
-  const types =
-    spec.type === undefined ? ["string"] : typeof spec.type === "string" ? [spec.type] : spec.type;
+  const types = settingTypes(spec);
   const fail = (expected: string) =>
     new ConfigError(
       `${variable} must be ${expected}, got ${spec.secret === true ? "(secret)" : JSON.stringify(raw)}`,
@@ -203,9 +215,10 @@ function castEnv(raw: string, spec: SettingSchema, variable: string): JsonValue 
     const lower = raw.trim().toLowerCase();
     if (TRUE.has(lower)) return true;
     if (FALSE.has(lower)) return false;
+    if (types.includes("string")) return raw; // e.g. validate_records: true, false or "strict"
     throw fail("a boolean (true/false, 1/0, yes/no, on/off)");
   }
-  if (types.includes("array") || types.includes("object")) {
+  if ((types.includes("array") || types.includes("object")) && !types.includes("string")) {
     const trimmed = raw.trim();
     if (types.includes("array") && !trimmed.startsWith("[")) {
       return trimmed === "" ? [] : trimmed.split(",").map((item) => item.trim()); // SDK's a,b,c fallback
@@ -217,6 +230,14 @@ function castEnv(raw: string, spec: SettingSchema, variable: string): JsonValue 
     }
   }
   return raw;
+}
+
+/** A setting's JSON types: its `type`, or those of its `anyOf` branches; untyped is a string. */
+function settingTypes(spec: SettingSchema): readonly string[] {
+  const anyOf = (spec as { anyOf?: readonly SettingSchema[] }).anyOf; // settings are JSON Schema
+  if (Array.isArray(anyOf)) return [...new Set(anyOf.flatMap((branch) => settingTypes(branch)))];
+  if (spec.type === undefined) return ["string"];
+  return typeof spec.type === "string" ? [spec.type] : spec.type;
 }
 
 function withDefaults(config: JsonObject, settings: SettingsSchema): JsonObject {

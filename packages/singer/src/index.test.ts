@@ -32,6 +32,7 @@ it("exports exactly the public surface", () => {
     "assertNever",
     "catalogEntry",
     "checkBatchFiles",
+    "compileSchemaCheck",
     "compileValidator",
     "createProcessIo",
     "describeUnknown",

@@ -126,11 +126,14 @@ export {
 export { type CliProgram, runCli } from "./run-cli.js";
 export type { RunContext } from "./run-context.js";
 export {
+  compileSchemaCheck,
   compileValidator,
   type JsonSchema,
   type JsonSchemaObject,
   type JsonSchemaType,
   type RecordValidator,
+  type SchemaCheck,
+  type SchemaIssue,
   schemaTypes,
   type ValidatorOptions,
 } from "./schema.js";

@@ -32,7 +32,7 @@ export async function withContext<C>(
   run: (ctx: RunContext<C>, mapper: StreamMapper | undefined) => Promise<void>,
 ): Promise<void> {
   const log = loggerFor(spec.name, io);
-  const { config, secrets } = await loadConfig<C>({
+  const { config, secrets, unknown } = await loadConfig<C>({
     plugin: spec.name,
     settings: spec.settings,
     files: files ?? [],
@@ -54,6 +54,7 @@ export async function withContext<C>(
     typeof settings.metrics_log_level === "string" ? settings.metrics_log_level : undefined,
   );
   if (metricsLevel !== undefined) log.setMetricsLevel(metricsLevel);
+  for (const warning of unknown) log.warn(warning);
   const mapper = streamMapperFromConfig(config as object, (text) => log.warn(text));
   // A tap's sync: its output goes through the stream maps, then (batch_config) into BATCH files.
   const batch = mapOutput

@@ -634,7 +634,7 @@ export const TARGET_CASES: readonly TargetCase[] = [
     name: "required_missing",
     mirrors: "record_missing_required_property",
     about:
-      "with validation on, a record without a required property fails naming it; with validate_records false it loads as null",
+      'with validate_records "strict", a record without a required property fails naming it; with validate_records false it loads as null',
     runs: [
       fail(
         [
@@ -643,6 +643,7 @@ export const TARGET_CASES: readonly TargetCase[] = [
         ],
         ["required_missing", "id"],
         { required_missing: [] },
+        { validate_records: "strict" },
       ),
       {
         input: ndjson([
