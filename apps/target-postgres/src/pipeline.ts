@@ -9,6 +9,7 @@ import type {
 import { VersionActivation } from "./activate-version.js";
 import { batchCommitter } from "./batch-commit.js";
 import { Batcher } from "./batcher.js";
+import type { CommitMarkers } from "./commit-markers.js";
 import { CommitQueue } from "./commit-queue.js";
 import type { TargetConfig } from "./config.js";
 import type { Db } from "./db.js";
@@ -177,6 +178,7 @@ export function createPipeline(
     readonly clock: Clock;
     readonly states: StateTracker;
     readonly history: LoadHistory;
+    readonly markers: CommitMarkers;
     readonly counted: (stream: string) => void;
   },
 ): Pipeline {
@@ -197,6 +199,7 @@ export function createPipeline(
     hardDelete: config.hard_delete,
     retries: config.flush_retries,
     overwrite,
+    markers: run.markers,
     committed: (stream, rows, counts, started) => history.committed(stream, rows, counts, started),
   });
   const limits = {

@@ -7,6 +7,7 @@ import {
   type RunContext,
   systemClock,
 } from "@singerkit/singer";
+import { CommitMarkers } from "./commit-markers.js";
 import type { TargetConfig } from "./config.js";
 import { runHooks } from "./hooks.js";
 import { IDLE, readInput } from "./input.js";
@@ -39,6 +40,7 @@ export async function runTarget(
     // A closed stdout surfaces below through output.flush(); never as an unhandled rejection.
     output.writeLine(JSON.stringify(value))?.catch(() => undefined);
   });
+  const markers = new CommitMarkers(config.default_target_schema, history.id);
   checkMappingNames(config);
   const db = openDb(config, ctx.io.env, log);
   const pipeline = createPipeline(db, config, {
@@ -46,6 +48,7 @@ export async function runTarget(
     clock,
     states,
     history,
+    markers,
     counted: (stream) => progress.count(stream),
   });
   const stop = () => input.destroy();
@@ -117,6 +120,11 @@ export async function runTarget(
     });
     progress.stop(); // before the load summary, which stays the last word
     const outcome = failing ? "failed" : signal.aborted ? "interrupted" : "succeeded";
+    await markers.finish(db).catch((error: unknown) => {
+      log.warn(
+        `could not remove this load's commit markers from ${markers.label}: ${String(error)}`,
+      );
+    });
     await history.finish(db, outcome, failing ? failure : undefined);
     await pipeline.close(failing);
   }
