@@ -35,9 +35,15 @@ export function mayHaveLongNumber(text: string): boolean {
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const MAX_EXACT_DIGITS = 15;
 
-/** Parses JSON text that `JSON.parse` already accepted, keeping long numbers as ExactNumber. */
-export function parseExact(text: string): LoadValue {
-  const parser = new ExactParser(text);
+/**
+ * Parses JSON text that `JSON.parse` already accepted, keeping long numbers as ExactNumber
+ * (`allNumbers`: every number, so `stringifyExact` writes each one as it was written).
+ */
+export function parseExact(
+  text: string,
+  options: { readonly allNumbers?: boolean } = {},
+): LoadValue {
+  const parser = new ExactParser(text, options.allNumbers === true ? -1 : MAX_EXACT_DIGITS);
   const value = parser.value();
   parser.end();
   return value;
@@ -45,10 +51,13 @@ export function parseExact(text: string): LoadValue {
 
 class ExactParser {
   readonly #text: string;
+  /** Numbers with more significant digits than this are kept as written. */
+  readonly #maxDigits: number;
   #at = 0;
 
-  constructor(text: string) {
+  constructor(text: string, maxDigits: number) {
     this.#text = text;
+    this.#maxDigits = maxDigits;
   }
 
   value(): LoadValue {
@@ -137,7 +146,7 @@ class ExactParser {
       const code = mantissa.charCodeAt(i);
       if (code >= 0x30 && code <= 0x39) digits += 1;
     }
-    return digits > MAX_EXACT_DIGITS ? new ExactNumber(source) : Number(source);
+    return digits > this.#maxDigits ? new ExactNumber(source) : Number(source);
   }
 
   #literal<T>(length: number, value: T): T {

@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import {
   type Clock,
   describeUnknown,
-  type JsonObject,
   type Logger,
   SingerError,
   systemClock,
@@ -44,7 +43,8 @@ export class LoadHistory {
   readonly #started: number;
   readonly #streams = new Map<string, StreamStats>();
   readonly #listener: LoadHistoryOptions["committed"];
-  #lastState: JsonObject | null = null;
+  /** The last STATE written, as printed (numbers as written). */
+  #lastState: string | null = null;
   #recorded = false;
 
   constructor(log: Logger, schema: string, table: string, options: LoadHistoryOptions = {}) {
@@ -81,8 +81,8 @@ export class LoadHistory {
     this.committed(stream, 0, { inserted: 0, updated: 0, deleted: rows }, this.#clock.now());
   }
 
-  stateWritten(value: JsonObject): void {
-    this.#lastState = value;
+  stateWritten(text: string): void {
+    this.#lastState = text;
   }
 
   /** Creates the table if needed and records the run as started. */
@@ -121,13 +121,7 @@ export class LoadHistory {
     try {
       await db.query(
         `UPDATE ${this.#table} SET ended_at = now(), streams = $2, last_state = $3, outcome = $4, error = $5 WHERE load_id = $1`,
-        [
-          this.id,
-          JSON.stringify(streams),
-          this.#lastState === null ? null : JSON.stringify(this.#lastState),
-          outcome,
-          text,
-        ],
+        [this.id, JSON.stringify(streams), this.#lastState, outcome, text],
       );
     } catch (failure) {
       this.#log.warn(`could not record the load in ${this.#table}: ${String(failure)}`);

@@ -102,9 +102,9 @@ export class Pipeline {
   }
 
   /** A STATE: the rejects before it are committed first, then the StateTracker takes it. */
-  async state(value: JsonObject): Promise<void> {
+  async state(value: JsonObject, text: string | undefined): Promise<void> {
     await this.#writeRejects();
-    this.#c.states.stateSeen(value);
+    this.#c.states.stateSeen(value, text);
   }
 
   activateVersion(message: ActivateVersionMessage, line: number): Promise<void> {

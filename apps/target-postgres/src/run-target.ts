@@ -35,10 +35,10 @@ export async function runTarget(
     committed: (stream, rows) => progress.committed(stream, rows),
     clock,
   });
-  const states = new StateTracker((value) => {
-    history.stateWritten(value);
+  const states = new StateTracker((_value, text) => {
+    history.stateWritten(text);
     // A closed stdout surfaces below through output.flush(); never as an unhandled rejection.
-    output.writeLine(JSON.stringify(value))?.catch(() => undefined);
+    output.writeLine(text)?.catch(() => undefined);
   });
   const markers = new CommitMarkers(config.default_target_schema, history.id);
   checkMappingNames(config);
@@ -64,7 +64,7 @@ export async function runTarget(
         await pipeline.idle(clock.now());
         continue;
       }
-      for (const { line, message, exact, clean } of batch) {
+      for (const { line, message, exact, clean, stateText } of batch) {
         if (signal.aborted) break;
         const now = clock.now();
         switch (message.type) {
@@ -77,7 +77,7 @@ export async function runTarget(
             break;
           }
           case "STATE":
-            await pipeline.state(message.value);
+            await pipeline.state(message.value, stateText);
             break;
           case "ACTIVATE_VERSION":
             await pipeline.activateVersion(message, line);
