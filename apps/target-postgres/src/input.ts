@@ -16,6 +16,7 @@ import {
   parseExact,
   stringifyExact,
 } from "./exact-json.js";
+import { deepestField, MAX_NESTING, nestedTooDeeply, nestsDeeperThan } from "./nesting.js";
 
 /** One message, with the exact-number copy of a RECORD's `record` when its line needs one. */
 export interface InputMessage {
@@ -52,12 +53,27 @@ export async function* readInput(
 
 function* toInputMessages(batch: Iterable<InputLine>): Generator<InputMessage> {
   for (const { line, message, text } of batch) {
+    // Before anything recursive (the exact parser, validation, JSON.stringify) sees the line.
+    if (nestsDeeperThan(text, MAX_NESTING + 2)) tooDeep(message, line); // + the envelope
     const exact =
       message.type === "RECORD" && mayHaveLongNumber(text) ? exactRecord(text, line) : undefined;
     const clean = text.indexOf("\\") === -1;
     if (message.type === "STATE")
       yield { line, message, exact, clean, stateText: stateText(text, line) };
     else yield { line, message, exact, clean };
+  }
+}
+
+/** A line nesting deeper than the target accepts: bad input naming line, stream and field. */
+function tooDeep(message: SingerMessage, line: number): void {
+  if (message.type === "RECORD")
+    throw nestedTooDeeply(message.record, { line, stream: message.stream });
+  if (message.type === "STATE") {
+    const { depth } = deepestField({ value: message.value });
+    throw new InputError(
+      `STATE value nested ${depth} levels deep; the target accepts at most ${MAX_NESTING} levels`,
+      { line },
+    );
   }
 }
 

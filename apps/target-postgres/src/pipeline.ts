@@ -17,6 +17,7 @@ import { DeadLetter, isRecordError } from "./dead-letter.js";
 import type { LoadObject } from "./exact-json.js";
 import type { LoadHistory } from "./load-history.js";
 import { Overwrite } from "./load-method.js";
+import { nestedTooDeeply } from "./nesting.js";
 import { RecordPreparation } from "./record-prep.js";
 import { SchemaChanges } from "./schema-changes.js";
 import type { StateTracker } from "./state-tracker.js";
@@ -85,13 +86,22 @@ export class Pipeline {
     now: number,
   ): undefined {
     const { prep, streams, deadLetter } = this.#c;
-    prep.prepare(message, exact, now);
-    this.#c.counted(message.stream);
     const loader = streams.require(message.stream, line);
     let bytes: number;
     try {
+      prep.prepare(message, exact, now);
+    } catch (error) {
+      if (error instanceof RangeError) // a recursive helper overflowed the stack on a deep value
+        throw nestedTooDeeply(message.record, { line, stream: message.stream }, error);
+      throw error;
+    }
+    this.#c.counted(message.stream);
+    try {
       bytes = loader.add(message.record, exact, clean, line);
     } catch (error) {
+      // A recursive helper overflowed the stack on a deep value (input.ts refuses the deepest).
+      if (error instanceof RangeError)
+        throw nestedTooDeeply(message.record, { line, stream: message.stream }, error);
       if (deadLetter === undefined || !isRecordError(error)) throw error;
       deadLetter.add(message.stream, message.record, error, line);
       return undefined;

@@ -18,11 +18,12 @@ import {
 } from "./copy.js";
 import type { LoadObject } from "./exact-json.js";
 import { type Column, validationSchema } from "./layout.js";
+import { NestedTooDeeplyError } from "./nesting.js";
 import { joinTypes, PG } from "./type-mapping.js";
 
 /** A value too deeply nested to encode; not a dead-letter case (_sdc_rejected could not hold it
  * either). */
-export class NestedTooDeeplyError extends InputError {}
+export { NestedTooDeeplyError };
 
 /** One encoded row: COPY text ending in "\n", and its key prefix for deduplication. */
 export interface EncodedRow {
