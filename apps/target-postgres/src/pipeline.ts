@@ -91,7 +91,8 @@ export class Pipeline {
     try {
       prep.prepare(message, exact, now);
     } catch (error) {
-      if (error instanceof RangeError) // a recursive helper overflowed the stack on a deep value
+      // A recursive helper overflowed the stack on a deep value.
+      if (error instanceof RangeError)
         throw nestedTooDeeply(message.record, { line, stream: message.stream }, error);
       throw error;
     }
