@@ -27,18 +27,19 @@ export function batchCommitter(options: BatchCommitOptions) {
   const batch = { hardDelete: options.hardDelete, log };
   return async (loader: Loader, sealed: SealedBatch): Promise<void> => {
     const started = clock.now();
-    await markers.ready(db);
     const sequence = markers.next();
     const { rows } = sealed.batch;
     const counts = await commitExactlyOnce(
       {
-        run: () =>
-          db.transaction(async (tx) => {
+        run: async () => {
+          await markers.ready(db); // the first batch makes the table, retried like the batch
+          return db.transaction(async (tx) => {
             if (overwrite !== undefined) await overwrite.prepare(tx, loader);
             const changed = await loadBatch(tx, loader, sealed, batch);
             await markers.write(tx, sequence, loader.stream, rows, changed);
             return changed;
-          }),
+          });
+        },
         check: () => markers.check(db, sequence),
         fromMarker: (outcome) => outcome.counts,
         name: `batch ${sequence} of load ${markers.loadId} (${markers.label})`,

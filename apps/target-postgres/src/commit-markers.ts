@@ -91,12 +91,23 @@ export class CommitMarkers {
   ): Promise<void> {
     await tx.query(
       `INSERT INTO ${this.#table} (load_id, batch, stream, rows, inserted, updated, deleted) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [this.#loadId, batch, stream, rows, counts.inserted, counts.updated, counts.deleted],
+      // text cannot hold U+0000 (a NUL in a stream name): U+FFFD, as in loaded values.
+      [
+        this.#loadId,
+        batch,
+        stream.replaceAll("\u0000", "\ufffd"),
+        rows,
+        counts.inserted,
+        counts.updated,
+        counts.deleted,
+      ],
     );
   }
 
   /** Reads the batch's marker on a new connection: found means the batch committed. */
   async check(db: Db, batch: number): Promise<CommitOutcome> {
+    // The table is made before any batch transaction runs: without it nothing committed.
+    if (!this.#started) return { committed: false };
     const rows = await db.query<{ inserted: number; updated: number; deleted: number }>(
       `SELECT inserted, updated, deleted FROM ${this.#table} WHERE load_id = $1 AND batch = $2`,
       [this.#loadId, batch],

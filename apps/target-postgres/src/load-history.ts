@@ -121,7 +121,13 @@ export class LoadHistory {
     try {
       await db.query(
         `UPDATE ${this.#table} SET ended_at = now(), streams = $2, last_state = $3, outcome = $4, error = $5 WHERE load_id = $1`,
-        [this.id, JSON.stringify(streams), this.#lastState, outcome, text],
+        [
+          this.id,
+          withoutNul(JSON.stringify(streams)),
+          this.#lastState === null ? null : withoutNul(this.#lastState),
+          outcome,
+          text,
+        ],
       );
     } catch (failure) {
       this.#log.warn(`could not record the load in ${this.#table}: ${String(failure)}`);
@@ -143,6 +149,15 @@ export class LoadHistory {
       `load summary: ${outcome}, load ${this.id}: ${total} rows in ${seconds.toFixed(1)} s (${rate} rows/s)`,
     );
   }
+}
+
+/**
+ * jsonb cannot hold U+0000 (a NUL in a stream name or a STATE value would fail the history
+ * UPDATE): its escape becomes U+FFFD's, as in loaded values. An escaped backslash followed by
+ * `u0000` is text, not a NUL, and stays.
+ */
+export function withoutNul(json: string): string {
+  return json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, "$1\\ufffd");
 }
 
 /** The FATAL line's text: with line, stream and field for the target's own errors. */
