@@ -1,9 +1,10 @@
 import type { Clock, Logger } from "@singerkit/singer";
 import { type LoadCounts, loadBatch, type SealedBatch } from "./batch-load.js";
+import type { CommitMarkers } from "./commit-markers.js";
 import type { Db } from "./db.js";
 import type { Overwrite } from "./load-method.js";
 import type { Loader } from "./loader.js";
-import { withConnectionRetries } from "./retry.js";
+import { commitExactlyOnce } from "./retry.js";
 
 export interface BatchCommitOptions {
   readonly db: Db;
@@ -12,30 +13,43 @@ export interface BatchCommitOptions {
   readonly hardDelete: boolean;
   readonly retries: number;
   readonly overwrite: Overwrite | undefined;
+  readonly markers: CommitMarkers;
   /** Told of every COMMIT (load history and progress). */
   readonly committed: (stream: string, rows: number, counts: LoadCounts, started: number) => void;
 }
 
-/** Commits one stream's sealed batch: one transaction (batch-load.ts), replayed on a lost
- * connection (retry.ts; not under overwrite, whose shadow lives in the session). */
+/** Commits one stream's sealed batch: one transaction (batch-load.ts) ending with its commit
+ * marker; after a lost connection the marker decides whether it is replayed (retry.ts; never
+ * under overwrite, whose shadow lives in the session). */
 export function batchCommitter(options: BatchCommitOptions) {
-  const { db, log, clock, overwrite } = options;
+  const { db, log, clock, overwrite, markers } = options;
   const retries = overwrite === undefined ? options.retries : 0;
   const batch = { hardDelete: options.hardDelete, log };
   return async (loader: Loader, sealed: SealedBatch): Promise<void> => {
     const started = clock.now();
-    const counts = await withConnectionRetries(
-      () =>
-        db.transaction(async (tx) => {
-          if (overwrite !== undefined) await overwrite.prepare(tx, loader);
-          return loadBatch(tx, loader, sealed, batch);
-        }),
+    const sequence = markers.next();
+    const { rows } = sealed.batch;
+    const counts = await commitExactlyOnce(
+      {
+        run: async () => {
+          await markers.ready(db); // the first batch makes the table, retried like the batch
+          return db.transaction(async (tx) => {
+            if (overwrite !== undefined) await overwrite.prepare(tx, loader);
+            const changed = await loadBatch(tx, loader, sealed, batch);
+            await markers.write(tx, sequence, loader.stream, rows, changed);
+            return changed;
+          });
+        },
+        check: () => markers.check(db, sequence),
+        fromMarker: (outcome) => outcome.counts,
+        name: `batch ${sequence} of load ${markers.loadId} (${markers.label})`,
+      },
       loader,
       { retries, clock, log },
     );
-    options.committed(loader.stream, sealed.batch.rows, counts, started);
+    options.committed(loader.stream, rows, counts, started);
     log.info(
-      `stream ${loader.stream}: committed ${sealed.batch.rows} rows (${sealed.batch.bytes} bytes) to ${loader.sqlName} in ${clock.now() - started} ms`,
+      `stream ${loader.stream}: committed ${rows} rows (${sealed.batch.bytes} bytes) to ${loader.sqlName} in ${clock.now() - started} ms`,
     );
   };
 }

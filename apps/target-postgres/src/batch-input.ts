@@ -6,6 +6,7 @@ import {
   readBatchRecords,
 } from "@singerkit/singer";
 import { ExactNumber, type LoadObject, mayHaveLongNumber, parseExact } from "./exact-json.js";
+import { MAX_NESTING, nestedTooDeeply, nestsDeeperThan } from "./nesting.js";
 import type { Pipeline } from "./pipeline.js";
 
 /**
@@ -33,6 +34,9 @@ export async function loadBatchMessage(
     if (stopped()) break;
     const now = clock.now();
     try {
+      // Before anything recursive (the exact parser, validation) sees the line (+1: the record).
+      if (nestsDeeperThan(read.text, MAX_NESTING + 1))
+        throw nestedTooDeeply(read.record, { line, stream: message.stream });
       const exact = mayHaveLongNumber(read.text) ? exactRecord(read.text) : undefined;
       const clean = read.text.indexOf("\\") === -1;
       const record = {

@@ -201,8 +201,9 @@ function loadError(error: unknown, target: BatchTarget, batch: Batch): LoadError
   const lost = isConnectionError(error);
   const line = error.copyRow === undefined || lost ? undefined : batch.inputLine(error.copyRow);
   const message = lost && error.cause instanceof Error ? error.cause.message : error.message;
+  // A lost connection's outcome is decided by the commit marker (retry.ts), not here.
   return new LoadError(
-    `${message}; nothing of this batch was committed`,
+    lost ? message : `${message}; nothing of this batch was committed`,
     {
       ...(error.code === undefined ? {} : { code: error.code }),
       table: target.label,

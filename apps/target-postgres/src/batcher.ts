@@ -96,7 +96,11 @@ export class Batcher {
    * batches in flight hold `batch_size_bytes`, waits for some of them first.
    */
   async flush(loaders: readonly Loader[]): Promise<void> {
-    await this.#queue.admit(loaders.reduce((sum, loader) => sum + loader.pendingBytes, 0));
+    const waiting = loaders.filter((loader) => loader.pendingRows > 0);
+    await this.#queue.admit(
+      waiting.reduce((sum, loader) => sum + loader.pendingBytes, 0),
+      waiting.length,
+    );
     let sealedAny = false;
     const group: FlushGroup = { open: 0, tickets: [] };
     for (const loader of loaders) {

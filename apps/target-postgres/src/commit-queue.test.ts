@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CommitQueue, type FlushGroup } from "./commit-queue.js";
+import { CommitQueue, type FlushGroup, MAX_BATCHES_IN_FLIGHT } from "./commit-queue.js";
 import { StateTracker } from "./state-tracker.js";
 
 /** A commit the test finishes by hand. */
@@ -28,6 +28,33 @@ function setup(hold = false, maxBytes = 100) {
 }
 
 describe("CommitQueue", () => {
+  it("admits at most MAX_BATCHES_IN_FLIGHT commits, however small (batch_size_rows 1)", async () => {
+    const states = new StateTracker(() => undefined);
+    const queue = new CommitQueue(states, 1 << 30, false);
+    const gates = Array.from({ length: MAX_BATCHES_IN_FLIGHT + 1 }, () => gate());
+    for (const [i, g] of gates.entries()) {
+      const admitted = queue.admit(1).then(() => "admitted");
+      const result = await Promise.race([admitted, tick().then(() => "waiting")]);
+      expect({ i, result }).toEqual({
+        i,
+        result: i < MAX_BATCHES_IN_FLIGHT ? "admitted" : "waiting",
+      });
+      if (i === MAX_BATCHES_IN_FLIGHT) {
+        gates[0]?.open(); // one commit ends: the next is admitted
+        expect(await admitted).toBe("admitted");
+      }
+      const group: FlushGroup = { open: 1, tickets: [] };
+      queue.enqueue({ key: {}, bytes: 1, ticket: undefined, group, run: () => g.done });
+    }
+    for (const g of gates) g.open();
+    await queue.settle();
+  });
+
+  it("a flush of more streams than the bound is admitted when nothing is in flight", async () => {
+    const queue = new CommitQueue(new StateTracker(() => undefined), 1 << 30, false);
+    await queue.admit(1, MAX_BATCHES_IN_FLIGHT * 2);
+  });
+
   it("a flush's tickets move together: the STATE waits for the last of its commits", async () => {
     const { printed, states, queue, group } = setup();
     const a = gate();

@@ -6,6 +6,9 @@ export interface FlushGroup {
   readonly tickets: number[];
 }
 
+/** Commits queued or running at once, whatever their size (see `admit`). */
+export const MAX_BATCHES_IN_FLIGHT = 64;
+
 /** One sealed batch's commit. */
 export interface CommitJob {
   /** Commits with the same key (a stream) run in the order they were queued. */
@@ -46,9 +49,18 @@ export class CommitQueue {
     this.#holdTickets = holdTickets;
   }
 
-  /** Waits until `bytes` more fit in flight; throws the first failure. */
-  async admit(bytes: number): Promise<void> {
-    while (this.#sealedBytes > 0 && this.#sealedBytes + bytes > this.#maxBytes)
+  /**
+   * Waits until `bytes` more (in `batches` commits) fit in flight; throws the first failure.
+   * Besides the bytes, at most MAX_BATCHES_IN_FLIGHT commits wait at once: tiny batches
+   * (`batch_size_rows: 1`) would otherwise queue by the thousand, and everything that tracks
+   * them (STATE tickets, pending states) would grow with the backlog.
+   */
+  async admit(bytes: number, batches = 1): Promise<void> {
+    while (
+      this.#inFlight.size > 0 &&
+      (this.#sealedBytes + bytes > this.#maxBytes ||
+        this.#inFlight.size + batches > MAX_BATCHES_IN_FLIGHT)
+    )
       await Promise.race(this.#inFlight);
     this.#throwIfFailed();
   }

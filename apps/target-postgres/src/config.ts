@@ -132,7 +132,7 @@ export const SETTINGS = {
       maximum: 20,
       default: 3,
       description:
-        "A flush whose connection fails (terminated backend, reset, server briefly unreachable) is replayed this many times, from a new transaction on a new connection after a short backoff (0.5 s, doubling up to 5 s); then the run fails naming the table. Not with `load_method: overwrite` (its shadow tables live in the lost session).",
+        'A flush whose connection fails (terminated backend, reset, server briefly unreachable, a lost COMMIT acknowledgement) is first checked on a new connection (its commit marker in `_sdc_commits`): a batch that committed is never replayed; one that did not is replayed this many times, from a new transaction after a short backoff (0.5 s, doubling up to 5 s); then the run fails naming the table and saying "not committed" or "outcome unknown". Not replayed with `load_method: overwrite` (its shadow tables live in the lost session).',
     },
     validate_records: {
       anyOf: [{ type: "boolean" }, { type: "string", enum: ["strict"] }],

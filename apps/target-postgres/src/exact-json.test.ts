@@ -4,6 +4,7 @@ import {
   ExactNumber,
   type LoadValue,
   mayHaveLongNumber,
+  outsideDoubles,
   parseExact,
   stringifyExact,
 } from "./exact-json.js";
@@ -79,6 +80,37 @@ describe("exact numbers (decisions: Exact numbers)", () => {
           const line = `{"record":{"n":${text}}}`;
           const significant = text.replace("-", "").replace(".", "").replace(/^0+/, "").length;
           if (significant > 15) expect(mayHaveLongNumber(line)).toBe(true);
+        },
+      ),
+    );
+  });
+
+  it.each(["1e400", "-1e999", "1e-400", "4.9e-324", "1E+400", "0.5e-320", "-2.5e-400"])(
+    "keeps %s, which a double cannot hold (infinite, zero or subnormal), as written",
+    (source) => {
+      const text = `{"record":{"n":${source},"j":[${source}]}}`;
+      expect(mayHaveLongNumber(text)).toBe(true);
+      const parsed = parseExact(text) as { record: { n: LoadValue } };
+      expect(parsed.record.n).toBeInstanceOf(ExactNumber);
+      expect(stringifyExact(parsed as LoadValue)).toBe(text);
+    },
+  );
+
+  it("a short number is left a double only when the double is the number (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -(10 ** 15) + 1, max: 10 ** 15 - 1 }),
+        fc.integer({ min: -999, max: 999 }),
+        (mantissa, exponent) => {
+          const source = `${mantissa}e${exponent}`;
+          const text = `{"record":{"n":${source}}}`;
+          const value = (parseExact(text) as { record: { n: LoadValue } }).record.n;
+          if (outsideDoubles(source, Number(source))) {
+            expect(mayHaveLongNumber(text)).toBe(true);
+            expect(value).toBeInstanceOf(ExactNumber);
+          } else {
+            expect(value).toBe(Number(source));
+          }
         },
       ),
     );

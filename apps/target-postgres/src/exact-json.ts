@@ -3,7 +3,8 @@
  * digits: 123456789012345678901234567890 or 0.1000000000000000055511151231257827 would be
  * stored rounded. Lines that contain a run of 16 or more digits (a cheap regex test; other lines
  * keep the fast native path) are parsed a second time here, keeping the source text of every
- * long number. Validation still uses the `JSON.parse` values; loading uses the source text.
+ * long number; so are lines with a 3+-digit exponent, keeping numbers a double cannot hold at
+ * all (`1e400` is Infinity, `1e-400` zero, `4.9e-324` a subnormal `5e-324`). Validation still uses the `JSON.parse` values; loading uses the source text.
  */
 
 /** A number literal with more significant digits than a double holds, kept as written. */
@@ -27,17 +28,39 @@ export type LoadObject = { [key: string]: LoadValue };
 // inside a string only costs a needless exact parse.
 const LONG_DIGITS = /[:,[]\s*-?\d[\d.]{15}/;
 
+// An exponent of 3+ digits: the only way 15 or fewer digits leave the double range.
+const BIG_EXPONENT = /\d[eE][+-]?\d{3}/;
+
 /** True when a line may hold a number that `JSON.parse` would round (false positives are fine). */
 export function mayHaveLongNumber(text: string): boolean {
-  return LONG_DIGITS.test(text);
+  return LONG_DIGITS.test(text) || BIG_EXPONENT.test(text);
+}
+
+/** The smallest positive normal double: below it a double keeps fewer digits (subnormal). */
+const MIN_NORMAL = 2.2250738585072014e-308;
+
+/**
+ * True when the double `value` is not the number `source` says: infinite (`1e400`), zero for a
+ * non-zero literal (`1e-400`) or subnormal, where fewer digits survive (`4.9e-324` → `5e-324`).
+ */
+export function outsideDoubles(source: string, value: number): boolean {
+  if (!Number.isFinite(value)) return true;
+  if (value === 0) return /[1-9]/.test(source.replace(/[eE].*$/, ""));
+  return Math.abs(value) < MIN_NORMAL;
 }
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const MAX_EXACT_DIGITS = 15;
 
-/** Parses JSON text that `JSON.parse` already accepted, keeping long numbers as ExactNumber. */
-export function parseExact(text: string): LoadValue {
-  const parser = new ExactParser(text);
+/**
+ * Parses JSON text that `JSON.parse` already accepted, keeping long numbers as ExactNumber
+ * (`allNumbers`: every number, so `stringifyExact` writes each one as it was written).
+ */
+export function parseExact(
+  text: string,
+  options: { readonly allNumbers?: boolean } = {},
+): LoadValue {
+  const parser = new ExactParser(text, options.allNumbers === true ? -1 : MAX_EXACT_DIGITS);
   const value = parser.value();
   parser.end();
   return value;
@@ -45,10 +68,13 @@ export function parseExact(text: string): LoadValue {
 
 class ExactParser {
   readonly #text: string;
+  /** Numbers with more significant digits than this are kept as written. */
+  readonly #maxDigits: number;
   #at = 0;
 
-  constructor(text: string) {
+  constructor(text: string, maxDigits: number) {
     this.#text = text;
+    this.#maxDigits = maxDigits;
   }
 
   value(): LoadValue {
@@ -137,7 +163,9 @@ class ExactParser {
       const code = mantissa.charCodeAt(i);
       if (code >= 0x30 && code <= 0x39) digits += 1;
     }
-    return digits > MAX_EXACT_DIGITS ? new ExactNumber(source) : Number(source);
+    if (digits > this.#maxDigits) return new ExactNumber(source);
+    const value = Number(source);
+    return outsideDoubles(source, value) ? new ExactNumber(source) : value;
   }
 
   #literal<T>(length: number, value: T): T {

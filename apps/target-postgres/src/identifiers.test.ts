@@ -85,6 +85,20 @@ describe("truncateBytes", () => {
 });
 
 describe("assignNames", () => {
+  it("a reserved identifier is never given, not even to a name in conformed form or to an existing table without COMMENT", () => {
+    const reserved = new Set(["_sdc_loads", "xmin"]);
+    const existing = [{ name: "_sdc_loads", original: undefined }];
+    const names = assignNames(["_sdc_loads", "XMin", "xmin"], existing, (n) => n, reserved);
+    expect(names.get("_sdc_loads")).toBe(`_sdc_loads_${shortHash("_sdc_loads")}`);
+    expect(names.get("xmin")).toBe(`xmin_${shortHash("xmin")}`);
+    expect(names.get("XMin")).toBe(`x_min`);
+    // A table whose COMMENT claims a reserved name for a stream does not get it either.
+    const claimed = [{ name: "_sdc_loads", original: "_sdc_loads" }];
+    expect(assignNames(["_sdc_loads"], claimed, (n) => n, reserved).get("_sdc_loads")).toBe(
+      `_sdc_loads_${shortHash("_sdc_loads")}`,
+    );
+  });
+
   it("a name already in conformed form keeps it; the other gets a hash suffix", () => {
     const names = assignNames(["Id", "id"]);
     expect(names.get("id")).toBe("id");

@@ -15,11 +15,24 @@ import { createHash } from "node:crypto";
  *    share a prefix never collide.
  * 5. Two names that conform to the same identifier: the one that already is in conformed form
  *    keeps it, the others (in code point order) get the hash suffix. Columns and tables that
- *    already exist keep their names (the original is read from their COMMENT).
+ *    already exist keep their names (the original is read from their COMMENT). Reserved
+ *    identifiers — the target's own tables (`_sdc_loads`, `_sdc_rejected`, `_sdc_commits`) and
+ *    PostgreSQL's system columns (`xmin`, `ctid`, …) — count as taken, so a name that conforms
+ *    to one gets the hash suffix.
  * Reserved words (`order`, `user`) stay as they are: every identifier is always double-quoted.
  */
 
 export const MAX_IDENTIFIER_BYTES = 63;
+
+/** PostgreSQL's system columns: every table has them, so no property may be loaded as one. */
+export const SYSTEM_COLUMNS: ReadonlySet<string> = new Set([
+  "tableoid",
+  "xmin",
+  "cmin",
+  "xmax",
+  "cmax",
+  "ctid",
+]);
 const HASH_HEX = 8;
 
 /** Steps 1–4 of the rule: the identifier a name gets when nothing else claims it. */
@@ -81,12 +94,15 @@ export function assignNames(
   existing: readonly ExistingName[] = [],
   /** The name an original is conformed from (default itself; `schema_mapping` strips a prefix). */
   baseOf: (original: string) => string = (original) => original,
+  /** Identifiers no original may get (the target's own tables, system columns): taken. */
+  reserved: ReadonlySet<string> = new Set(),
 ): Map<string, string> {
   const result = new Map<string, string>();
-  const taken = new Set(existing.map((entry) => entry.name));
+  const taken = new Set([...existing.map((entry) => entry.name), ...reserved]);
   const unclaimed = new Set<string>();
   const wanted = new Set(originals);
   for (const entry of existing) {
+    if (reserved.has(entry.name)) continue;
     if (entry.original === undefined) unclaimed.add(entry.name);
     else if (wanted.has(entry.original) && !result.has(entry.original))
       result.set(entry.original, entry.name);

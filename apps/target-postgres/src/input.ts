@@ -9,7 +9,14 @@ import {
   type SingerMessage,
   systemClock,
 } from "@singerkit/singer";
-import { type LoadObject, type LoadValue, mayHaveLongNumber, parseExact } from "./exact-json.js";
+import {
+  type LoadObject,
+  type LoadValue,
+  mayHaveLongNumber,
+  parseExact,
+  stringifyExact,
+} from "./exact-json.js";
+import { deepestField, MAX_NESTING, nestedTooDeeply, nestsDeeperThan } from "./nesting.js";
 
 /** One message, with the exact-number copy of a RECORD's `record` when its line needs one. */
 export interface InputMessage {
@@ -18,6 +25,9 @@ export interface InputMessage {
   readonly exact: LoadObject | undefined;
   /** The line has no backslash: no value needs COPY escaping or NUL handling (see copy.ts). */
   readonly clean: boolean;
+  /** A STATE's value as JSON text with every number exactly as written (not `JSON.stringify`,
+   * which rounds 1234567890123456789 and writes 1e400 as null). */
+  readonly stateText?: string;
 }
 
 /** Yielded when no input arrived for a while, so the loop can honour the age limit. */
@@ -43,10 +53,41 @@ export async function* readInput(
 
 function* toInputMessages(batch: Iterable<InputLine>): Generator<InputMessage> {
   for (const { line, message, text } of batch) {
+    // Before anything recursive (the exact parser, validation, JSON.stringify) sees the line.
+    if (nestsDeeperThan(text, MAX_NESTING + 2)) tooDeep(message, line); // + the envelope
     const exact =
       message.type === "RECORD" && mayHaveLongNumber(text) ? exactRecord(text, line) : undefined;
-    yield { line, message, exact, clean: text.indexOf("\\") === -1 };
+    const clean = text.indexOf("\\") === -1;
+    if (message.type === "STATE")
+      yield { line, message, exact, clean, stateText: stateText(text, line) };
+    else yield { line, message, exact, clean };
   }
+}
+
+/** A line nesting deeper than the target accepts: bad input naming line, stream and field. */
+function tooDeep(message: SingerMessage, line: number): void {
+  if (message.type === "RECORD")
+    throw nestedTooDeeply(message.record, { line, stream: message.stream });
+  if (message.type === "STATE") {
+    const { depth } = deepestField({ value: message.value });
+    throw new InputError(
+      `STATE value nested ${depth} levels deep; the target accepts at most ${MAX_NESTING} levels`,
+      { line },
+    );
+  }
+}
+
+/** The STATE line's `value`, re-read keeping every number's source text. */
+function stateText(text: string, line: number): string {
+  let parsed: LoadValue;
+  try {
+    parsed = parseExact(text, { allNumbers: true });
+  } catch (cause) {
+    throw new InputError("could not re-read the STATE's numbers exactly", { line, cause });
+  }
+  const value = (parsed as LoadObject).value;
+  if (value === undefined) throw new InputError("STATE has no value", { line });
+  return stringifyExact(value);
 }
 
 function exactRecord(text: string, line: number): LoadObject | undefined {

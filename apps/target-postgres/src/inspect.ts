@@ -1,4 +1,5 @@
 import type { Logger, MessageWriter } from "@singerkit/singer";
+import { COMMIT_MARKER_TABLE } from "./commit-markers.js";
 import type { TargetConfig } from "./config.js";
 import type { Row } from "./db.js";
 import { quoteIdent } from "./identifiers.js";
@@ -38,8 +39,8 @@ export async function inspect(
     const tables = await db.query<{ schema: string; name: string }>(
       `select n.nspname as schema, c.relname as name from pg_class c
          join pg_namespace n on n.oid = c.relnamespace
-        where n.nspname = any($1) and c.relkind in ('r', 'p') order by 1, 2`,
-      [schemas],
+        where n.nspname = any($1) and c.relkind in ('r', 'p') and c.relname <> $2 order by 1, 2`,
+      [schemas, COMMIT_MARKER_TABLE], // bookkeeping, empty between runs
     );
     const counted: unknown[][] = [];
     for (const { schema: where, name } of tables) {

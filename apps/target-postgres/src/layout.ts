@@ -1,7 +1,7 @@
 import { InputError, type SchemaMessage } from "@singerkit/singer";
 import type { TableState } from "./catalog.js";
 import { type Plan, planTable, resultingType, type WantedTable } from "./ddl.js";
-import { assignNames } from "./identifiers.js";
+import { assignNames, SYSTEM_COLUMNS } from "./identifiers.js";
 import { allowsString, columnType, PG } from "./type-mapping.js";
 
 /** One loaded column: the Singer property, its identifier and its (effective) type. */
@@ -44,7 +44,12 @@ export function schemaLayout(
         stream: message.stream,
       });
   }
-  const names = assignNames(properties, target.existing?.columns ?? []);
+  const names = assignNames(
+    properties,
+    target.existing?.columns ?? [],
+    (property) => property,
+    SYSTEM_COLUMNS,
+  );
   const nameOf = (property: string) => names.get(property) ?? property;
   const typeOf = (property: string) => columnType(message.schema.properties[property] ?? {});
   const wanted: WantedTable = {

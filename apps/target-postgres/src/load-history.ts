@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import {
   type Clock,
   describeUnknown,
-  type JsonObject,
   type Logger,
   SingerError,
   systemClock,
@@ -48,7 +47,8 @@ export class LoadHistory {
   readonly #streams = new Map<string, StreamStats>();
   readonly #listener: LoadHistoryOptions["committed"];
   readonly #offSchema: OffSchemaLog | undefined;
-  #lastState: JsonObject | null = null;
+  /** The last STATE written, as printed (numbers as written). */
+  #lastState: string | null = null;
   #recorded = false;
   readonly #name: string;
 
@@ -88,8 +88,8 @@ export class LoadHistory {
     this.committed(stream, 0, { inserted: 0, updated: 0, deleted: rows }, this.#clock.now());
   }
 
-  stateWritten(value: JsonObject): void {
-    this.#lastState = value;
+  stateWritten(text: string): void {
+    this.#lastState = text;
   }
 
   /** Creates the table if needed and records the run as started. */
@@ -126,8 +126,8 @@ export class LoadHistory {
         `UPDATE ${this.#table} SET ended_at = now(), streams = $2, last_state = $3, outcome = $4, error = $5 WHERE load_id = $1`,
         [
           this.id,
-          JSON.stringify(streams),
-          this.#lastState === null ? null : JSON.stringify(this.#lastState),
+          withoutNul(JSON.stringify(streams)),
+          this.#lastState === null ? null : withoutNul(this.#lastState),
           outcome,
           text,
         ],
@@ -168,6 +168,15 @@ export class LoadHistory {
       `load summary: ${outcome}, load ${this.id}: ${total} rows in ${seconds.toFixed(1)} s (${rate} rows/s)`,
     );
   }
+}
+
+/**
+ * jsonb cannot hold U+0000 (a NUL in a stream name or a STATE value would fail the history
+ * UPDATE): its escape becomes U+FFFD's, as in loaded values. An escaped backslash followed by
+ * `u0000` is text, not a NUL, and stays.
+ */
+export function withoutNul(json: string): string {
+  return json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, "$1\\ufffd");
 }
 
 /** The FATAL line's text: with line, stream and field for the target's own errors. */

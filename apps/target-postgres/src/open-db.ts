@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import type { Logger } from "@singerkit/singer";
+import { ConfigError, type Logger } from "@singerkit/singer";
 import { type ConnectionSettings, connectionSettings, type TargetConfig } from "./config.js";
 import { connectPg, type Db } from "./db.js";
 import { openPglite } from "./pglite-db.js";
@@ -42,6 +42,7 @@ export function openDb(config: TargetConfig, env: NodeJS.ProcessEnv, log: Logger
         `${tls.join(", ")} ignored: the embedded database has no network connection to encrypt`,
       );
   }
+  if (target.kind === "server") checkUrl(target.settings.connectionString);
   return target.kind === "embedded"
     ? openPglite(target.folder, log)
     : connectPg(
@@ -49,6 +50,21 @@ export function openDb(config: TargetConfig, env: NodeJS.ProcessEnv, log: Logger
         log,
         config.load_method === "overwrite" ? 1 : config.max_parallelism,
       );
+}
+
+/**
+ * A connection string that is not a URL (a password with `/`, `?` or `#` not percent-encoded)
+ * is a config error saying how to fix it, never echoing the string (it holds the password).
+ */
+function checkUrl(connectionString: string | undefined): void {
+  if (connectionString === undefined || !/^postgres(ql)?:\/\//i.test(connectionString)) return;
+  try {
+    new URL(connectionString);
+  } catch {
+    throw new ConfigError(
+      "connection_string is not a valid URL: percent-encode reserved characters (/ ? # @ : and %) in the user name and password, e.g. %2F for /, %3F for ?, %23 for #",
+    );
+  }
 }
 
 /** For log lines and `inspect`: where the data goes, without secrets. */

@@ -9,6 +9,7 @@ import type {
 import { VersionActivation } from "./activate-version.js";
 import { batchCommitter } from "./batch-commit.js";
 import { Batcher } from "./batcher.js";
+import type { CommitMarkers } from "./commit-markers.js";
 import { CommitQueue } from "./commit-queue.js";
 import { type TargetConfig, validationPolicy } from "./config.js";
 import type { Db } from "./db.js";
@@ -16,6 +17,7 @@ import { DeadLetter, isRecordError } from "./dead-letter.js";
 import type { LoadObject } from "./exact-json.js";
 import type { LoadHistory } from "./load-history.js";
 import { Overwrite } from "./load-method.js";
+import { nestedTooDeeply } from "./nesting.js";
 import type { OffSchemaLog } from "./off-schema.js";
 import { RecordPreparation } from "./record-prep.js";
 import { SchemaChanges } from "./schema-changes.js";
@@ -85,13 +87,23 @@ export class Pipeline {
     now: number,
   ): undefined {
     const { prep, streams, deadLetter } = this.#c;
-    prep.prepare(message, exact, now);
-    this.#c.counted(message.stream);
     const loader = streams.require(message.stream, line);
     let bytes: number;
     try {
+      prep.prepare(message, exact, now);
+    } catch (error) {
+      // A recursive helper overflowed the stack on a deep value.
+      if (error instanceof RangeError)
+        throw nestedTooDeeply(message.record, { line, stream: message.stream }, error);
+      throw error;
+    }
+    this.#c.counted(message.stream);
+    try {
       bytes = loader.add(message.record, exact, clean, line);
     } catch (error) {
+      // A recursive helper overflowed the stack on a deep value (input.ts refuses the deepest).
+      if (error instanceof RangeError)
+        throw nestedTooDeeply(message.record, { line, stream: message.stream }, error);
       if (deadLetter === undefined || !isRecordError(error)) throw error;
       deadLetter.add(message.stream, message.record, error, line);
       return undefined;
@@ -111,9 +123,9 @@ export class Pipeline {
   }
 
   /** A STATE: the rejects before it are committed first, then the StateTracker takes it. */
-  async state(value: JsonObject): Promise<void> {
+  async state(value: JsonObject, text: string | undefined): Promise<void> {
     await this.#writeRejects();
-    this.#c.states.stateSeen(value);
+    this.#c.states.stateSeen(value, text);
   }
 
   activateVersion(message: ActivateVersionMessage, line: number): Promise<void> {
@@ -189,6 +201,7 @@ export function createPipeline(
     readonly states: StateTracker;
     readonly history: LoadHistory;
     readonly offSchema: OffSchemaLog;
+    readonly markers: CommitMarkers;
     readonly counted: (stream: string) => void;
   },
 ): Pipeline {
@@ -210,6 +223,7 @@ export function createPipeline(
     hardDelete: config.hard_delete,
     retries: config.flush_retries,
     overwrite,
+    markers: run.markers,
     committed: (stream, rows, counts, started) => history.committed(stream, rows, counts, started),
   });
   const limits = {

@@ -20,6 +20,7 @@ import {
 } from "./copy.js";
 import type { LoadObject } from "./exact-json.js";
 import { type Column, validationSchema } from "./layout.js";
+import { NestedTooDeeplyError } from "./nesting.js";
 import type { OffSchemaLog } from "./off-schema.js";
 import { joinTypes } from "./type-mapping.js";
 
@@ -40,7 +41,7 @@ export interface EncoderOptions {
 
 /** A value too deeply nested to encode; not a dead-letter case (_sdc_rejected could not hold it
  * either). */
-export class NestedTooDeeplyError extends InputError {}
+export { NestedTooDeeplyError };
 
 /** One encoded row: COPY text ending in "\n", and its key prefix for deduplication. */
 export interface EncodedRow {

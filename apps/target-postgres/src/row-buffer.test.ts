@@ -4,6 +4,23 @@ import { RowBuffer } from "./row-buffer.js";
 const text = (chunks: Iterable<Buffer>) => Buffer.concat([...chunks]).toString("utf8");
 
 describe("RowBuffer", () => {
+  it("a sealed one-row batch holds memory in proportion to its row, not a 64 KB chunk", () => {
+    const buffer = new RowBuffer(true);
+    const held = new Set<ArrayBufferLike>();
+    let bytes = 0;
+    for (let i = 0; i < 1000; i += 1) {
+      buffer.add(`${i}\tvalue\n`, String(i), i);
+      const [chunk] = [...buffer.take().chunks()];
+      expect(chunk?.toString("utf8")).toBe(`${i}\tvalue\n`);
+      if (chunk !== undefined && !held.has(chunk.buffer)) {
+        held.add(chunk.buffer);
+        bytes += chunk.buffer.byteLength;
+      }
+    }
+    // Small copies share Node's 8 KB pool slabs: about 10 bytes a row, not 64 KB.
+    expect(bytes).toBeLessThan(1000 * 100);
+  });
+
   it("keeps rows in order as UTF-8 COPY data and counts them", () => {
     const buffer = new RowBuffer(false);
     buffer.add("1\tä\n", undefined, 10);

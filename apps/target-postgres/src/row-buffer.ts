@@ -82,16 +82,23 @@ export class RowBuffer {
 
   /** Hands the rows over as a Batch and starts empty. */
   take(): Batch {
+    // A sealed batch keeps memory in proportion to its rows: the last chunk and the per-row
+    // arrays are copied to their used size when most of them is empty (a one-row batch would
+    // otherwise hold 64 KB and 256-row arrays while it waits for its commit).
     const chunks = this.#chunks;
     const used = this.#used;
+    const lastChunk = chunks.length - 1;
+    const last = chunks[lastChunk];
+    if (last !== undefined && used * 2 < last.length)
+      chunks[lastChunk] = Buffer.from(last.subarray(0, used));
     const rows = this.#count - this.#dead;
     const bytes = this.#liveBytes;
     const count = this.#count;
-    const chunkOf = this.#chunkOf;
-    const start = this.#start;
-    const end = this.#end;
-    const lines = this.#line;
-    const isDead = this.#dead > 0 ? this.#isDead : undefined;
+    const chunkOf = fitted(this.#chunkOf, count);
+    const start = fitted(this.#start, count);
+    const end = fitted(this.#end, count);
+    const lines = fitted(this.#line, count);
+    const isDead = this.#dead > 0 ? fitted(this.#isDead, count) : undefined;
     this.#reset();
     return {
       rows,
@@ -148,6 +155,11 @@ export class RowBuffer {
     this.#isDead = new Uint8Array(FIRST_ROWS);
     this.#keys = this.#keyed ? new Map() : undefined;
   }
+}
+
+/** `array` cut to `count` items (a copy) when most of it is unused. */
+function fitted<T extends Uint32Array | Float64Array | Uint8Array>(array: T, count: number): T {
+  return count * 2 < array.length ? (array.slice(0, count) as T) : array;
 }
 
 function grown<T extends Uint32Array | Float64Array | Uint8Array>(from: T, to: T): T {

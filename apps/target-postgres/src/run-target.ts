@@ -7,6 +7,7 @@ import {
   systemClock,
 } from "@singerkit/singer";
 import { loadBatchMessage } from "./batch-input.js";
+import { CommitMarkers } from "./commit-markers.js";
 import type { TargetConfig } from "./config.js";
 import { runHooks } from "./hooks.js";
 import { IDLE, readInput } from "./input.js";
@@ -37,11 +38,12 @@ export async function runTarget(
     clock,
     offSchema,
   });
-  const states = new StateTracker((value) => {
-    history.stateWritten(value);
+  const states = new StateTracker((_value, text) => {
+    history.stateWritten(text);
     // A closed stdout surfaces below through output.flush(); never as an unhandled rejection.
-    output.writeLine(JSON.stringify(value))?.catch(() => undefined);
+    output.writeLine(text)?.catch(() => undefined);
   });
+  const markers = new CommitMarkers(config.default_target_schema, history.id);
   checkMappingNames(config);
   const db = openDb(config, ctx.io.env, log);
   const pipeline = createPipeline(db, config, {
@@ -50,6 +52,7 @@ export async function runTarget(
     states,
     history,
     offSchema,
+    markers,
     counted: (stream) => progress.count(stream),
   });
   const stop = () => input.destroy();
@@ -65,7 +68,7 @@ export async function runTarget(
         await pipeline.idle(clock.now());
         continue;
       }
-      for (const { line, message, exact, clean } of batch) {
+      for (const { line, message, exact, clean, stateText } of batch) {
         if (signal.aborted) break;
         const now = clock.now();
         switch (message.type) {
@@ -78,7 +81,7 @@ export async function runTarget(
             break;
           }
           case "STATE":
-            await pipeline.state(message.value);
+            await pipeline.state(message.value, stateText);
             break;
           case "ACTIVATE_VERSION":
             await pipeline.activateVersion(message, line);
@@ -119,6 +122,11 @@ export async function runTarget(
     });
     progress.stop(); // before the load summary, which stays the last word
     const outcome = failing ? "failed" : signal.aborted ? "interrupted" : "succeeded";
+    await markers.finish(db).catch((error: unknown) => {
+      log.warn(
+        `could not remove this load's commit markers from ${markers.label}: ${String(error)}`,
+      );
+    });
     await history.finish(db, outcome, failing ? failure : undefined);
     await pipeline.close(failing, failure);
   }

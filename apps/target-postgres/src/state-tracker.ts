@@ -1,5 +1,11 @@
 import type { JsonObject } from "@singerkit/singer";
 
+interface Pending {
+  readonly seq: number;
+  readonly value: JsonObject;
+  readonly text: string;
+}
+
 /**
  * The one owner of "which STATE may be written now" (datamill's StreamTracker idea):
  *  - every RECORD gets a sequence number; a stream's open (buffered) batch starts at the number
@@ -17,8 +23,8 @@ import type { JsonObject } from "@singerkit/singer";
  * start separates from the next one can never be the newest safe one, so it is dropped at once.
  */
 export class StateTracker {
-  readonly #emit: (value: JsonObject) => void;
-  #pending: { readonly seq: number; readonly value: JsonObject }[] = [];
+  readonly #emit: (value: JsonObject, text: string) => void;
+  #pending: Pending[] = [];
   /** stream → sequence number of the first record of its open batch */
   readonly #open = new Map<string, number>();
   /** starts of batches that are being committed */
@@ -26,7 +32,8 @@ export class StateTracker {
   #seq = 0;
   #lastEmitted: string | undefined;
 
-  constructor(emit: (value: JsonObject) => void) {
+  /** `emit` gets the value and its JSON text as received (numbers as written). */
+  constructor(emit: (value: JsonObject, text: string) => void) {
     this.#emit = emit;
   }
 
@@ -35,8 +42,9 @@ export class StateTracker {
     if (!this.#open.has(stream)) this.#open.set(stream, this.#seq);
   }
 
-  stateSeen(value: JsonObject): void {
-    this.#pending.push({ seq: this.#seq, value });
+  /** A STATE; `text` is its value's JSON with every number as written (input.ts). */
+  stateSeen(value: JsonObject, text: string = JSON.stringify(value)): void {
+    this.#pending.push({ seq: this.#seq, value, text });
     this.#update();
   }
 
@@ -83,10 +91,9 @@ export class StateTracker {
     const newest = this.#pending[safe];
     if (newest !== undefined) {
       this.#pending = this.#pending.slice(safe + 1);
-      const line = JSON.stringify(newest.value);
-      if (line !== this.#lastEmitted) {
-        this.#lastEmitted = line;
-        this.#emit(newest.value);
+      if (newest.text !== this.#lastEmitted) {
+        this.#lastEmitted = newest.text;
+        this.#emit(newest.value, newest.text);
       }
     }
     this.#compact(starts);
@@ -95,7 +102,7 @@ export class StateTracker {
   /** Drops pending states that a later pending state supersedes whatever commits next. */
   #compact(starts: readonly number[]): void {
     if (this.#pending.length < 2) return;
-    const kept: { readonly seq: number; readonly value: JsonObject }[] = [];
+    const kept: Pending[] = [];
     let next: number | undefined;
     for (let i = this.#pending.length - 1; i >= 0; i -= 1) {
       const state = this.#pending[i];

@@ -1,9 +1,11 @@
 import { InputError, LoadError, type SchemaMessage } from "@singerkit/singer";
 import { listTables } from "./catalog.js";
+import { COMMIT_MARKER_TABLE } from "./commit-markers.js";
 import type { TargetConfig } from "./config.js";
 import type { Db } from "./db.js";
 import { ensureSchema } from "./ddl.js";
-import { assignNames } from "./identifiers.js";
+import { REJECTED_TABLE } from "./dead-letter.js";
+import { assignNames, conformName } from "./identifiers.js";
 import { Loader, type LoaderContext } from "./loader.js";
 import { streamTarget } from "./mapping.js";
 
@@ -60,10 +62,20 @@ export class StreamRegistry {
     const target = streamTarget(message.stream, this.#config);
     await this.#ensureSchema(target.schema, message.stream, line);
     const tables = await listTables(this.#db, target.schema);
+    const reserved = ownTables(this.#config, target.schema);
+    if (target.table !== undefined && reserved.has(target.table))
+      throw new InputError(
+        `stream ${message.stream} is mapped to table ${target.schema}.${target.table}, which is the target's own table (check stream_mapping)`,
+        { line, stream: message.stream },
+      );
     const name =
       target.table ??
-      assignNames([message.stream], tables, () => target.base).get(message.stream) ??
+      assignNames([message.stream], tables, () => target.base, reserved).get(message.stream) ??
       message.stream;
+    if (target.table === undefined && reserved.has(conformName(target.base)))
+      this.#ctx.log.warn(
+        `line ${line}, stream ${message.stream}: table ${target.schema}.${conformName(target.base)} is the target's own; loading into ${target.schema}.${name} instead (its COMMENT records the stream)`,
+      );
     this.#claim(target.schema, name, message.stream, line);
     checkColumnLimit(message, line, `${target.schema}.${name}`);
     const loader = await Loader.open({ ...this.#ctx, schema: target.schema }, message, line, name);
@@ -98,6 +110,13 @@ export class StreamRegistry {
       );
     this.#claimed.set(key, stream);
   }
+}
+
+/** The target's own tables in `schema` (they live in the default target schema): reserved. */
+export function ownTables(config: TargetConfig, schema: string): ReadonlySet<string> {
+  if (schema !== config.default_target_schema) return new Set();
+  const names = [REJECTED_TABLE, COMMIT_MARKER_TABLE, "_sdc_loads", config.load_history_table];
+  return new Set(names.filter((name) => name !== ""));
 }
 
 /**

@@ -165,12 +165,28 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("BATCH messages", (
     expect(ids.map((row) => row.id)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
   });
 
-  it("a record that breaks its schema is reported with the BATCH file and its line", async () => {
+  it("a record nested too deeply is bad input naming the BATCH file and line, not a crash", async () => {
+    const schema = await freshSchema("tp_batch");
+    schemas.push(schema);
+    const path = join(dir, "deep.jsonl");
+    writeFileSync(path, `{"id":1}\n{"id":2,"name":${"[".repeat(5000)}${"]".repeat(5000)}}\n`);
+    const file = pathToFileURL(path).href;
+    const result = await runTarget(
+      configFor(schema),
+      ndjson([ITEMS, batchMessage("items", [file], false)]),
+    );
+    expect(result.code).toBe(1);
+    expect(result.fatal).toMatch(
+      new RegExp(`line 2, stream items, field /name: BATCH file ${file}, line 2: value nested`),
+    );
+  });
+
+  it("validate_records strict: a record that breaks its schema is reported with the BATCH file and its line", async () => {
     const schema = await freshSchema("tp_batch");
     schemas.push(schema);
     const file = batchFile("bad.jsonl", [...items(1, 3), { id: "four", name: "x" }], false);
     const result = await runTarget(
-      configFor(schema),
+      configFor(schema, { validate_records: "strict" }),
       ndjson([ITEMS, batchMessage("items", [file], false)]),
     );
     expect(result.code).toBe(1);

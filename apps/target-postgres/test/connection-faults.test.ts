@@ -125,14 +125,16 @@ describe.skipIf(unavailable !== undefined)("connection terminated mid-load", () 
     expect(fatals).toEqual([
       expect.stringMatching(
         new RegExp(
-          `FATAL target-postgres {2}table ${schema.name}\\.big: .*gave up after 3 attempts`,
+          // Terminated on every attempt, the marker read may fail too: then the outcome is unknown.
+          `FATAL target-postgres {2}table ${schema.name}\\.big: .*(; not committed \\(checked: no marker of batch \\d+ .*\\)|; outcome unknown, checked: could not read the marker .*) \\(gave up after [1-3] attempts, flush_retries is 2\\)$`,
         ),
       ),
     ]);
-    // Each flush gets its own retries; a flush may also slip between two terminations.
-    expect(result.stderr.match(/retrying from a new transaction/g)?.length).toBeGreaterThanOrEqual(
-      2,
-    );
+    // Each flush gets its own retries (replays, or reads of its commit marker); a flush may also
+    // slip between two terminations.
+    expect(
+      result.stderr.match(/retrying from a new transaction|checking again in/g)?.length,
+    ).toBeGreaterThanOrEqual(2);
     await expectStatesCovered(result.states);
   });
 });

@@ -420,5 +420,5 @@ export function sdkStreamSuite(backend: Backend, folder: string): void {
 
 /** The schema's tables without the load history table (every run records itself there). */
 function userTables(tables: readonly string[]): string[] {
-  return tables.filter((table) => table !== "_sdc_loads");
+  return tables.filter((table) => table !== "_sdc_loads" && table !== "_sdc_commits");
 }

@@ -205,5 +205,34 @@ describe.skipIf((await postgresUnavailable()) !== undefined)(
       expect(result.code).toBe(0);
       expect(result.states).toEqual([{ x: 1 }, { x: 2 }]);
     });
+
+    it("a STATE is printed with every number exactly as received (and kept so in _sdc_loads)", async () => {
+      const schema = await fresh();
+      // Values a double cannot hold: past 2^53, more digits than 17, an exponent past the
+      // double range, and forms JSON.stringify would rewrite (1.50, 1E3, -0).
+      const exact = [
+        '{"bookmark":1234567890123456789,"f":0.1000000000000000055511151231257827}',
+        '{"big":1e400,"tiny":1e-400,"sub":4.9e-324,"neg":-1e999,"forms":[1.50,1E3,-0,0.0]}',
+        '{"nested":{"a":[{"b":98765432109876543210}]},"s":"x\\u00e9"}',
+      ];
+      const input = [
+        lines[0] ?? "",
+        '{"type":"RECORD","stream":"orders_a","record":{"id":1}}',
+        `{"type":"STATE","value":${exact[0]}}`,
+        '{"type":"RECORD","stream":"orders_a","record":{"id":2}}',
+        `{"type":"STATE", "value": ${exact[1]}}`,
+        '{"type":"RECORD","stream":"orders_a","record":{"id":3}}',
+        `{"type":"STATE","value":${exact[2]}}`,
+      ].join("\n");
+      const result = await runTarget(configFor(schema, { batch_size_rows: 1 }), input);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe(
+        `${exact.slice(0, 2).join("\n")}\n{"nested":{"a":[{"b":98765432109876543210}]},"s":"xé"}\n`,
+      );
+      const [row] = await schema.query<{ n: string }>(
+        `select last_state #>> '{nested,a,0,b}' as n from "${schema.name}"._sdc_loads`,
+      );
+      expect(row?.n).toBe("98765432109876543210");
+    });
   },
 );

@@ -88,7 +88,7 @@ function withoutMetadata(row: Row): Row {
 
 /** The schema's tables without the load history table (every run records itself there). */
 const userTables = async (schema: CheckedSchema) =>
-  (await schema.tables()).filter((table) => table !== "_sdc_loads");
+  (await schema.tables()).filter((table) => table !== "_sdc_loads" && table !== "_sdc_commits");
 
 const fatalOf = (run: CheckedRun) => run.run.stderr.split("\n").find((l) => l.includes(" FATAL "));
 

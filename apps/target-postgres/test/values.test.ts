@@ -69,6 +69,41 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("values", () => {
     expect(row?.inner).toBe(inner);
   });
 
+  it("numbers a double cannot hold (1e400, -1e999, 1e-400, 4.9e-324) load exactly into numeric, jsonb and text, never as Infinity or 0", async () => {
+    const values = ["1e400", "-1e999", "1e-400", "4.9e-324"];
+    const input = [
+      JSON.stringify(
+        schemaMessage(
+          "huge",
+          {
+            id: { type: "integer" },
+            num: { type: "number" },
+            doc: {},
+            text: { type: ["string", "number"] },
+          },
+          ["id"],
+        ),
+      ),
+      ...values.map(
+        (v, i) =>
+          `{"type":"RECORD","stream":"huge","record":{"id":${i + 1},"num":${v},"doc":{"n":[${v}]},"text":${v}}}`,
+      ),
+    ].join("\n");
+    const result = await runTarget(configFor(schema), input);
+    expect(result.fatal).toBeUndefined();
+    expect(result.code).toBe(0);
+    // Compared in SQL: numeric and jsonb hold these values exactly (and print them expanded).
+    const rows = await schema.query<{ id: string; num: boolean; doc: boolean; text: string }>(
+      `select h.id, h.text, h.num = v.n::numeric as num, h.doc = jsonb_build_object('n', jsonb_build_array(v.n::numeric)) as doc
+         from "${schema.name}".huge h join unnest($1::text[]) with ordinality v(n, id) on v.id = h.id order by h.id`,
+      [values],
+    );
+    // A text column (a string-or-number field) gets the number as written.
+    expect(rows).toEqual(
+      values.map((text, i) => ({ id: String(i + 1), num: true, doc: true, text })),
+    );
+  });
+
   it("big integers and long decimals round-trip exactly (columns, widening, nested jsonb)", async () => {
     const input = [
       JSON.stringify(

@@ -33,7 +33,7 @@ describe.skipIf(unavailable !== undefined)(
           "select table_name from information_schema.tables where table_schema = $1 order by 1",
           [name],
         );
-        expect(tables.map((t) => t.table_name)).toEqual(["_sdc_loads", "s"]);
+        expect(tables.map((t) => t.table_name)).toEqual(["_sdc_commits", "_sdc_loads", "s"]);
       } finally {
         await probe.query(`drop schema if exists "${name}" cascade`);
         await probe.drop();

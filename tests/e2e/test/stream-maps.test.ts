@@ -110,6 +110,11 @@ describe.skipIf(unavailable !== undefined)("stream maps, tap-secoda | target-pos
       "select table_name from information_schema.tables where table_schema = $1 order by 1",
       [schema.name],
     );
-    expect(tables.map((t) => t.table_name)).toEqual(["_sdc_loads", "secoda_labels", "users"]);
+    expect(tables.map((t) => t.table_name)).toEqual([
+      "_sdc_commits",
+      "_sdc_loads",
+      "secoda_labels",
+      "users",
+    ]);
   });
 });

@@ -172,18 +172,25 @@ describe("secrets never leak", () => {
 
   it("target with an unreachable database and the password in connection_string", async () => {
     const input = `${JSON.stringify({ type: "SCHEMA", stream: "s", schema: { type: "object", properties: { id: { type: "integer" } } }, key_properties: ["id"] })}\n${JSON.stringify({ type: "RECORD", stream: "s", record: { id: 1 } })}\n`;
-    for (const config of [
-      {
-        connection_string: `postgres://postgres:${encodeURIComponent(DB_PASSWORD)}@127.0.0.1:1/test`,
-      },
-      { host: "127.0.0.1", port: 1, user: "postgres", password: DB_PASSWORD, database: "test" },
-      {
-        // Not a valid URL at all: the parser's error must not echo it.
-        connection_string: `postgres://postgres:${DB_PASSWORD}@127.0.0.1:1/test`,
-      },
-    ]) {
+    for (const [config, status] of [
+      [
+        {
+          connection_string: `postgres://postgres:${encodeURIComponent(DB_PASSWORD)}@127.0.0.1:1/test`,
+        },
+        1,
+      ],
+      [
+        { host: "127.0.0.1", port: 1, user: "postgres", password: DB_PASSWORD, database: "test" },
+        1,
+      ],
+      [
+        // Not a valid URL at all: a config error (exit 2) that must not echo it.
+        { connection_string: `postgres://postgres:${DB_PASSWORD}@127.0.0.1:1/test` },
+        2,
+      ],
+    ] as const) {
       const result = await runTarget(dir, config, { text: input }, debug);
-      expect(result.status).toBe(1);
+      expect(result.status).toBe(status);
       expect(result.stderr).toMatch(/FATAL target-postgres /);
       expect(leaks(result)).toEqual([]);
     }
