@@ -1,14 +1,7 @@
 import { postgresUnavailable, type TestSchema } from "@repo/pg-testing";
 import { describe, expect, it } from "vitest";
-import {
-  configFor,
-  freshSchemas,
-  ndjson,
-  recordMessage,
-  runTarget,
-  schemaMessage,
-  stateMessage,
-} from "./support.js";
+import { type ConcurrentPipe, range, runAtOnce } from "./concurrent-runs.js";
+import { freshSchemas, ndjson, recordMessage, schemaMessage, stateMessage } from "./support.js";
 
 /**
  * Replacing rows while others do the same, as an orchestrator's overlapping runs do: 8 target
@@ -30,12 +23,8 @@ import {
 const ROUNDS = Number(process.env.CONCURRENCY_ROUNDS ?? 4);
 const int = { type: "integer" };
 const text = { type: "string" };
-const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
 
-interface Pipe {
-  readonly name: string;
-  readonly settings: Record<string, unknown>;
-  readonly input: string;
+interface Pipe extends ConcurrentPipe {
   /** Checks, when the pipe printed `state`, that the rows it stands for are committed. */
   readonly covered: (schema: TestSchema, state: number) => Promise<string | undefined>;
 }
@@ -158,7 +147,6 @@ describe.skipIf((await postgresUnavailable()) !== undefined)(
 );
 
 async function oneRound(schema: TestSchema, round: number): Promise<void> {
-  await schema.query(`drop schema "${schema.name}" cascade`); // the targets race to create it
   const problems: string[] = [];
   let running = true;
   const reader = (async () => {
@@ -172,27 +160,14 @@ async function oneRound(schema: TestSchema, round: number): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   })();
-  const runs = await Promise.all(
-    PIPES.map((p) =>
-      runTarget(configFor(schema, { batch_size_rows: 30, ...p.settings }), p.input, {
-        onLine: async (line) => {
-          const state = (JSON.parse(line) as Record<string, number>)[p.name] ?? -1;
-          const problem = await p.covered(schema, state);
-          if (problem !== undefined) problems.push(`round ${round}, ${p.name}: ${problem}`);
-        },
-      }),
-    ),
-  ).finally(() => {
+  const runs = await runAtOnce(schema, round, PIPES, {
+    settings: { batch_size_rows: 30 },
+    onState: (p, state) => p.covered(schema, state),
+  }).finally(() => {
     running = false;
   });
   await reader;
-  const failures = runs.flatMap((run, i) =>
-    run.code === 0
-      ? []
-      : [`round ${round}, ${PIPES[i]?.name}: exit ${run.code}: ${run.fatal ?? run.stderr}`],
-  );
-  expect(failures).toEqual([]);
-  expect(problems).toEqual([]);
+  expect([...runs.problems, ...problems]).toEqual([]);
   const winner = await overwritten(schema, "replaced");
   expect(["1", "2", "3"]).toContain(winner);
   expect(await overwritten(schema, "pair_x"), "one swap replaces all three tables").toBe(winner);

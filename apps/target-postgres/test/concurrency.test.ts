@@ -1,14 +1,7 @@
 import { postgresUnavailable, type TestSchema } from "@repo/pg-testing";
 import { describe, expect, it } from "vitest";
-import {
-  configFor,
-  freshSchemas,
-  ndjson,
-  recordMessage,
-  runTarget,
-  schemaMessage,
-  stateMessage,
-} from "./support.js";
+import { type ConcurrentPipe, range, runAtOnce } from "./concurrent-runs.js";
+import { freshSchemas, ndjson, recordMessage, schemaMessage, stateMessage } from "./support.js";
 
 /**
  * Many pipes at once, as an orchestrator's fan-out runs them: 8 target processes started together
@@ -21,11 +14,9 @@ const ROUNDS = Number(process.env.CONCURRENCY_ROUNDS ?? 20);
 const int = { type: "integer" };
 const text = { type: "string" };
 
-interface Pipe {
-  readonly name: string;
+interface Pipe extends ConcurrentPipe {
   readonly stream: string;
   readonly ids: readonly number[];
-  readonly input: string;
 }
 
 function pipe(
@@ -43,7 +34,6 @@ function pipe(
   return { name, stream, ids, input: ndjson(messages) };
 }
 
-const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
 const PIPES: readonly Pipe[] = [
   ...[1, 2, 3, 4].map((n) =>
     pipe(`own_${n}`, `own_${n}`, { id: int, v: text }, range(1, 100), (id) => ({
@@ -86,33 +76,20 @@ describe.skipIf((await postgresUnavailable()) !== undefined)(
 );
 
 async function oneRound(schema: TestSchema, round: number): Promise<void> {
-  await schema.query(`drop schema "${schema.name}" cascade`); // the targets race to create it
-  const uncovered: string[] = [];
-  const runs = await Promise.all(
-    PIPES.map((p) =>
-      runTarget(configFor(schema, { batch_size_rows: 40 }), p.input, {
-        onLine: async (line) => {
-          const printed = (JSON.parse(line) as Record<string, number>)[p.name] ?? 0;
-          const ids = p.ids.slice(0, printed);
-          const [found] = await schema.query<{ n: string }>(
-            `select count(*) as n from "${schema.name}"."${p.stream}" where id = any($1)`,
-            [ids],
-          );
-          if (Number(found?.n) !== ids.length)
-            uncovered.push(
-              `round ${round}, ${p.name}: STATE ${line} printed with ${found?.n}/${ids.length} rows`,
-            );
-        },
-      }),
-    ),
-  );
-  const failures = runs.flatMap((run, i) =>
-    run.code === 0
-      ? []
-      : [`round ${round}, ${PIPES[i]?.name}: exit ${run.code}: ${run.fatal ?? run.stderr}`],
-  );
-  expect(failures).toEqual([]);
-  expect(uncovered).toEqual([]);
+  const { problems, runs } = await runAtOnce(schema, round, PIPES, {
+    settings: { batch_size_rows: 40 },
+    onState: async (p, printed, line) => {
+      const ids = p.ids.slice(0, Math.max(printed, 0));
+      const [found] = await schema.query<{ n: string }>(
+        `select count(*) as n from "${schema.name}"."${p.stream}" where id = any($1)`,
+        [ids],
+      );
+      return Number(found?.n) === ids.length
+        ? undefined
+        : `STATE ${line} printed with ${found?.n}/${ids.length} rows`;
+    },
+  });
+  expect(problems).toEqual([]);
   for (const [i, run] of runs.entries())
     expect(run.states.at(-1), PIPES[i]?.name).toEqual({ [PIPES[i]?.name ?? ""]: 100 });
   for (const n of [1, 2, 3, 4]) {
