@@ -1,20 +1,19 @@
-import {
-  type BatchMessage,
-  type Clock,
-  checkBatchFiles,
-  InputError,
-  readBatchRecords,
-} from "@singerkit/singer";
+import { type BatchMessage, type Clock, checkBatch, InputError } from "@singerkit/singer";
 import { ExactNumber, type LoadObject, mayHaveLongNumber, parseExact } from "./exact-json.js";
 import { MAX_NESTING, nestedTooDeeply, nestsDeeperThan } from "./nesting.js";
 import type { Pipeline } from "./pipeline.js";
 
+/** Decompressed bytes of one BATCH message kept between its check and its load. */
+export const BATCH_KEEP_BYTES = 32 * 1024 * 1024;
+
 /**
  * A BATCH message (the Meltano SDK's `jsonl` / `jsonl.gz` files): first every file of the
  * manifest is read to its end without parsing (a missing, unreadable, corrupt or truncated file
- * fails here, before one record of the message is loaded), then its records go one by one through
- * the RECORD path (validation, flattening, the stream's batch, COPY, merge), with the same flush
- * checks after each, so no file is ever held whole. A STATE after the BATCH is printed once its
+ * fails here, before one record of the message is loaded), keeping the decompressed bytes when
+ * they fit in BATCH_KEEP_BYTES (the SDK's files of 10,000 records do), then its records go one by
+ * one through the RECORD path (validation, flattening, the stream's batch, COPY, merge), with the
+ * same flush checks after each: from the kept bytes, or streamed from the files again when the
+ * message is larger, so a large file is never held whole. A STATE after the BATCH is printed once its
  * records are committed, as after RECORDs. The files hold bare records: they take the table
  * version of the stream's last ACTIVATE_VERSION (or versioned RECORD) of this run, so a closing
  * ACTIVATE_VERSION keeps them. Returns the number of records read.
@@ -26,11 +25,11 @@ export async function loadBatchMessage(
   clock: Clock,
   stopped: () => boolean,
 ): Promise<number> {
-  await checkBatchFiles(message, { line });
+  const checked = await checkBatch(message, { line, keepBytes: BATCH_KEEP_BYTES });
   const version = pipeline.currentVersion(message.stream);
   const stamp = version === undefined ? {} : { version };
   let records = 0;
-  for await (const read of readBatchRecords(message, { line })) {
+  for await (const read of checked.records()) {
     if (stopped()) break;
     const now = clock.now();
     try {

@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { type BatchRecord, checkBatchFiles, readBatchRecords } from "./batch.js";
+import { type BatchRecord, checkBatch, checkBatchFiles, readBatchRecords } from "./batch.js";
 import { InputError } from "./errors.js";
 import type { BatchMessage } from "./messages.js";
 
@@ -108,6 +108,57 @@ describe("readBatchRecords (the SDK's jsonl BATCH files)", () => {
     );
     // Lines are not parsed: a bad line is the loading pass's error, with its file and line.
     expect(await checkBatchFiles(batch([file("e.jsonl", "{not json\n")]))).toBe(1);
+  });
+
+  it("checkBatchFiles counts and limits lines as the reader splits them, without decoding them", async () => {
+    const both = async (text: string, maxLineBytes: number) => {
+      const message = batch([file(`lim-${maxLineBytes}.jsonl`, text)]);
+      const check = await checkBatchFiles(message, { maxLineBytes }).catch((e: Error) => e.message);
+      const read: string[] = [];
+      try {
+        for await (const r of readBatchRecords(message, { maxLineBytes })) read.push(r.text);
+      } catch (error) {
+        return { check, read: (error as Error).message };
+      }
+      return { check, read: read.length };
+    };
+    // CRLF endings, a BOM, a last line without newline, empty lines: the same count as the reader
+    // (which skips empty lines as records but counts them as lines).
+    const bom = "\ufeff";
+    expect(await checkBatchFiles(batch([file("crlf.jsonl", `${bom}{"a":1}\r\n\r\n{"a":2}`)]))).toBe(
+      3,
+    );
+    // A line of exactly the limit passes (its CR not counted); one byte more fails, in both passes.
+    expect(await both('{"a":"12"}\r\n{"a":1}\n', 10)).toEqual({ check: 2, read: 2 });
+    const over = await both('{"a":1}\n{"a":"123"}\n', 10);
+    expect(over.check).toMatch(/^line is longer than the limit of 10 bytes/);
+    expect(over.check).toBe(over.read);
+    // The limit also holds for a last line without newline, and across chunk boundaries.
+    const long = `{"a":1}\n{"a":"${"x".repeat(200_000)}"}`;
+    const cut = await both(long, 100_000);
+    expect(cut.check).toMatch(/^line is longer than the limit of 100000 bytes/);
+    expect(
+      await checkBatchFiles(batch([file("long.jsonl", long)]), { maxLineBytes: 300_000 }),
+    ).toBe(2);
+  });
+
+  it("checkBatch keeps what fits in keepBytes: the records come from memory, the same as from disk", async () => {
+    const a = file("keep-a.jsonl.gz", gzipSync(`${lines(1, 3000)}\n`));
+    const expected = await collect(batch([a], "gzip"));
+    const checked = await checkBatch(batch([a], "gzip"), { keepBytes: 1 << 20 });
+    expect(checked.lines).toBe(3000);
+    unlinkSync(fileURLToPath(a)); // records() can only read the kept bytes now
+    const kept: BatchRecord[] = [];
+    for await (const r of checked.records()) kept.push(r);
+    expect(kept).toEqual(expected);
+    // Over the budget nothing is kept: records() reads the file again (and sees it changed).
+    const b = file("keep-b.jsonl", `${lines(1, 2)}\n`);
+    const over = await checkBatch(batch([b]), { keepBytes: 10 });
+    expect(over.lines).toBe(2);
+    writeFileSync(fileURLToPath(b), `${lines(7, 7)}\n`);
+    const again: BatchRecord[] = [];
+    for await (const r of over.records()) again.push(r);
+    expect(again.map((r) => r.record)).toEqual([{ id: 7 }]);
   });
 
   it("refuses what it cannot read, before opening anything", async () => {

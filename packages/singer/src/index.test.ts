@@ -31,6 +31,7 @@ it("exports exactly the public surface", () => {
     "StreamMapper",
     "assertNever",
     "catalogEntry",
+    "checkBatch",
     "checkBatchFiles",
     "compileSchemaCheck",
     "compileValidator",

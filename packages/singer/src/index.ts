@@ -12,6 +12,9 @@
 export { type AboutFormat, type AboutInfo, LIBRARY_VERSION, renderAbout } from "./about.js";
 export {
   type BatchRecord,
+  type CheckBatchOptions,
+  type CheckedBatch,
+  checkBatch,
   checkBatchFiles,
   type ReadBatchOptions,
   readBatchRecords,

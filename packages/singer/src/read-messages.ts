@@ -81,7 +81,7 @@ export class LineSplitter {
     if (start < chunk.length) {
       this.#pending.push(chunk.subarray(start));
       this.#pendingBytes += chunk.length - start;
-      if (this.#pendingBytes > this.#max + 1) throw tooLong(this.#line + 1, this.#max);
+      if (this.#pendingBytes > this.#max + 1) throw lineTooLong(this.#line + 1, this.#max);
     }
     return lines;
   }
@@ -99,7 +99,7 @@ export class LineSplitter {
     this.#line += 1;
     const length =
       bytes.length > 0 && bytes[bytes.length - 1] === CR ? bytes.length - 1 : bytes.length;
-    if (length > this.#max) throw tooLong(this.#line, this.#max);
+    if (length > this.#max) throw lineTooLong(this.#line, this.#max);
     return { line: this.#line, text: bytes.toString("utf8", 0, length), bytes: length };
   }
 }
@@ -115,7 +115,8 @@ export async function* readLines(
   if (last !== undefined) yield last;
 }
 
-function tooLong(line: number, max: number): InputError {
+/** The error for line `line` being over `max` bytes. */
+export function lineTooLong(line: number, max: number): InputError {
   return new InputError(
     `line is longer than the limit of ${max} bytes (max_line_bytes); is the input NDJSON?`,
     { line },
