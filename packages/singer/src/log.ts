@@ -17,6 +17,11 @@ export interface LoggerOptions {
    * watching is not flooded (the status line stays readable).
    */
   readonly metricsLevel?: LogLevel;
+  /**
+   * Whether a terminal output can redraw a line in place (`\r` and ANSI erase-line); false for
+   * `TERM=dumb` (Emacs shells, some CI consoles), where the status line is not drawn. Default true.
+   */
+  readonly redraw?: boolean;
 }
 
 /** Extra fields of a structured (JSON) log line, e.g. `{ stream: "users" }`. */
@@ -50,6 +55,7 @@ export class Logger {
   #status: string | undefined;
   #format: LogFormat;
   #metricsLevel: LogLevel | undefined;
+  readonly #redraw: boolean;
   /** Metrics held back on a terminal. */
   readonly #held = new MetricSummary();
 
@@ -60,6 +66,7 @@ export class Logger {
     this.#now = options.now ?? (() => new Date());
     this.#format = options.format ?? "text";
     this.#metricsLevel = options.metricsLevel;
+    this.#redraw = options.redraw ?? true;
   }
 
   get format(): LogFormat {
@@ -179,6 +186,11 @@ export class Logger {
     return (this.#out as { isTTY?: unknown }).isTTY === true; // tty.WriteStream sets it; others lack it
   }
 
+  /** True when the output is a terminal that can redraw a status line in place (not TERM=dumb). */
+  get canRedraw(): boolean {
+    return this.isTTY && this.#redraw;
+  }
+
   /** The terminal's width in columns, when the output is a terminal that says. */
   get columns(): number | undefined {
     const columns = (this.#out as { columns?: unknown }).columns; // tty.WriteStream's width
@@ -189,10 +201,11 @@ export class Logger {
    * Shows `text` as a status line under the log on a terminal, rewritten in place (`\r` and
    * erase-line), or removes it (`undefined`). Log lines printed meanwhile clear it, print, and
    * draw it again, so neither is mangled. The caller keeps `text` to one line within `columns`;
-   * it is redacted like any log line. Does nothing when the output is not a terminal.
+   * it is redacted like any log line. Does nothing unless the output is a terminal that can
+   * redraw (`canRedraw`).
    */
   status(text: string | undefined): void {
-    if (!this.isTTY) return;
+    if (!this.canRedraw) return;
     if (text === undefined) {
       if (this.#status !== undefined) this.#out.write(CLEAR_LINE);
       this.#status = undefined;

@@ -307,6 +307,20 @@ describe("Logger.status", () => {
     expect(out.lines).toEqual(["line"]);
   });
 
+  it("is ignored on a terminal that cannot redraw (TERM=dumb): progress is logged as lines", () => {
+    const out = new FakeStderr({ columns: 80 });
+    const log = new Logger({ name: "tap-x", out, redraw: false, now: () => new Date(0) });
+    expect([log.isTTY, log.canRedraw]).toEqual([true, false]);
+    log.status("50%");
+    expect(out.text).toBe("");
+    const progress = new ProgressReporter({ log, intervalMs: 1_000 });
+    progress.count("users", 5);
+    vi.advanceTimersByTime(1_000);
+    progress.stop();
+    expect(out.text).not.toContain("\x1b");
+    expect(out.lines[0]).toMatch(/users 5/);
+  });
+
   it("redacts secrets in the status line", () => {
     const out = new FakeStderr({ columns: 80 });
     const log = new Logger({ name: "tap-x", out });

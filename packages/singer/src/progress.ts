@@ -40,8 +40,9 @@ export function progressIntervalMs(config: object): number {
 
 /**
  * The reporter of a run: the interval from the config's `progress_interval_seconds`, and a live
- * status line only when stderr is a terminal and stdout is not (Singer messages printed on the
- * same screen would run into it; then it logs plain lines).
+ * status line only when stderr is a terminal that can redraw a line (not `TERM=dumb`) and stdout
+ * is not a terminal (Singer messages printed on the same screen would run into it; then it logs
+ * plain lines).
  */
 export function progressReporter(
   ctx: { readonly config: object; readonly log: Logger; readonly output: MessageWriter },
@@ -50,7 +51,7 @@ export function progressReporter(
   return new ProgressReporter({
     log: ctx.log,
     intervalMs: progressIntervalMs(ctx.config),
-    live: ctx.log.isTTY && !ctx.output.isTTY,
+    live: ctx.log.canRedraw && !ctx.output.isTTY,
     ...options,
   });
 }
@@ -109,7 +110,7 @@ export class ProgressReporter {
 
   constructor(options: ProgressOptions) {
     this.#log = options.log;
-    this.#live = options.live ?? options.log.isTTY;
+    this.#live = options.live ?? options.log.canRedraw;
     this.#now = options.now ?? Date.now;
     this.#started = this.#now();
     this.#samples = [{ at: this.#started, counts: [] }];

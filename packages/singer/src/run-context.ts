@@ -90,7 +90,8 @@ export function loggerFor(name: string, io: ProcessIo): Logger {
   // Read from env before config, so config errors are already in the chosen format.
   const format =
     parseLogFormat(io.env[envVarName(name, "LOG_FORMAT")] ?? io.env.LOG_FORMAT) ?? "text";
-  const log = new Logger({ name, level, format, out: io.stderr, now: io.now });
+  const redraw = io.env.TERM !== "dumb";
+  const log = new Logger({ name, level, format, out: io.stderr, now: io.now, redraw });
   loggers.set(io, log);
   return log;
 }
