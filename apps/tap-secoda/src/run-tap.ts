@@ -17,6 +17,7 @@ import {
 import { planFanOut } from "./catalog-fan-out.js";
 import { type FetchLike, SecodaClient } from "./client.js";
 import { apiRoot, SETTINGS, type TapConfig } from "./config.js";
+import { tracksDeletes, withDeletedAt } from "./deletion-sweep.js";
 import { planStreams, type StreamPlan } from "./plan.js";
 import { StateTracker } from "./state.js";
 import { STREAM_DEFS } from "./streams.js";
@@ -84,7 +85,10 @@ export async function sync(
   deps: TapDeps = {},
 ): Promise<void> {
   const { config, log } = ctx;
-  const plans = planStreams(STREAM_DEFS, input.catalog, log);
+  const cadence = config.deletion_sweep;
+  const plans = planStreams(STREAM_DEFS, input.catalog, log).map((plan) =>
+    tracksDeletes(plan, cadence) ? withDeletedAt(plan) : plan,
+  );
   const partition =
     input.partition === undefined || input.partition.count === 1 ? undefined : input.partition;
   const spec = partition === undefined ? undefined : formatPartition(partition);
@@ -119,6 +123,7 @@ export async function sync(
     now: ctx.io.now,
     startDate: config.start_date,
     activateVersions: config.emit_activate_version_messages,
+    deletionSweep: cadence,
     detailConcurrency: config.max_concurrency,
     // At least 2: with max_concurrency 1 the second request waits for the first's body, then
     // goes out at once, so the server is never idle while we write (decisions-tap.md "Prefetch").

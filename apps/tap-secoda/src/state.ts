@@ -20,12 +20,21 @@ export interface Progress {
   readonly version?: number;
 }
 
+/** What a stream's deletion sweeps remember (deletion-sweep.ts, decisions-tap.md "Deletes"). */
+export interface DeletionState {
+  /** When the last complete sweep started; absent until one completed. */
+  readonly swept_at?: string;
+  /** The ids the warehouse holds as far as the tap knows (id-set.ts encoding). */
+  readonly known_ids: string;
+}
+
 /** One stream's entry under `bookmarks`. */
 export interface Bookmark {
   readonly replication_key?: string;
   /** Records with a replication key at or after this value are emitted next time. */
   readonly replication_key_value?: string;
   readonly progress?: Progress;
+  readonly deletion_sweep?: DeletionState;
 }
 
 /**
@@ -100,6 +109,14 @@ function parseBookmark(raw: JsonObject | undefined): Bookmark {
   }
   const progress = parseProgress(raw.progress);
   if (progress !== undefined) out.progress = progress;
+  const sweep = raw.deletion_sweep;
+  if (isJsonObject(sweep) && typeof sweep.known_ids === "string") {
+    const at = sweep.swept_at;
+    out.deletion_sweep = {
+      ...(typeof at === "string" && instantKey(at) !== undefined ? { swept_at: at } : {}),
+      known_ids: sweep.known_ids,
+    };
+  }
   return out;
 }
 
