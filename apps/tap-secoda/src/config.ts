@@ -99,7 +99,7 @@ export const SETTINGS = {
       enum: ["every_run", "daily", "never"],
       default: "daily",
       description:
-        "How often incremental streams (all but audit_logs) are swept for records deleted in Secoda: the run reads each list whole (no early stop) and sends, for each record gone since, a RECORD with its `id` and `_sdc_deleted_at` (hard or soft delete in the target). `daily`: when the last sweep is 23 h old or more; `never`: no sweep, no `_sdc_deleted_at` column. See README \"Deletes\".",
+        'How often incremental streams (all but audit_logs) are swept for records deleted in Secoda: the run reads each list whole (no early stop) and sends, for each record gone since, a RECORD with its `id` and `_sdc_deleted_at` (hard or soft delete in the target). `daily`: when the last sweep is 23 h old or more; `never`: no sweep, no `_sdc_deleted_at` column. See README "Deletes".',
     },
     ...PROGRESS_SETTINGS,
   },

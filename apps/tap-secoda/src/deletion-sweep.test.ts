@@ -2,7 +2,7 @@ import type { JsonObject, SingerMessage } from "@singerkit/singer";
 import { describe, expect, it } from "vitest";
 import { catalogSelecting } from "../test/support/catalog.js";
 import { memoryApi } from "../test/support/memory-api.js";
-import { lastState, recordsOf, runSync } from "../test/support/run.js";
+import { lastState as maybeLastState, recordsOf, runSync } from "../test/support/run.js";
 import { goneIds, sweepDue } from "./deletion-sweep.js";
 import { decodeIds } from "./id-set.js";
 
@@ -24,6 +24,12 @@ function tables(n: number): JsonObject[] {
 
 function tags(n: number): JsonObject[] {
   return Array.from({ length: n }, (_, i) => ({ id: uuid(100 + i), updated_at: at(i) }));
+}
+
+function lastState(messages: readonly SingerMessage[]): JsonObject {
+  const state = maybeLastState(messages);
+  if (state === undefined) throw new Error("no STATE");
+  return state;
 }
 
 function sweepOf(messages: readonly SingerMessage[], stream: string): JsonObject {
@@ -169,7 +175,9 @@ describe("deletion sweep (in memory)", () => {
     expect(second.error).toBeUndefined();
     expect(tombstones(second.messages, "tags")).toEqual([]);
     expect(second.logs.some((line) => /WARN .*tags: deletion sweep skipped/.test(line))).toBe(true);
-    expect(sweepOf(second.messages, "tags").swept_at).toBe(sweepOf(first.messages, "tags").swept_at);
+    expect(sweepOf(second.messages, "tags").swept_at).toBe(
+      sweepOf(first.messages, "tags").swept_at,
+    );
     expect(knownOf(second.messages, "tags")).toEqual(rows.map((r) => r.id));
   });
 

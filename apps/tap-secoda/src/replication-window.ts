@@ -45,7 +45,7 @@ export class ReplicationWindow {
     this.#stopKey = options.readAll
       ? undefined
       : oldest([
-      this.#sinceKey,
+          this.#sinceKey,
           ...(options.alsoServes ?? []).map((since) =>
             since === undefined ? undefined : instantKey(since),
           ),

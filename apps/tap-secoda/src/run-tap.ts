@@ -7,6 +7,7 @@ import {
   isJsonObject,
   type JsonObject,
   MetricCounter,
+  message,
   type PluginSpec,
   type ProcessIo,
   progressReporter,
@@ -118,7 +119,7 @@ export async function sync(
   const syncContext: SyncContext = {
     client,
     output: ctx.output,
-    state: new StateTracker(input.state, log, spec),
+    state: new StateTracker(input.state, log, spec, () => ctx.io.now().getTime()),
     log,
     now: ctx.io.now,
     startDate: config.start_date,
@@ -154,6 +155,8 @@ export async function sync(
     const sync = (plan: StreamPlan) =>
       syncStream(plan, syncContext, followers.get(plan.def.name) ?? []);
     await runAll(readers, config.max_concurrency, sync, failed);
+    const last = syncContext.state.flush(); // a big STATE held back by its pace
+    if (last !== undefined) await ctx.output.write(message.state(last));
   } finally {
     client.flushMetrics();
     records.flush();

@@ -46,10 +46,22 @@ export interface Bookmark {
 export class StateTracker {
   readonly #bookmarks: { [stream: string]: JsonObject };
   readonly #extra: JsonObject;
+  readonly #now: () => number;
   #last = "";
+  /** When the last STATE was handed out (ms); a big one waits BIG_STATE_INTERVAL_MS after it. */
+  #lastAt = Number.NEGATIVE_INFINITY;
 
-  /** `partition`: this run's `K/N`, recorded in every STATE (a partition resumes only itself). */
-  constructor(initial: JsonObject | undefined, log: Logger, partition?: string) {
+  /**
+   * `partition`: this run's `K/N`, recorded in every STATE (a partition resumes only itself).
+   * `now`: the run's clock, for the pace of big STATEs.
+   */
+  constructor(
+    initial: JsonObject | undefined,
+    log: Logger,
+    partition?: string,
+    now: () => number = Date.now,
+  ) {
+    this.#now = now;
     const value = unwrap(initial);
     const { bookmarks, partition: _written, ...extra } = value;
     this.#extra = partition === undefined ? extra : { ...extra, partition };
@@ -75,11 +87,28 @@ export class StateTracker {
     this.#bookmarks[stream] = bookmark as unknown as JsonObject;
   }
 
-  /** The STATE value to write now, or `undefined` when it equals the last one written. */
+  /**
+   * The STATE value to write now, or `undefined` when it equals the last one written, or when it
+   * is big (BIG_STATE: deletion sweeps' known ids, decisions-tap.md "Deletes") and the last one
+   * went out less than BIG_STATE_INTERVAL_MS ago. Every STATE claims only records already
+   * written, so leaving some out is safe; `flush` writes the latest at the end of the run.
+   */
   checkpoint(): JsonObject | undefined {
     const text = this.serialize();
     if (text === this.#last) return undefined;
+    const now = this.#now();
+    if (text.length > BIG_STATE && now - this.#lastAt < BIG_STATE_INTERVAL_MS) return undefined;
     this.#last = text;
+    this.#lastAt = now;
+    return this.value();
+  }
+
+  /** The end of a run: the latest value when it was not written yet, whatever its size. */
+  flush(): JsonObject | undefined {
+    const text = this.serialize();
+    if (text === this.#last) return undefined;
+    this.#last = text;
+    this.#lastAt = this.#now();
     return this.value();
   }
 
@@ -91,6 +120,10 @@ export class StateTracker {
     return JSON.stringify(this.value());
   }
 }
+
+/** STATE values longer than this (characters) are written at most once per interval. */
+export const BIG_STATE = 64 * 1024;
+export const BIG_STATE_INTERVAL_MS = 1000;
 
 /** Accepts the value of a STATE message or the whole message (`{"type":"STATE","value":…}`). */
 function unwrap(initial: JsonObject | undefined): JsonObject {

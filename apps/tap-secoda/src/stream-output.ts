@@ -1,5 +1,6 @@
 import { type JsonObject, message } from "@singerkit/singer";
 import type { Page } from "./client.js";
+import { tracksDeletes } from "./deletion-sweep.js";
 import { fetchDetails } from "./details.js";
 import { laterOf } from "./instant.js";
 import type { StreamPlan } from "./plan.js";
@@ -39,7 +40,10 @@ export class StreamOutput {
     this.#window = window;
     this.#resume = resume;
     this.#version = version;
-    this.#deletions = ctx.state.get(plan.def.name).deletion_sweep;
+    // Not tracked (deletion_sweep never, FULL_TABLE): the ids of an earlier run are dropped.
+    this.#deletions = tracksDeletes(plan, ctx.deletionSweep)
+      ? ctx.state.get(plan.def.name).deletion_sweep
+      : undefined;
   }
 
   /** From now on, collects the ids of the records written (deletion-sweep.ts). */

@@ -107,7 +107,7 @@ describe("deletion sweep: records deleted and added while the sweep reads", () =
   let second: CliRun;
   let third: CliRun;
   let live: CliRun;
-  let before: string[];
+  let before: readonly string[];
   const during: Mutation[] = [
     { op: "delete", kind: "catalog", count: 10 },
     { op: "add", kind: "table", count: 5 },

@@ -45,7 +45,8 @@ describe.skipIf(unavailable !== undefined)("deletes reach the warehouse", () => 
     if (schema === undefined) throw new Error(`no schema for ${mode}`);
     return tableRows(schema, stream);
   };
-  const idsOf = (rows: readonly Record<string, unknown>[]) => new Set(rows.map((r) => String(r.id)));
+  const idsOf = (rows: readonly Record<string, unknown>[]) =>
+    new Set(rows.map((r) => String(r.id)));
   const gone = (stream: string) =>
     [...(before.get(stream) ?? [])].filter((id) => !live.get(stream)?.has(id));
 
@@ -54,7 +55,10 @@ describe.skipIf(unavailable !== undefined)("deletes reach the warehouse", () => 
     const first = new Map<Mode, PipeRun>();
     for (const mode of ["hard", "soft", "never"] as const) {
       schemas.set(mode, await freshSchema(`e2e_del_${mode}`));
-      first.set(mode, await runPipe({ tapConfig: tapConfig(mode), targetConfig: targetConfig(mode) }));
+      first.set(
+        mode,
+        await runPipe({ tapConfig: tapConfig(mode), targetConfig: targetConfig(mode) }),
+      );
     }
     for (const stream of STREAMS) before.set(stream, idsOf(await rowsOf("hard", stream)));
     fake.advanceClock(3600);
