@@ -208,7 +208,6 @@ describe("one catalog pass: scale 10,000, seed 1", () => {
 
   it("the same run with a deletion sweep reads the catalog whole, once", () => {
     expect(sweep.counts.byPath[CATALOG]).toBe(full.counts.byPath[CATALOG]);
-    console.log(`sweep run: ${perEndpoint(sweep.counts)} total ${sweep.counts.total}`);
-    console.log(`STATE: ${JSON.stringify(lastState(full.run.messages)).length} characters`);
+    expect(sweep.counts.total, perEndpoint(sweep.counts)).toBeLessThanOrEqual(270);
   });
 });
