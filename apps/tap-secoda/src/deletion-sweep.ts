@@ -34,6 +34,26 @@ export function sweepDue(cadence: SweepCadence, sweptAt: string | undefined, now
   return Number.isNaN(last) || now.getTime() - last >= DAILY_MS;
 }
 
+/**
+ * Whether a stream's read is a deletion sweep: the sweep is due for it or for a stream served from
+ * its pages (then they all sweep: one whole read lists them all). Never in --test or a resumed
+ * read (its listing starts mid-list).
+ */
+export function sweepsThisRun(
+  group: readonly StreamPlan[],
+  ctx: SyncContext,
+  resuming: boolean,
+): boolean {
+  if (ctx.recordLimit !== undefined || resuming) return false;
+  const cadence = ctx.deletionSweep;
+  const now = ctx.now();
+  return group.some(
+    (plan) =>
+      tracksDeletes(plan, cadence) &&
+      sweepDue(cadence, ctx.state.get(plan.def.name).deletion_sweep?.swept_at, now),
+  );
+}
+
 /** A tracked stream's plan: its SCHEMA declares `_sdc_deleted_at`, a nullable date-time. */
 export function withDeletedAt(plan: StreamPlan): StreamPlan {
   const deletedAt = { type: ["null", "string"], format: "date-time" } as const;

@@ -2,7 +2,7 @@ import { SourceError } from "@singerkit/singer";
 import { skipIfAdminOnly } from "./admin-access.js";
 import { Follower, finishFollowers } from "./catalog-fan-out.js";
 import type { ListCursor } from "./client.js";
-import { DeletionTracker, sweepDue, tracksDeletes } from "./deletion-sweep.js";
+import { DeletionTracker, sweepsThisRun, tracksDeletes } from "./deletion-sweep.js";
 import { describeDrift, judgePass, type Pass, reachesCap } from "./list-pass.js";
 import {
   type Part,
@@ -33,22 +33,6 @@ export async function syncStream(
   followers: readonly StreamPlan[] = [],
 ): Promise<number> {
   return new StreamSync(plan, ctx, followers).run();
-}
-
-/**
- * Whether a stream's read is a deletion sweep: the sweep is due for it or for a stream served from
- * its pages (then they all sweep: one whole read lists them all). Never in --test or a resumed
- * read (its listing starts mid-list).
- */
-function sweepsThisRun(group: readonly StreamPlan[], ctx: SyncContext, resuming: boolean): boolean {
-  if (ctx.recordLimit !== undefined || resuming) return false;
-  const cadence = ctx.deletionSweep;
-  const now = ctx.now();
-  return group.some(
-    (plan) =>
-      tracksDeletes(plan, cadence) &&
-      sweepDue(cadence, ctx.state.get(plan.def.name).deletion_sweep?.swept_at, now),
-  );
 }
 
 /**
