@@ -181,6 +181,36 @@ describe("deletion sweep (in memory)", () => {
     expect(knownOf(second.messages, "tags")).toEqual(rows.map((r) => r.id));
   });
 
+  it("a resumed read does not sweep (it starts mid-list) but remembers what it wrote", async () => {
+    const rows = tags(9);
+    const catalog = catalogSelecting(["tags"]);
+    const first = await runSync(memoryApi({ [TAGS]: rows }).fetch, { config: every, catalog });
+    const state = lastState(first.messages);
+    const bookmarks = state.bookmarks as { [stream: string]: JsonObject };
+    const interrupted = {
+      bookmarks: {
+        tags: { ...bookmarks.tags, progress: { done: [], partition: "", page: 2 } },
+      },
+    };
+    const added = { id: uuid(999), updated_at: at(59) };
+    const next = memoryApi({ [TAGS]: [...rows.slice(1), added] });
+    const resumed = await runSync(next.fetch, { config: every, catalog, state: interrupted });
+    expect(resumed.error).toBeUndefined();
+    expect(tombstones(resumed.messages, "tags")).toEqual([]);
+    expect(resumed.logs.some((line) => line.includes("deletion sweep"))).toBe(false);
+    expect(knownOf(resumed.messages, "tags")).toContain(added.id);
+    expect(sweepOf(resumed.messages, "tags").swept_at).toBe(
+      sweepOf(first.messages, "tags").swept_at,
+    );
+    // The next run sweeps and finds the tag deleted meanwhile.
+    const swept = await runSync(next.fetch, {
+      config: every,
+      catalog,
+      state: lastState(resumed.messages),
+    });
+    expect(tombstones(swept.messages, "tags").map((r) => r.id)).toEqual([rows[0]?.id]);
+  });
+
   it("never: no _sdc_deleted_at in the schema, no deletion state", async () => {
     const api = memoryApi({ [TAGS]: tags(3) });
     const run = await runSync(api.fetch, {
