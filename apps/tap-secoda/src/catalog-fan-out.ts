@@ -1,5 +1,6 @@
 import type { JsonObject } from "@singerkit/singer";
 import type { Page } from "./client.js";
+import { DeletionTracker, tracksDeletes } from "./deletion-sweep.js";
 import type { StreamPlan } from "./plan.js";
 import { type ReplicationWindow, streamWindow } from "./replication-window.js";
 import { StreamOutput } from "./stream-output.js";
@@ -63,9 +64,11 @@ export class Follower {
   readonly #key: string | undefined;
   /** Ids written in this run: a re-read (paging drift, a split) writes none twice. */
   readonly #written = new WrittenIds();
+  readonly #deletions: DeletionTracker | undefined;
   #previousKey: string | undefined;
 
-  constructor(plan: StreamPlan, ctx: SyncContext) {
+  /** `sweeping`: the reader reads its whole list, a deletion sweep for this stream too. */
+  constructor(plan: StreamPlan, ctx: SyncContext, sweeping = false) {
     const { def } = plan;
     if (def.subsetOf === undefined) throw new Error(`stream ${def.name} is no other's subset`);
     this.#field = def.subsetOf.field;
@@ -74,6 +77,9 @@ export class Follower {
     this.window = streamWindow(plan, ctx);
     const version = !plan.incremental && ctx.activateVersions ? ctx.now().getTime() : undefined;
     this.#output = new StreamOutput(plan, ctx, this.window, undefined, version);
+    this.#deletions = tracksDeletes(plan, ctx.deletionSweep)
+      ? new DeletionTracker(plan, ctx, this.#output, sweeping)
+      : undefined;
   }
 
   /** Writes this stream's rows of one of the reader's pages. */
@@ -81,6 +87,7 @@ export class Follower {
     const mine = (row: JsonObject) => row[this.#field] === this.#value;
     const rows = page.rows.filter(mine);
     if (rows.length === 0) return;
+    this.#deletions?.listed(rows);
     const texts = page.raw?.filter((_, index) => {
       const row = page.rows[index];
       return row !== undefined && mine(row);
@@ -101,9 +108,10 @@ export class Follower {
    * and this one is INCREMENTAL): no row of this stream changed between its newest and that one
    * unseen. Next time the shared read then stops where the reader's own would.
    */
-  finish(complete: boolean, readerBookmark: ReaderBookmark | undefined): Promise<void> {
+  async finish(complete: boolean, readerBookmark: ReaderBookmark | undefined): Promise<void> {
     const sameKey = this.#key !== undefined && this.#key === readerBookmark?.key;
-    return this.#output.finish(complete, sameKey ? readerBookmark?.value : undefined);
+    await this.#deletions?.finish(complete);
+    await this.#output.finish(complete, sameKey ? readerBookmark?.value : undefined);
   }
 }
 

@@ -94,6 +94,13 @@ export const SETTINGS = {
       description:
         "For FULL_TABLE streams, emit ACTIVATE_VERSION before and after the records (records carry `version`), so a target can delete rows that vanished upstream.",
     },
+    deletion_sweep: {
+      type: "string",
+      enum: ["every_run", "daily", "never"],
+      default: "daily",
+      description:
+        'How often incremental streams (all but audit_logs) are swept for records deleted in Secoda: the run reads each list whole (no early stop) and sends, for each record gone since, a RECORD with its `id` and `_sdc_deleted_at` (hard or soft delete in the target). `daily`: when the last sweep is 23 h old or more; `never`: no sweep, no `_sdc_deleted_at` column. See README "Deletes".',
+    },
     ...PROGRESS_SETTINGS,
   },
   required: ["api_key"],

@@ -36,16 +36,20 @@ export class ReplicationWindow {
      * stops only below the oldest, and never when one has none (FULL_TABLE or a first run).
      */
     readonly alsoServes?: readonly (string | undefined)[];
+    /** Never stop early (a deletion sweep lists every row); rows are still filtered. */
+    readonly readAll?: boolean;
   }) {
     this.#field = options.field;
     this.since = options.field === undefined ? undefined : options.since;
     this.#sinceKey = this.since === undefined ? undefined : instantKey(this.since);
-    this.#stopKey = oldest([
-      this.#sinceKey,
-      ...(options.alsoServes ?? []).map((since) =>
-        since === undefined ? undefined : instantKey(since),
-      ),
-    ]);
+    this.#stopKey = options.readAll
+      ? undefined
+      : oldest([
+          this.#sinceKey,
+          ...(options.alsoServes ?? []).map((since) =>
+            since === undefined ? undefined : instantKey(since),
+          ),
+        ]);
     this.#maxSeen = options.maxSeen;
     this.#maxSeenKey = options.maxSeen === undefined ? undefined : instantKey(options.maxSeen);
     this.#newestFirst = options.field !== undefined && options.newestFirst;
@@ -149,6 +153,7 @@ export function streamWindow(
   options: {
     readonly maxSeen?: string;
     readonly alsoServes?: readonly (string | undefined)[];
+    readonly readAll?: boolean;
   } = {},
 ): ReplicationWindow {
   const { def } = plan;
@@ -160,5 +165,6 @@ export function streamWindow(
     stream: def.name,
     log: ctx.log,
     ...(options.alsoServes === undefined ? {} : { alsoServes: options.alsoServes }),
+    ...(options.readAll === true ? { readAll: true } : {}),
   });
 }

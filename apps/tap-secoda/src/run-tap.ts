@@ -7,6 +7,7 @@ import {
   isJsonObject,
   type JsonObject,
   MetricCounter,
+  message,
   type PluginSpec,
   type ProcessIo,
   progressReporter,
@@ -17,6 +18,7 @@ import {
 import { planFanOut } from "./catalog-fan-out.js";
 import { type FetchLike, SecodaClient } from "./client.js";
 import { apiRoot, SETTINGS, type TapConfig } from "./config.js";
+import { tracksDeletes, withDeletedAt } from "./deletion-sweep.js";
 import { planStreams, type StreamPlan } from "./plan.js";
 import { StateTracker } from "./state.js";
 import { STREAM_DEFS } from "./streams.js";
@@ -84,7 +86,10 @@ export async function sync(
   deps: TapDeps = {},
 ): Promise<void> {
   const { config, log } = ctx;
-  const plans = planStreams(STREAM_DEFS, input.catalog, log);
+  const cadence = config.deletion_sweep;
+  const plans = planStreams(STREAM_DEFS, input.catalog, log).map((plan) =>
+    tracksDeletes(plan, cadence) ? withDeletedAt(plan) : plan,
+  );
   const partition =
     input.partition === undefined || input.partition.count === 1 ? undefined : input.partition;
   const spec = partition === undefined ? undefined : formatPartition(partition);
@@ -114,11 +119,12 @@ export async function sync(
   const syncContext: SyncContext = {
     client,
     output: ctx.output,
-    state: new StateTracker(input.state, log, spec),
+    state: new StateTracker(input.state, log, spec, () => ctx.io.now().getTime()),
     log,
     now: ctx.io.now,
     startDate: config.start_date,
     activateVersions: config.emit_activate_version_messages,
+    deletionSweep: cadence,
     detailConcurrency: config.max_concurrency,
     // At least 2: with max_concurrency 1 the second request waits for the first's body, then
     // goes out at once, so the server is never idle while we write (decisions-tap.md "Prefetch").
@@ -149,6 +155,8 @@ export async function sync(
     const sync = (plan: StreamPlan) =>
       syncStream(plan, syncContext, followers.get(plan.def.name) ?? []);
     await runAll(readers, config.max_concurrency, sync, failed);
+    const last = syncContext.state.flush(); // a big STATE held back by its pace
+    if (last !== undefined) await ctx.output.write(message.state(last));
   } finally {
     client.flushMetrics();
     records.flush();

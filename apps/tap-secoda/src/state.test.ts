@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { memoryLogger } from "../test/support/memory.js";
-import { StateTracker } from "./state.js";
+import { BIG_STATE, BIG_STATE_INTERVAL_MS, StateTracker } from "./state.js";
 
 describe("StateTracker", () => {
   it("reads bookmarks from a STATE value or a whole STATE message, keeping unknown streams", () => {
@@ -45,5 +45,32 @@ describe("StateTracker", () => {
     expect(state.checkpoint()).toEqual({ bookmarks: { users: {} } });
     state.set("users", {});
     expect(state.checkpoint()).toBeUndefined();
+  });
+  it("writes a big STATE at most once a second, and the latest one at the end", () => {
+    let now = 0;
+    const state = new StateTracker(undefined, memoryLogger().log, undefined, () => now);
+    const big = (page: number) => ({
+      replication_key: "updated_at",
+      deletion_sweep: { known_ids: "x".repeat(BIG_STATE) },
+      progress: { done: [], partition: "", page },
+    });
+    state.set("tags", big(2));
+    expect(state.checkpoint()).toBeDefined();
+    state.set("tags", big(3));
+    now = BIG_STATE_INTERVAL_MS - 1;
+    expect(state.checkpoint()).toBeUndefined();
+    now = BIG_STATE_INTERVAL_MS;
+    state.set("tags", big(4));
+    expect(state.checkpoint()).toBeDefined();
+    state.set("tags", big(5));
+    expect(state.checkpoint()).toBeUndefined();
+    expect(state.flush()).toEqual({ bookmarks: { tags: big(5) } });
+    expect(state.flush()).toBeUndefined();
+    // Small STATEs are never held back.
+    const small = new StateTracker(undefined, memoryLogger().log, undefined, () => 0);
+    for (const page of [1, 2, 3]) {
+      small.set("tags", { progress: { done: [], partition: "", page } });
+      expect(small.checkpoint(), String(page)).toBeDefined();
+    }
   });
 });

@@ -20,12 +20,21 @@ export interface Progress {
   readonly version?: number;
 }
 
+/** What a stream's deletion sweeps remember (deletion-sweep.ts, decisions-tap.md "Deletes"). */
+export interface DeletionState {
+  /** When the last complete sweep started; absent until one completed. */
+  readonly swept_at?: string;
+  /** The ids the warehouse holds as far as the tap knows (id-set.ts encoding). */
+  readonly known_ids: string;
+}
+
 /** One stream's entry under `bookmarks`. */
 export interface Bookmark {
   readonly replication_key?: string;
   /** Records with a replication key at or after this value are emitted next time. */
   readonly replication_key_value?: string;
   readonly progress?: Progress;
+  readonly deletion_sweep?: DeletionState;
 }
 
 /**
@@ -37,10 +46,22 @@ export interface Bookmark {
 export class StateTracker {
   readonly #bookmarks: { [stream: string]: JsonObject };
   readonly #extra: JsonObject;
+  readonly #now: () => number;
   #last = "";
+  /** When the last STATE was handed out (ms); a big one waits BIG_STATE_INTERVAL_MS after it. */
+  #lastAt = Number.NEGATIVE_INFINITY;
 
-  /** `partition`: this run's `K/N`, recorded in every STATE (a partition resumes only itself). */
-  constructor(initial: JsonObject | undefined, log: Logger, partition?: string) {
+  /**
+   * `partition`: this run's `K/N`, recorded in every STATE (a partition resumes only itself).
+   * `now`: the run's clock, for the pace of big STATEs.
+   */
+  constructor(
+    initial: JsonObject | undefined,
+    log: Logger,
+    partition?: string,
+    now: () => number = Date.now,
+  ) {
+    this.#now = now;
     const value = unwrap(initial);
     const { bookmarks, partition: _written, ...extra } = value;
     this.#extra = partition === undefined ? extra : { ...extra, partition };
@@ -66,11 +87,28 @@ export class StateTracker {
     this.#bookmarks[stream] = bookmark as unknown as JsonObject;
   }
 
-  /** The STATE value to write now, or `undefined` when it equals the last one written. */
+  /**
+   * The STATE value to write now, or `undefined` when it equals the last one written, or when it
+   * is big (BIG_STATE: deletion sweeps' known ids, decisions-tap.md "Deletes") and the last one
+   * went out less than BIG_STATE_INTERVAL_MS ago. Every STATE claims only records already
+   * written, so leaving some out is safe; `flush` writes the latest at the end of the run.
+   */
   checkpoint(): JsonObject | undefined {
     const text = this.serialize();
     if (text === this.#last) return undefined;
+    const now = this.#now();
+    if (text.length > BIG_STATE && now - this.#lastAt < BIG_STATE_INTERVAL_MS) return undefined;
     this.#last = text;
+    this.#lastAt = now;
+    return this.value();
+  }
+
+  /** The end of a run: the latest value when it was not written yet, whatever its size. */
+  flush(): JsonObject | undefined {
+    const text = this.serialize();
+    if (text === this.#last) return undefined;
+    this.#last = text;
+    this.#lastAt = this.#now();
     return this.value();
   }
 
@@ -82,6 +120,10 @@ export class StateTracker {
     return JSON.stringify(this.value());
   }
 }
+
+/** STATE values longer than this (characters) are written at most once per interval. */
+export const BIG_STATE = 64 * 1024;
+export const BIG_STATE_INTERVAL_MS = 1000;
 
 /** Accepts the value of a STATE message or the whole message (`{"type":"STATE","value":…}`). */
 function unwrap(initial: JsonObject | undefined): JsonObject {
@@ -100,6 +142,14 @@ function parseBookmark(raw: JsonObject | undefined): Bookmark {
   }
   const progress = parseProgress(raw.progress);
   if (progress !== undefined) out.progress = progress;
+  const sweep = raw.deletion_sweep;
+  if (isJsonObject(sweep) && typeof sweep.known_ids === "string") {
+    const at = sweep.swept_at;
+    out.deletion_sweep = {
+      ...(typeof at === "string" && instantKey(at) !== undefined ? { swept_at: at } : {}),
+      known_ids: sweep.known_ids,
+    };
+  }
   return out;
 }
 

@@ -101,6 +101,14 @@ export interface StreamDef {
    */
   readonly detailPath?: string;
   /**
+   * The record's own URL (path with `{id}`): a deletion sweep asks it about each known id the list
+   * no longer has, and only a 404 makes a tombstone (decisions-tap.md "Deletes"). Absent: the
+   * detail path, else the listing alone decides.
+   */
+  readonly recordPath?: string;
+  /** Rows are never deleted as far as the warehouse is concerned (audit logs): no sweep. */
+  readonly appendOnly?: true;
+  /**
    * Legacy field names the API may still send, mapped to the current ones (`from_entity` →
    * `from_entity_id`) when the current one is absent (normalise.ts).
    */

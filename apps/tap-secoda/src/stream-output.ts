@@ -1,10 +1,11 @@
 import { type JsonObject, message } from "@singerkit/singer";
 import type { Page } from "./client.js";
+import { tracksDeletes } from "./deletion-sweep.js";
 import { fetchDetails } from "./details.js";
 import { laterOf } from "./instant.js";
 import type { StreamPlan } from "./plan.js";
 import type { ReplicationWindow } from "./replication-window.js";
-import type { Bookmark, Progress } from "./state.js";
+import type { Bookmark, DeletionState, Progress } from "./state.js";
 import type { SyncContext } from "./sync-context.js";
 import { seenBefore, type WrittenIds } from "./written-ids.js";
 
@@ -22,6 +23,10 @@ export class StreamOutput {
   readonly #version: number | undefined;
   #started = false;
   #written = 0;
+  /** The stream's deletion sweep entry, carried in every bookmark this stream writes. */
+  #deletions: DeletionState | undefined;
+  /** Ids of the records written, when deletions are tracked (trackIds). */
+  #ids: Set<string> | undefined;
 
   constructor(
     plan: StreamPlan,
@@ -35,6 +40,38 @@ export class StreamOutput {
     this.#window = window;
     this.#resume = resume;
     this.#version = version;
+    // Not tracked (deletion_sweep never, FULL_TABLE): the ids of an earlier run are dropped.
+    this.#deletions = tracksDeletes(plan, ctx.deletionSweep)
+      ? ctx.state.get(plan.def.name).deletion_sweep
+      : undefined;
+  }
+
+  /** From now on, collects the ids of the records written (deletion-sweep.ts). */
+  trackIds(): Set<string> {
+    this.#ids ??= new Set();
+    return this.#ids;
+  }
+
+  /** The deletion sweep entry of the final bookmark. */
+  setDeletions(deletions: DeletionState): void {
+    this.#deletions = deletions;
+  }
+
+  /**
+   * One RECORD per deleted id: the key and `_sdc_deleted_at` (deletion-sweep.ts). A target with
+   * hard deletes removes the row; others keep it marked.
+   */
+  async writeTombstones(ids: readonly string[], deletedAt: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.start();
+    const { def } = this.#plan;
+    const suffix = `,"time_extracted":${JSON.stringify(deletedAt)}}`;
+    for (const id of ids) {
+      const text = JSON.stringify({ id, _sdc_deleted_at: deletedAt });
+      const wait = this.#ctx.output.writeRecord(def.name, text, suffix);
+      if (wait !== undefined) await wait;
+    }
+    this.#ctx.records.increment({ stream: def.name }, ids.length);
   }
 
   /** Records written so far. */
@@ -91,7 +128,11 @@ export class StreamOutput {
       const wait = ctx.output.writeRecord(def.name, text, suffix);
       if (wait !== undefined) await wait;
     }
-    for (const row of rows) if (typeof row.id === "string") written.add(row.id);
+    for (const row of rows) {
+      if (typeof row.id !== "string") continue;
+      written.add(row.id);
+      this.#ids?.add(row.id);
+    }
     this.#written += rows.length;
     if (rows.length > 0) ctx.records.increment({ stream: def.name }, rows.length);
     ctx.progress.count(def.name, rows.length);
@@ -158,9 +199,10 @@ export class StreamOutput {
     const { def, incremental } = this.#plan;
     if (!incremental || def.replicationKey === undefined) return {};
     const key = def.replicationKey;
+    const sweep = this.#deletions === undefined ? {} : { deletion_sweep: this.#deletions };
     return value === undefined
-      ? { replication_key: key }
-      : { replication_key: key, replication_key_value: value };
+      ? { replication_key: key, ...sweep }
+      : { replication_key: key, replication_key_value: value, ...sweep };
   }
 
   async #writeState(): Promise<void> {

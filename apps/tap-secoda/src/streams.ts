@@ -29,6 +29,8 @@ import type { Filter, PartitionDimension, Sort, StreamDef } from "./stream-def.j
 // the resource catalog filtered by type (secoda-api.md §2), which is also the only list that can
 // be sorted by updated_at. It stops at 10,000 results, hence resultCap on every catalog stream.
 const CATALOG = "/api/v1/resource/catalog";
+/** Any catalog record by id (secoda-api.md §2: pysecoda's get_resource_by_id). */
+const RESOURCE = "/api/v1/resource/all/{id}";
 const NEWEST_FIRST: Sort = { field: "updated_at", order: "desc" };
 const BY_INTEGRATION: PartitionDimension = {
   field: "integration_id",
@@ -84,6 +86,7 @@ function catalogOf(type: string) {
     replicationKey: "updated_at",
     resultCap: CATALOG_CAP,
     renames: SLIM_LIST,
+    recordPath: RESOURCE,
   } as const;
 }
 
@@ -98,6 +101,7 @@ export const STREAMS = [
     name: "integrations",
     description: "Connected sources (warehouses, BI tools, dbt, …).",
     path: "/api/v1/integration/integrations",
+    recordPath: "/api/v1/integration/integrations/{id}",
     list: "paged",
     schema: integrations,
     keyProperties: ["id"],
@@ -117,6 +121,7 @@ export const STREAMS = [
       limit: 10_000,
       partitionBy: [{ field: "type", values: SPLIT_TYPES }, BY_INTEGRATION, BY_TITLE, BY_ID],
     },
+    recordPath: RESOURCE,
   },
   {
     name: "databases",
@@ -158,6 +163,7 @@ export const STREAMS = [
     name: "event_categories",
     description: "Event categories, the parents of events.",
     path: "/api/v1/event/category",
+    recordPath: "/api/v1/event/category/{id}",
     list: "paged",
     schema: eventCategories,
     keyProperties: ["id"],
@@ -186,6 +192,7 @@ export const STREAMS = [
     name: "collections",
     description: "Collections of resources.",
     path: "/api/v1/collection/collections",
+    recordPath: "/api/v1/collection/collections/{id}",
     list: "paged",
     schema: collections,
     keyProperties: ["id"],
@@ -205,6 +212,7 @@ export const STREAMS = [
     name: "questions",
     description: "Q&A questions.",
     path: "/api/v1/question/questions",
+    recordPath: "/api/v1/question/questions/{id}",
     list: "paged",
     schema: questions,
     keyProperties: ["id"],
@@ -214,6 +222,7 @@ export const STREAMS = [
     name: "question_replies",
     description: "Answers to questions (`parent` is the question).",
     path: "/api/v1/question/replies",
+    recordPath: "/api/v1/question/replies/{id}",
     list: "paged",
     schema: questionReplies,
     keyProperties: ["id"],
@@ -231,6 +240,7 @@ export const STREAMS = [
     name: "groups",
     description: "User groups.",
     path: "/api/v1/auth/group",
+    recordPath: "/api/v1/auth/group/{id}",
     list: "paged",
     schema: groups,
     keyProperties: ["id"],
@@ -240,6 +250,7 @@ export const STREAMS = [
     name: "teams",
     description: "Teams, archived ones included.",
     path: "/api/v1/auth/teams/",
+    recordPath: "/api/v1/auth/teams/{id}/",
     list: "paged",
     params: { include_archived: "true" },
     schema: teams,
@@ -250,6 +261,7 @@ export const STREAMS = [
     name: "tags",
     description: "Tags.",
     path: "/api/v1/tag",
+    recordPath: "/api/v1/tag/{id}",
     list: "paged",
     schema: tags,
     keyProperties: ["id"],
@@ -267,6 +279,7 @@ export const STREAMS = [
     name: "lineage",
     description: "Lineage edges, manual and extracted.",
     path: "/api/v1/lineage/manual/",
+    recordPath: "/api/v1/lineage/manual/{id}/",
     list: "paged",
     schema: lineage,
     renames: { from_entity: "from_entity_id", to_entity: "to_entity_id" }, // older spec's names
@@ -277,6 +290,7 @@ export const STREAMS = [
     name: "monitors",
     description: "Data-quality monitors.",
     path: "/api/v1/monitor/monitors",
+    recordPath: "/api/v1/monitor/monitors/{id}",
     list: "paged",
     schema: monitors,
     keyProperties: ["id"],
@@ -286,6 +300,7 @@ export const STREAMS = [
     name: "incidents",
     description: "Monitor incidents.",
     path: "/api/v1/monitor/incidents",
+    recordPath: "/api/v1/monitor/incidents/{id}",
     list: "paged",
     schema: incidents,
     keyProperties: ["id"],
@@ -298,6 +313,7 @@ export const STREAMS = [
     list: "paged",
     sort: NEWEST_FIRST,
     access: "admin",
+    appendOnly: true, // entries expire after 90 days; the warehouse keeps them
     schema: auditLogs,
     keyProperties: ["id"],
     replicationKey: "updated_at",

@@ -6,6 +6,7 @@ import type {
   ProgressReporter,
 } from "@singerkit/singer";
 import type { SecodaClient } from "./client.js";
+import type { SweepCadence } from "./deletion-sweep.js";
 import type { StateTracker } from "./state.js";
 
 /** What the engine needs from the run; one per run, shared by every stream. */
@@ -17,6 +18,8 @@ export interface SyncContext {
   readonly now: () => Date;
   readonly startDate: string | undefined;
   readonly activateVersions: boolean;
+  /** `deletion_sweep`: how often incremental streams are swept for deleted records. */
+  readonly deletionSweep: SweepCadence;
   /** Detail requests of one page run this many at a time. */
   readonly detailConcurrency: number;
   /** Pages of one list requested ahead of the one being written. */

@@ -2,6 +2,7 @@ import { SourceError } from "@singerkit/singer";
 import { skipIfAdminOnly } from "./admin-access.js";
 import { Follower, finishFollowers } from "./catalog-fan-out.js";
 import type { ListCursor } from "./client.js";
+import { DeletionTracker, sweepsThisRun, tracksDeletes } from "./deletion-sweep.js";
 import { describeDrift, judgePass, type Pass, reachesCap } from "./list-pass.js";
 import {
   type Part,
@@ -53,6 +54,8 @@ class StreamSync {
   readonly #incomplete: string[] = [];
   /** Streams served from this stream's pages. */
   readonly #followers: readonly Follower[];
+  /** Known ids and this run's deletion sweep (deletion-sweep.ts); undefined: not tracked. */
+  readonly #deletions: DeletionTracker | undefined;
 
   constructor(plan: StreamPlan, ctx: SyncContext, followers: readonly StreamPlan[]) {
     const { def } = plan;
@@ -62,10 +65,12 @@ class StreamSync {
     const resume = ctx.recordLimit === undefined ? ctx.state.get(def.name).progress : undefined;
     this.#resume = resume;
     this.#done = new Set(resume?.done ?? []);
-    this.#followers = followers.map((follower) => new Follower(follower, ctx));
+    const sweeping = sweepsThisRun([plan, ...followers], ctx, resume !== undefined);
+    this.#followers = followers.map((follower) => new Follower(follower, ctx, sweeping));
     this.#window = streamWindow(plan, ctx, {
       ...(resume?.max_seen === undefined ? {} : { maxSeen: resume.max_seen }),
       alsoServes: this.#followers.map((follower) => follower.window.since),
+      readAll: sweeping,
     });
     this.#share = ctx.partition === undefined ? undefined : shareOf(def, ctx.partition);
     // A table version activated by one partition would delete the rows of the others.
@@ -73,6 +78,9 @@ class StreamSync {
     const versioned = !plan.incremental && ctx.activateVersions && !split;
     const version = versioned ? (resume?.version ?? ctx.now().getTime()) : undefined;
     this.#output = new StreamOutput(plan, ctx, this.#window, resume, version);
+    this.#deletions = tracksDeletes(plan, ctx.deletionSweep)
+      ? new DeletionTracker(plan, ctx, this.#output, sweeping)
+      : undefined;
   }
 
   async run(): Promise<number> {
@@ -91,6 +99,7 @@ class StreamSync {
       return 0;
     }
     const complete = this.#incomplete.length === 0;
+    await this.#deletions?.finish(complete);
     await this.#output.finish(complete);
     await finishFollowers(this.#followers, complete, this.#plan, this.#window);
     return this.#output.written;
@@ -169,6 +178,7 @@ class StreamSync {
         count = page.count;
         if (count !== undefined) counts.push(count);
         delivered += page.rows.length;
+        this.#deletions?.listed(page.rows);
         if (page.page === 1 && part === WHOLE) this.#announceTotal(count);
         if (
           this.#ctx.recordLimit === undefined &&
@@ -254,6 +264,7 @@ class StreamSync {
       this.#ctx.log.warn(
         `stream ${def.name}: Secoda counted ${count} results but listed ${delivered}; it may cap this endpoint`,
       );
+      this.#deletions?.incomplete(`Secoda counted ${count} results but listed ${delivered}`);
       this.#done.add(part.key);
       return;
     }

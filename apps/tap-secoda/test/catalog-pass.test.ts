@@ -79,6 +79,7 @@ describe("one catalog pass: scale 1,000, seed 1", () => {
   let sharedNext: Counted;
   let perTypeNext: Counted;
   let resourcesNext: Counted;
+  let sweepNext: Counted; // default selection, the same next run with a deletion sweep
 
   beforeAll(async () => {
     fake = await startFakeSecoda({ scale: 1000, seed: 1 });
@@ -95,6 +96,10 @@ describe("one catalog pass: scale 1,000, seed 1", () => {
     sharedNext = await next(shared);
     perTypeNext = await next(perType, catalogSelecting(PER_TYPE));
     resourcesNext = await next(resources, catalogSelecting(["resources"]));
+    sweepNext = await counted({
+      config: { ...config(), deletion_sweep: "every_run" },
+      state: lastState(shared.run.messages),
+    });
   }, 300_000);
   afterAll(() => fake.close());
 
@@ -145,6 +150,15 @@ describe("one catalog pass: scale 1,000, seed 1", () => {
     expect(PER_TYPE.some((stream) => records(sharedNext.run, stream).length > 0)).toBe(true);
   });
 
+  it("daily sweeps keep the hourly run sweep-free; a sweep reads the catalog whole, once", () => {
+    // The first run swept (it read everything anyway); an hour later no sweep is due.
+    expect(JSON.stringify(lastState(shared.run.messages))).toContain('"swept_at"');
+    expect(sharedNext.run.stderr).not.toContain("deletion sweep listed");
+    expect(sweepNext.run.stderr).toContain("stream resources: deletion sweep listed");
+    expect(sweepNext.counts.byPath[CATALOG]).toBe(shared.counts.byPath[CATALOG]);
+    expect(sweepNext.counts.total, perEndpoint(sweepNext.counts)).toBeLessThanOrEqual(41);
+  });
+
   it("--select without resources: each per-type stream reads its own filtered list", () => {
     for (const def of STREAM_DEFS.filter((d) => PER_TYPE.includes(d.name))) {
       const value = encodeURIComponent(`"value":"${def.subsetOf?.value}"`);
@@ -167,6 +181,7 @@ describe("one catalog pass: scale 10,000, seed 1", () => {
   let fake: FakeSecoda;
   let full: Counted;
   let next: Counted;
+  let sweep: Counted;
 
   beforeAll(async () => {
     fake = await startFakeSecoda({ scale: 10_000, seed: 1 });
@@ -174,6 +189,10 @@ describe("one catalog pass: scale 10,000, seed 1", () => {
     changeOnePercent(fake);
     next = await countedRun(fake, {
       config: fakeConfig(fake.url),
+      state: lastState(full.run.messages),
+    });
+    sweep = await countedRun(fake, {
+      config: fakeConfig(fake.url, { deletion_sweep: "every_run" }),
       state: lastState(full.run.messages),
     });
   }, 600_000);
@@ -185,5 +204,10 @@ describe("one catalog pass: scale 10,000, seed 1", () => {
 
   it("an incremental run after 1% changed makes at most 70 requests (78)", () => {
     expect(next.counts.total, perEndpoint(next.counts)).toBeLessThanOrEqual(70);
+  });
+
+  it("the same run with a deletion sweep reads the catalog whole, once", () => {
+    expect(sweep.counts.byPath[CATALOG]).toBe(full.counts.byPath[CATALOG]);
+    expect(sweep.counts.total, perEndpoint(sweep.counts)).toBeLessThanOrEqual(270);
   });
 });

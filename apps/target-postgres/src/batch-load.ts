@@ -123,13 +123,24 @@ export function mergeSql(
     : `SELECT ${names.join(", ")} FROM ${stagingTable()}`;
   const insert = `INSERT INTO ${table} AS t (${names.join(", ")}) ${source}`;
   if (rest.length === 0) return `${insert} ON CONFLICT (${key.join(", ")}) DO NOTHING`;
-  const set = rest.map((name) => `${name} = EXCLUDED.${name}`).join(", ");
+  const set = rest.map((name) => `${name} = ${newValue(name, names)}`).join(", ");
   // json (not jsonb) has no equality operator: compare its text.
   const cast = (name: string) =>
     columns.find((c) => quoteIdent(c.name) === name)?.type === "json" ? "::text" : "";
   const side = (alias: string) => rest.map((name) => `${alias}.${name}${cast(name)}`).join(", ");
   const changed = `(${side("t")}) IS DISTINCT FROM (${side("EXCLUDED")})`;
   return `${insert} ON CONFLICT (${key.join(", ")}) DO UPDATE SET ${set} WHERE ${changed}${notOlder(rest)}`;
+}
+
+/**
+ * A record marked deleted (`_sdc_deleted_at` set: a tap's tombstone, often only the key) marks the
+ * row it merges into and leaves its data columns as they were, instead of nulling every column the
+ * record does not carry. The `_sdc_*` columns take the record's values, as always.
+ */
+function newValue(name: string, names: readonly string[]): string {
+  const deletedAt = quoteIdent(DELETED_AT);
+  if (!names.includes(deletedAt) || name.startsWith('"_sdc_')) return `EXCLUDED.${name}`;
+  return `CASE WHEN EXCLUDED.${deletedAt} IS NULL THEN EXCLUDED.${name} ELSE t.${name} END`;
 }
 
 /**

@@ -214,6 +214,20 @@ describe("mergeSql (decisions: COPY + merge)", () => {
     );
   });
 
+  it("a record marked deleted marks the row and keeps its data columns", () => {
+    const sql = mergeSql('"s"."t"', {
+      columns: [
+        { name: "id", type: "bigint" },
+        { name: "a", type: "text" },
+        { name: "_sdc_deleted_at", type: "timestamp with time zone" },
+      ],
+      primaryKey: ["id"],
+    });
+    expect(sql).toContain(
+      'DO UPDATE SET "a" = CASE WHEN EXCLUDED."_sdc_deleted_at" IS NULL THEN EXCLUDED."a" ELSE t."a" END, "_sdc_deleted_at" = EXCLUDED."_sdc_deleted_at" ',
+    );
+  });
+
   it("a table of key columns only does nothing on conflict", () => {
     expect(
       mergeSql('"s"."t"', { columns: [{ name: "id", type: "bigint" }], primaryKey: ["id"] }),

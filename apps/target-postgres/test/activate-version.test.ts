@@ -122,6 +122,32 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("ACTIVATE_VERSION",
     const ids = await db.query<{ id: string }>(`select id from "${db.name}".cdc order by id`);
     expect(ids.map((r) => Number(r.id))).toEqual([1, 3]);
   });
+  it("without hard_delete, a key-only tombstone marks its row and keeps the row's data", async () => {
+    const db = await fresh();
+    const swept = schemaMessage(
+      "tags",
+      {
+        id: { type: "integer" },
+        name: { type: "string" },
+        _sdc_deleted_at: { type: ["null", "string"], format: "date-time" },
+      },
+      ["id"],
+    );
+    const rec = (record: object) => ({ type: "RECORD", stream: "tags", record });
+    const config = configFor(db);
+    const first = [swept, rec({ id: 1, name: "a" }), rec({ id: 2, name: "b" })];
+    expect((await runTarget(config, ndjson(first))).code).toBe(0);
+    const tombstone = rec({ id: 2, _sdc_deleted_at: "2024-01-01T00:00:00Z" });
+    expect((await runTarget(config, ndjson([swept, tombstone]))).code).toBe(0);
+    const rows = await db.query<{ id: string; name: string; deleted: string | null }>(
+      `select id, name, _sdc_deleted_at::text as deleted from "${db.name}".tags order by id`,
+    );
+    expect(rows.map((r) => [Number(r.id), r.name, r.deleted])).toEqual([
+      [1, "a", null],
+      [2, "b", "2024-01-01 00:00:00+00"],
+    ]);
+  });
+
   it("an opening ACTIVATE_VERSION deletes nothing: a run that dies before the closing one keeps the old rows", async () => {
     const db = await fresh();
     const config = configFor(db, { hard_delete: true });

@@ -16,8 +16,10 @@ const FULL_TABLE = ["users", "custom_properties"];
  * Two runs: a full sync, then changes in the source (updates, additions, deletions, the clock
  * moved on), then a run from the STATE the target printed. Afterwards the tables hold the
  * source's data: changed and new records updated, and rows deleted upstream gone from the
- * FULL_TABLE streams (ACTIVATE_VERSION + hard_delete). Incremental streams cannot see deletions
- * (the API has no tombstones), so rows deleted upstream stay there, and nothing else may differ.
+ * FULL_TABLE streams (ACTIVATE_VERSION + hard_delete). Incremental streams learn of deletions only
+ * on a deletion sweep, and the second run, an hour after the first, does not sweep (`daily`, the
+ * default; deletes.test.ts covers sweeps), so rows deleted upstream stay there, and nothing else
+ * may differ.
  */
 describe.skipIf(unavailable !== undefined)("incremental second run", () => {
   let fake: FakeSecoda;

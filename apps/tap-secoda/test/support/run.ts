@@ -50,6 +50,7 @@ export async function runSync(
     backoff_initial_seconds: 0.01,
     backoff_max_seconds: 0.1,
     emit_activate_version_messages: false,
+    deletion_sweep: "never", // engine tests look at paging; deletion-sweep.test.ts sweeps
     progress_interval_seconds: 10, // the default, which loadConfig would fill in
     ...options.config,
   };
