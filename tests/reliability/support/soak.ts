@@ -69,10 +69,12 @@ export interface SoakTally {
   iterations: number;
   readonly fired: Map<string, number>;
   readonly outcomes: Map<string, number>;
+  /** Target FATAL lines, with names and numbers blanked, by how often. */
+  readonly fatals: Map<string, number>;
 }
 
 export function newTally(): SoakTally {
-  return { iterations: 0, fired: new Map(), outcomes: new Map() };
+  return { iterations: 0, fired: new Map(), outcomes: new Map(), fatals: new Map() };
 }
 
 function count(map: Map<string, number>, key: string, by = 1): void {
@@ -82,6 +84,8 @@ function count(map: Map<string, number>, key: string, by = 1): void {
 /** One iteration's result, with a short description for the log. */
 export interface Iteration extends KilledRun {
   readonly faulty: boolean;
+  /** Who was sent SIGKILL (if the run reached the kill's point). */
+  readonly victim: "tap" | "target" | undefined;
   readonly plan: string;
 }
 
@@ -133,8 +137,10 @@ export async function soakRound(
     for (const [name, n] of proxy.fired) count(tally.fired, name, n);
     if (run.killed && kill !== undefined) count(tally.fired, `kill -9 ${kill.who}`);
     count(tally.outcomes, outcome(run));
+    const fatal = run.targetStderr.split("\n").find((line) => / FATAL /.test(line));
+    if (fatal !== undefined) count(tally.fatals, blanked(fatal, schema.name));
     const plan = `${faulty ? "faulty" : "fault-free"}${kill === undefined ? "" : `, kill -9 ${kill.who} after ${kill.afterBytes} tap bytes${run.killed ? "" : " (not reached)"}`}; cuts ${[...proxy.fired].map(([k, n]) => `${k} ×${n}`).join(", ") || "none"}`;
-    iterations.push({ ...run, faulty, plan });
+    iterations.push({ ...run, faulty, victim: run.killed ? kill?.who : undefined, plan });
     if (run.states.length > 0) state = run.states.at(-1);
     if (!faulty) return iterations;
     // A faulty run that exits 0 loaded everything: the fault-free run comes next.
@@ -148,6 +154,15 @@ function drawKill(random: () => number, tapBytes: number) {
     who: random() < 0.5 ? "tap" : "target",
     afterBytes: Math.floor(random() * tapBytes),
   } as const;
+}
+
+/** A FATAL line without its time, schema, ids and numbers, so like failures count together. */
+function blanked(line: string, schema: string): string {
+  return line
+    .replace(/^\S+ FATAL target-postgres\s+/, "")
+    .replaceAll(schema, "<schema>")
+    .replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, "<id>")
+    .replace(/\d+/g, "N");
 }
 
 /** `tap <exit> | target <exit>`, signals by name. */

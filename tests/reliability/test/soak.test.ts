@@ -4,14 +4,11 @@
  * each iteration resuming from the last STATE the target printed, then a fault-free run; every
  * table must then equal a clean load of the same fake data by content hash (support/soak.ts).
  *
- * Default (`vitest run`): seed 1, a few rounds. `SOAK_MINUTES=n`: rounds until n minutes have
+ * Default (`vitest run`): seed 21, one round. `SOAK_MINUTES=n`: rounds until n minutes have
  * passed, with a random seed unless `SOAK_SEED` is set (`npm run soak`). The seed is printed;
- * `SOAK_SEED=n` replays its schedule.
+ * `SOAK_SEED=n` replays its schedule. `SOAK_CUT_OUTSIDE=<rate>` also cuts outside batches.
  */
 import { randomInt } from "node:crypto";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { type FakeSecoda, startFakeSecoda } from "@repo/fake-secoda";
 import { freshSchema, pgUrl, postgresUnavailable, type TestSchema } from "@repo/pg-testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,6 +18,7 @@ import {
   type Iteration,
   newTally,
   type SoakSetup,
+  type SoakTally,
   soakRound,
   type TableHash,
   tableHashes,
@@ -29,106 +27,117 @@ import { runTap } from "../support/tap.js";
 
 const unavailable = await postgresUnavailable();
 const minutes = Number(process.env.SOAK_MINUTES ?? 0);
-const seed = Number(process.env.SOAK_SEED ?? (minutes > 0 ? randomInt(2 ** 31) : 1));
-const ROUNDS = 3; // the default run's rounds
+// Seed 21's first round kills the target, then the tap, then the target (support/soak.ts draws).
+const DEFAULT_SEED = 21;
+const seed = Number(process.env.SOAK_SEED ?? (minutes > 0 ? randomInt(2 ** 31) : DEFAULT_SEED));
+const ROUNDS = 1; // the default run's rounds (a few faulty iterations and a fault-free one)
 const KEY = "soak-admin-key";
 
-describe.skipIf(unavailable !== undefined)(
-  "soak: the pipe under cuts, lost acks and kill -9",
-  () => {
-    let fake: FakeSecoda;
-    let clean: TestSchema;
-    let expected: Record<string, TableHash>;
-    let tapBytes = 0;
-    const schemas: TestSchema[] = [];
-    // Constant data: no mutations, the fake clock never moves, so every run reads the same records.
-    const tapConfig = () => ({
-      api_key: KEY,
-      base_url: fake.url,
-      max_concurrency: 4,
-      emit_activate_version_messages: true,
-      progress_interval_seconds: 0,
-    });
-    const targetConfig = { batch_size_rows: 40 };
+const name = "soak: the pipe under cuts, lost acks and kill -9";
+describe.skipIf(unavailable !== undefined)(name, () => {
+  let fake: FakeSecoda;
+  let clean: TestSchema | undefined;
+  let soaked: TestSchema | undefined;
+  let expected: Record<string, TableHash>;
+  let tapBytes = 0;
+  // Constant data: no mutations, the fake clock never moves, so every run reads the same records.
+  const tapConfig = () => ({
+    api_key: KEY,
+    base_url: fake.url,
+    max_concurrency: 4,
+    emit_activate_version_messages: true,
+    progress_interval_seconds: 0,
+  });
+  const targetConfig = { batch_size_rows: 40 };
 
-    beforeAll(async () => {
-      fake = await startFakeSecoda({ seed: 19, scale: 300, adminKey: KEY });
-      clean = await freshSchema("rel_soak_clean");
-      const run = await runAndKill({
-        dir: mkdtempSync(join(tmpdir(), "reliability-soak-clean-")),
-        tapConfig: tapConfig(),
-        targetConfig: {
-          ...targetConfig,
-          connection_string: pgUrl(),
-          default_target_schema: clean.name,
-        },
-      });
-      expect({ tap: run.tapExit.code, target: run.targetExit.code }, run.targetStderr).toEqual({
-        tap: 0,
-        target: 0,
-      });
-      // Kills are drawn below the size of a full run's output.
-      const alone = await runTap(tempDir("soak-tap"), fake, KEY, { config: tapConfig() });
-      expect(alone.status).toBe(0);
-      tapBytes = Buffer.byteLength(alone.stdout);
-      expected = await tableHashes(clean);
-    }, 120_000);
-
-    afterAll(async () => {
-      await fake?.close();
-      await clean?.drop();
-      for (const schema of schemas) await schema.drop();
-    });
-
-    it(
-      `every table equals a clean load after faulty runs resumed from the last STATE (seed ${seed})`,
-      async () => {
-        console.log(`soak seed ${seed} (SOAK_SEED=${seed} replays it)`);
-        // Several streams of each kind: catalog (split by type), keyed INCREMENTAL, FULL_TABLE.
-        expect(Object.keys(expected)).toEqual(
-          expect.arrayContaining(["tables", "columns", "users", "custom_properties", "tags"]),
-        );
-        expect(Object.values(expected).reduce((n, t) => n + t.rows, 0)).toBeGreaterThan(700);
-        const setup: SoakSetup = {
-          seed,
-          tapConfig: tapConfig(),
-          targetConfig,
-          tapBytes,
-          maxFaulty: 6,
-          // Cuts only inside a batch transaction: a connection lost elsewhere (DDL, catalog reads,
-          // the load history, ACTIVATE_VERSION, connect) is not retried yet (wt-retry's work).
-          cutRates: { copy: 0.02, statement: 0.01, commit: 0.03 },
-          killRate: 0.6,
-        };
-        const tally = newTally();
-        const started = Date.now();
-        for (let round = 0; ; round++) {
-          const schema = await freshSchema("rel_soak");
-          schemas.push(schema);
-          const iterations = await soakRound(setup, schema, round, tally);
-          const where = `seed ${seed}, round ${round}:\n${iterations.map(summary).join("\n")}`;
-          for (const iteration of iterations) expectSane(iteration, where);
-          const last = iterations.at(-1) as Iteration;
-          expect({ tap: last.tapExit.code, target: last.targetExit.code }, where).toEqual({
-            tap: 0,
-            target: 0,
-          });
-          expect(await tableHashes(schema), where).toEqual(expected);
-          await schema.drop();
-          schemas.pop();
-          const done = minutes > 0 ? Date.now() - started >= minutes * 60_000 : round + 1 >= ROUNDS;
-          if (done) {
-            console.log(
-              `soak seed ${seed}: ${round + 1} rounds, ${tally.iterations} iterations; fired: ${JSON.stringify(Object.fromEntries(tally.fired))}; outcomes: ${JSON.stringify(Object.fromEntries(tally.outcomes))}`,
-            );
-            return;
-          }
-        }
+  beforeAll(async () => {
+    fake = await startFakeSecoda({ seed: 19, scale: 300, adminKey: KEY });
+    clean = await freshSchema("rel_soak_clean");
+    const run = await runAndKill({
+      dir: tempDir("soak-clean"),
+      tapConfig: tapConfig(),
+      targetConfig: {
+        ...targetConfig,
+        connection_string: pgUrl(),
+        default_target_schema: clean.name,
       },
-      minutes > 0 ? minutes * 60_000 + 600_000 : 240_000,
+    });
+    const exits = { tap: run.tapExit.code, target: run.targetExit.code };
+    expect(exits, run.targetStderr).toEqual({ tap: 0, target: 0 });
+    expected = await tableHashes(clean);
+    // Kills are drawn below the size of a full run's output.
+    const alone = await runTap(tempDir("soak-tap"), fake, KEY, { config: tapConfig() });
+    expect(alone.status).toBe(0);
+    tapBytes = Buffer.byteLength(alone.stdout);
+  }, 120_000);
+
+  afterAll(async () => {
+    await fake?.close();
+    await clean?.drop();
+    await soaked?.drop();
+  });
+
+  const timeout = minutes > 0 ? minutes * 60_000 + 600_000 : 240_000;
+  it(
+    `every table equals a clean load after faulty runs resumed from the last STATE (seed ${seed})`,
+    async () => {
+      console.log(`soak seed ${seed} (SOAK_SEED=${seed} replays it)`);
+      // Streams of each kind: catalog (split by type), keyed INCREMENTAL, FULL_TABLE; all keyed.
+      expect(Object.keys(expected)).toEqual(
+        expect.arrayContaining(["tables", "columns", "users", "custom_properties", "tags"]),
+      );
+      expect(Object.values(expected).reduce((n, t) => n + t.rows, 0)).toBeGreaterThan(700);
+      const setup: SoakSetup = {
+        seed,
+        tapConfig: tapConfig(),
+        targetConfig,
+        tapBytes,
+        maxFaulty: 6,
+        // Cuts only inside a batch transaction by default: a connection lost elsewhere (connect,
+        // DDL, catalog reads, the load history, ACTIVATE_VERSION) is not retried yet, the run
+        // fails with a FATAL (wt-retry's work). SOAK_CUT_OUTSIDE=<rate> cuts there too.
+        cutRates: {
+          copy: 0.02,
+          statement: 0.01,
+          commit: 0.03,
+          outside: Number(process.env.SOAK_CUT_OUTSIDE ?? 0),
+        },
+        killRate: 0.6,
+      };
+      const tally = newTally();
+      const started = Date.now();
+      for (let round = 0; ; round++) {
+        soaked = await freshSchema("rel_soak");
+        const iterations = await soakRound(setup, soaked, round, tally);
+        const where = `seed ${seed}, round ${round}:\n${iterations.map(summary).join("\n")}`;
+        for (const iteration of iterations) expectSane(iteration, where);
+        const last = iterations.at(-1) as Iteration;
+        const exits = { tap: last.tapExit.code, target: last.targetExit.code };
+        expect(exits, where).toEqual({ tap: 0, target: 0 });
+        expect(await tableHashes(soaked), where).toEqual(expected);
+        await soaked.drop();
+        soaked = undefined;
+        const elapsed = Date.now() - started; // bounds the soak's length, never asserted
+        if (minutes > 0 ? elapsed < minutes * 60_000 : round + 1 < ROUNDS) continue;
+        report(round + 1, tally);
+        return;
+      }
+    },
+    timeout,
+  );
+});
+
+function report(rounds: number, tally: SoakTally): void {
+  const json = (map: Map<string, number>) => JSON.stringify(Object.fromEntries(map), null, 1);
+  console.log(
+    `soak seed ${seed}: ${rounds} rounds, ${tally.iterations} iterations\nfired: ${json(tally.fired)}\noutcomes: ${json(tally.outcomes)}\ntarget FATALs: ${json(tally.fatals)}`,
+  );
+  // The schedule must have done something: kill -9 of both processes and some cuts.
+  if (minutes > 0 || seed === DEFAULT_SEED)
+    expect([...tally.fired.keys()], "the schedule fired too little").toEqual(
+      expect.arrayContaining(["kill -9 tap", "kill -9 target", "commit cut"]),
     );
-  },
-);
+}
 
 function summary(iteration: Iteration): string {
   const fatal = iteration.targetStderr.split("\n").find((line) => / FATAL /.test(line));
@@ -136,19 +145,28 @@ function summary(iteration: Iteration): string {
   return `  ${iteration.plan} → tap ${e(iteration.tapExit)}, target ${e(iteration.targetExit)}, ${iteration.states.length} STATEs${fatal === undefined ? "" : `; ${fatal.slice(0, 300)}`}`;
 }
 
-/** Every iteration: no crash, and a failing target says why in exactly one FATAL line. */
+/** Every iteration: no crash, and a failing process fails for a reason the schedule caused. */
 function expectSane(iteration: Iteration, where: string): void {
-  expect(iteration.targetStderr, where).not.toMatch(/Unhandled 'error' event|internal error/);
-  expect(iteration.tapStderr, where).not.toMatch(/Unhandled 'error' event|internal error/);
-  // The tap fails only when its reader went away (EPIPE) or it was killed.
+  for (const stderr of [iteration.targetStderr, iteration.tapStderr])
+    expect(stderr, where).not.toMatch(/Unhandled 'error' event|internal error/);
+  // The tap fails only when it was killed or its reader went away (EPIPE).
   const tap = iteration.tapExit;
-  if (tap.signal !== null) expect(tap.signal, where).toBe("SIGKILL");
+  if (tap.signal !== null)
+    expect({ signal: tap.signal, victim: iteration.victim }, where).toEqual({
+      signal: "SIGKILL",
+      victim: "tap",
+    });
   else if (tap.code !== 0) {
     expect(tap.code, where).toBe(1);
     expect(iteration.targetExit, where).not.toEqual({ code: 0, signal: null });
   }
+  // The target: killed, or exit 0, or exit 1 with exactly one FATAL line saying why.
   const { code, signal } = iteration.targetExit;
-  if (signal !== null) expect(signal, where).toBe("SIGKILL");
+  if (signal !== null)
+    expect({ signal, victim: iteration.victim }, where).toEqual({
+      signal: "SIGKILL",
+      victim: "target",
+    });
   else if (code !== 0) {
     expect(code, where).toBe(1);
     const fatals = iteration.targetStderr.split("\n").filter((line) => / FATAL /.test(line));
