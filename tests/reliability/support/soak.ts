@@ -62,6 +62,8 @@ export interface SoakSetup {
   readonly cutRates: Readonly<Partial<Record<CutPoint, number>>>;
   /** Probability that an iteration kill -9s one of the processes. */
   readonly killRate: number;
+  /** Changes the source before every iteration but a round's first (the fake's mutations). */
+  readonly between?: (random: () => number) => void;
 }
 
 /** What happened, counted across iterations (printed as the soak's report). */
@@ -110,6 +112,7 @@ export async function soakRound(
     const faulty = faultyLeft > 0;
     const random = draws(setup.seed, round, i, 1);
     const cutRandom = draws(setup.seed, round, i, 2);
+    if (i > 0) setup.between?.(draws(setup.seed, round, i, 3));
     const decide: CutDecider = (point) => {
       if (!faulty || cutRandom() >= (setup.cutRates[point] ?? 0)) return undefined;
       return point === "commit" && cutRandom() < 0.5 ? "ack" : "cut";

@@ -2,7 +2,9 @@
  * Issue #19's soak: the full pipe (tap-secoda | target-postgres, real processes, real pipes)
  * under random connection cuts, lost COMMIT acknowledgements and kill -9 of either process,
  * each iteration resuming from the last STATE the target printed, then a fault-free run; every
- * table must then equal a clean load of the same fake data by content hash (support/soak.ts).
+ * table must then equal a clean load of the fake's data by content hash (support/soak.ts).
+ * Between iterations the fake's clock moves and records are updated and added (no deletions, no
+ * adds under a parent with derived counts: incremental syncs cannot see those).
  *
  * Default (`vitest run`): seed 21, one round. `SOAK_MINUTES=n`: rounds until n minutes have
  * passed, with a random seed unless `SOAK_SEED` is set (`npm run soak`). The seed is printed;
@@ -36,11 +38,8 @@ const KEY = "soak-admin-key";
 const name = "soak: the pipe under cuts, lost acks and kill -9";
 describe.skipIf(unavailable !== undefined)(name, () => {
   let fake: FakeSecoda;
-  let clean: TestSchema | undefined;
   let soaked: TestSchema | undefined;
-  let expected: Record<string, TableHash>;
   let tapBytes = 0;
-  // Constant data: no mutations, the fake clock never moves, so every run reads the same records.
   const tapConfig = () => ({
     api_key: KEY,
     base_url: fake.url,
@@ -52,41 +51,53 @@ describe.skipIf(unavailable !== undefined)(name, () => {
 
   beforeAll(async () => {
     fake = await startFakeSecoda({ seed: 19, scale: 300, adminKey: KEY });
-    clean = await freshSchema("rel_soak_clean");
-    const run = await runAndKill({
-      dir: tempDir("soak-clean"),
-      tapConfig: tapConfig(),
-      targetConfig: {
-        ...targetConfig,
-        connection_string: pgUrl(),
-        default_target_schema: clean.name,
-      },
-    });
-    const exits = { tap: run.tapExit.code, target: run.targetExit.code };
-    expect(exits, run.targetStderr).toEqual({ tap: 0, target: 0 });
-    expected = await tableHashes(clean);
     // Kills are drawn below the size of a full run's output.
     const alone = await runTap(tempDir("soak-tap"), fake, KEY, { config: tapConfig() });
     expect(alone.status).toBe(0);
     tapBytes = Buffer.byteLength(alone.stdout);
-  }, 120_000);
+  });
 
   afterAll(async () => {
     await fake?.close();
-    await clean?.drop();
     await soaked?.drop();
   });
+
+  /** The fake's data now, loaded by one fault-free run into a fresh schema: the expectation. */
+  async function cleanLoad(): Promise<Record<string, TableHash>> {
+    const clean = await freshSchema("rel_soak_clean");
+    try {
+      const run = await runAndKill({
+        dir: tempDir("soak-clean"),
+        tapConfig: tapConfig(),
+        targetConfig: {
+          ...targetConfig,
+          connection_string: pgUrl(),
+          default_target_schema: clean.name,
+        },
+      });
+      const exits = { tap: run.tapExit.code, target: run.targetExit.code };
+      expect(exits, run.targetStderr).toEqual({ tap: 0, target: 0 });
+      return await tableHashes(clean);
+    } finally {
+      await clean.drop();
+    }
+  }
+
+  /** Moves the clock a minute and updates a few catalog and workspace records, adds tags. */
+  function change(random: () => number): void {
+    fake.advanceClock(60);
+    const some = () => 1 + Math.floor(random() * 4);
+    fake.mutate({ op: "update", kind: "catalog", count: some() });
+    for (const kind of ["user", "tag", "collection"] as const)
+      if (random() < 0.5) fake.mutate({ op: "update", kind, count: some() });
+    if (random() < 0.5) fake.mutate({ op: "add", kind: "tag", count: some() });
+  }
 
   const timeout = minutes > 0 ? minutes * 60_000 + 600_000 : 240_000;
   it(
     `every table equals a clean load after faulty runs resumed from the last STATE (seed ${seed})`,
     async () => {
       console.log(`soak seed ${seed} (SOAK_SEED=${seed} replays it)`);
-      // Streams of each kind: catalog (split by type), keyed INCREMENTAL, FULL_TABLE; all keyed.
-      expect(Object.keys(expected)).toEqual(
-        expect.arrayContaining(["tables", "columns", "users", "custom_properties", "tags"]),
-      );
-      expect(Object.values(expected).reduce((n, t) => n + t.rows, 0)).toBeGreaterThan(700);
       const setup: SoakSetup = {
         seed,
         tapConfig: tapConfig(),
@@ -103,6 +114,7 @@ describe.skipIf(unavailable !== undefined)(name, () => {
           outside: Number(process.env.SOAK_CUT_OUTSIDE ?? 0),
         },
         killRate: 0.6,
+        between: change,
       };
       const tally = newTally();
       const started = Date.now();
@@ -114,6 +126,12 @@ describe.skipIf(unavailable !== undefined)(name, () => {
         const last = iterations.at(-1) as Iteration;
         const exits = { tap: last.tapExit.code, target: last.targetExit.code };
         expect(exits, where).toEqual({ tap: 0, target: 0 });
+        const expected = await cleanLoad();
+        // Streams of each kind: catalog (split by type), keyed INCREMENTAL, FULL_TABLE; all keyed.
+        expect(Object.keys(expected)).toEqual(
+          expect.arrayContaining(["tables", "columns", "users", "custom_properties", "tags"]),
+        );
+        expect(Object.values(expected).reduce((n, t) => n + t.rows, 0)).toBeGreaterThan(700);
         expect(await tableHashes(soaked), where).toEqual(expected);
         await soaked.drop();
         soaked = undefined;
