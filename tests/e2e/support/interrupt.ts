@@ -83,11 +83,11 @@ export async function runAndKill(options: {
       killVictim();
   });
   // A second reader of the pipe would steal data, so poll the kernel's count of written bytes.
+  const afterBytes = kill !== undefined && "afterBytes" in kill ? kill.afterBytes : undefined;
   const timer = setInterval(() => {
-    if (kill !== undefined && "afterBytes" in kill && bytesWritten(tap.pid) >= kill.afterBytes) {
-      killVictim();
-      clearInterval(timer);
-    }
+    if (afterBytes !== undefined && bytesWritten(tap.pid) < afterBytes) return;
+    if (afterBytes !== undefined) killVictim();
+    clearInterval(timer);
   }, 5);
   const [tapExit, targetExit] = await Promise.all([tapDone, targetDone]);
   clearInterval(timer);
