@@ -169,7 +169,7 @@ function blanked(line: string, schema: string): string {
 }
 
 /** `tap <exit> | target <exit>`, signals by name. */
-export function outcome(run: KilledRun): string {
+function outcome(run: KilledRun): string {
   const exit = (e: KilledRun["tapExit"]) => e.signal ?? String(e.code);
   return `tap ${exit(run.tapExit)} | target ${exit(run.targetExit)}`;
 }
