@@ -54,6 +54,8 @@ export interface SoakSetup {
   readonly tapConfig: object;
   /** Target settings except the connection and schema. */
   readonly targetConfig: object;
+  /** Settings drawn per iteration over `targetConfig` (batch sizes, parallelism). */
+  readonly vary?: (random: () => number) => object;
   /** Bytes the tap writes in a full run: kills are drawn below it. */
   readonly tapBytes: number;
   /** Faulty iterations per round at most; then the fault-free run. */
@@ -113,6 +115,7 @@ export async function soakRound(
     const random = draws(setup.seed, round, i, 1);
     const cutRandom = draws(setup.seed, round, i, 2);
     if (i > 0) setup.between?.(draws(setup.seed, round, i, 3));
+    const varied = setup.vary?.(draws(setup.seed, round, i, 4)) ?? {};
     const decide: CutDecider = (point) => {
       if (!faulty || cutRandom() >= (setup.cutRates[point] ?? 0)) return undefined;
       return point === "commit" && cutRandom() < 0.5 ? "ack" : "cut";
@@ -127,6 +130,7 @@ export async function soakRound(
         tapConfig: setup.tapConfig,
         targetConfig: {
           ...setup.targetConfig,
+          ...varied,
           connection_string: proxy.url(pgUrl()),
           default_target_schema: schema.name,
         },
@@ -142,7 +146,7 @@ export async function soakRound(
     count(tally.outcomes, outcome(run));
     const fatal = run.targetStderr.split("\n").find((line) => / FATAL /.test(line));
     if (fatal !== undefined) count(tally.fatals, blanked(fatal, schema.name));
-    const plan = `${faulty ? "faulty" : "fault-free"}${kill === undefined ? "" : `, kill -9 ${kill.who} after ${kill.afterBytes} tap bytes${run.killed ? "" : " (not reached)"}`}; cuts ${[...proxy.fired].map(([k, n]) => `${k} ×${n}`).join(", ") || "none"}`;
+    const plan = `${faulty ? "faulty" : "fault-free"} ${JSON.stringify(varied)}${kill === undefined ? "" : `, kill -9 ${kill.who} after ${kill.afterBytes} tap bytes${run.killed ? "" : " (not reached)"}`}; cuts ${[...proxy.fired].map(([k, n]) => `${k} ×${n}`).join(", ") || "none"}`;
     iterations.push({ ...run, faulty, victim: run.killed ? kill?.who : undefined, plan });
     if (run.states.length > 0) state = run.states.at(-1);
     if (!faulty) return iterations;

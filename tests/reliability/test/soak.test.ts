@@ -115,6 +115,11 @@ describe.skipIf(unavailable !== undefined)(name, () => {
         },
         killRate: 0.6,
         between: change,
+        // Batch boundaries and commit concurrency differ from one resume to the next.
+        vary: (random) => ({
+          batch_size_rows: [25, 40, 97][Math.floor(random() * 3)],
+          max_parallelism: random() < 0.5 ? 1 : 4,
+        }),
       };
       const tally = newTally();
       const started = Date.now();
@@ -150,11 +155,18 @@ function report(rounds: number, tally: SoakTally): void {
   console.log(
     `soak seed ${seed}: ${rounds} rounds, ${tally.iterations} iterations\nfired: ${json(tally.fired)}\noutcomes: ${json(tally.outcomes)}\ntarget FATALs: ${json(tally.fatals)}`,
   );
-  // The schedule must have done something: kill -9 of both processes and some cuts.
-  if (minutes > 0 || seed === DEFAULT_SEED)
-    expect([...tally.fired.keys()], "the schedule fired too little").toEqual(
-      expect.arrayContaining(["kill -9 tap", "kill -9 target", "commit cut"]),
+  // The schedule must have done something: kill -9 of both processes and some cuts (which cut
+  // points a run reaches depends on timing, so no particular kind is required).
+  if (minutes > 0 || seed === DEFAULT_SEED) {
+    const fired = [...tally.fired.keys()];
+    expect(fired, "no kill -9 of each process").toEqual(
+      expect.arrayContaining(["kill -9 tap", "kill -9 target"]),
     );
+    expect(
+      fired.filter((name) => !name.startsWith("kill")),
+      "no cut",
+    ).not.toEqual([]);
+  }
 }
 
 function summary(iteration: Iteration): string {
