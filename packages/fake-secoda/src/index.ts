@@ -16,6 +16,8 @@ export {
   parseFilter,
   QueryError,
 } from "./filter.js";
+/** The seeded PRNG behind the data, exported for tests that need a replayable random schedule. */
+export { prng } from "./ids.js";
 export type { JsonObject, JsonValue } from "./json.js";
 export {
   CATALOG_KINDS,

@@ -11,11 +11,15 @@ export interface KilledRun {
   readonly tapExit: Exit;
   readonly targetExit: Exit;
   readonly tapStderr: string;
+  readonly targetStderr: string;
+  /** Whether the SIGKILL was sent (the run may end before its point). */
+  readonly killed: boolean;
 }
 
 /**
  * Starts tap → target joined by an OS pipe (the target's stdin is the tap's stdout fd) and
- * SIGKILLs one of them at the chosen point. Returns the STATE lines the target printed before.
+ * SIGKILLs one of them at the chosen point (none without `kill`). Returns the STATE lines the
+ * target printed.
  */
 export async function runAndKill(options: {
   readonly dir: string;
@@ -26,9 +30,10 @@ export async function runAndKill(options: {
    * Whom to SIGKILL: once the tap has written `afterBytes` bytes (a point in the stream), or the
    * target once it has printed `afterStates` STATE lines (a point after commits).
    */
-  readonly kill:
+  readonly kill?:
     | { readonly who: "tap" | "target"; readonly afterBytes: number }
     | { readonly who: "target"; readonly afterStates: number };
+  readonly env?: NodeJS.ProcessEnv;
 }): Promise<KilledRun> {
   const file = (name: string, value: unknown) => {
     const path = join(options.dir, name);
@@ -40,16 +45,12 @@ export async function runAndKill(options: {
   const tap = spawn(
     process.execPath,
     [bins.tap, "--config", file("tap.json", options.tapConfig), ...stateArgs],
-    {
-      stdio: ["ignore", "pipe", "pipe"],
-    },
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env } },
   );
   const target = spawn(
     process.execPath,
     [bins.target, "--config", file("target.json", options.targetConfig)],
-    {
-      stdio: [tap.stdout, "pipe", "pipe"],
-    },
+    { stdio: [tap.stdout, "pipe", "pipe"], env: { ...process.env, ...options.env } },
   );
   const exited = (child: typeof tap) =>
     new Promise<Exit>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
@@ -62,24 +63,35 @@ export async function runAndKill(options: {
   tap.stderr.on("data", (chunk: Buffer) => {
     tapStderr += chunk.toString();
   });
-  target.stderr.resume();
+  let targetStderr = "";
+  target.stderr.on("data", (chunk: Buffer) => {
+    targetStderr += chunk.toString();
+  });
   const kill = options.kill;
+  let killed = false;
+  const killVictim = () => {
+    if (kill === undefined || killed) return;
+    killed = (kill.who === "tap" ? tap : target).kill("SIGKILL");
+  };
   target.stdout.on("data", (chunk: Buffer) => {
     out += chunk.toString();
-    if ("afterStates" in kill && completeStates(out).length >= kill.afterStates)
-      target.kill("SIGKILL");
+    if (
+      kill !== undefined &&
+      "afterStates" in kill &&
+      completeStates(out).length >= kill.afterStates
+    )
+      killVictim();
   });
   // A second reader of the pipe would steal data, so poll the kernel's count of written bytes.
-  const victim = kill.who === "tap" ? tap : target;
+  const afterBytes = kill !== undefined && "afterBytes" in kill ? kill.afterBytes : undefined;
   const timer = setInterval(() => {
-    if ("afterBytes" in kill && bytesWritten(tap.pid) >= kill.afterBytes) {
-      victim.kill("SIGKILL");
-      clearInterval(timer);
-    }
+    if (afterBytes !== undefined && bytesWritten(tap.pid) < afterBytes) return;
+    if (afterBytes !== undefined) killVictim();
+    clearInterval(timer);
   }, 5);
   const [tapExit, targetExit] = await Promise.all([tapDone, targetDone]);
   clearInterval(timer);
-  return { states: completeStates(out), tapExit, targetExit, tapStderr };
+  return { states: completeStates(out), tapExit, targetExit, tapStderr, targetStderr, killed };
 }
 
 function completeStates(out: string): unknown[] {

@@ -55,10 +55,8 @@ describe.skipIf(unavailable !== undefined)("a COMMIT whose acknowledgement is lo
     const proxy = new CommitCutProxy(pgConfigFromEnv(), plan);
     await proxy.start();
     try {
-      const url = new URL(pgUrl());
-      url.port = String(proxy.port);
       const config = {
-        connection_string: url.toString(),
+        connection_string: proxy.url(pgUrl()),
         default_target_schema: schema.name,
         batch_size_rows: 1000,
         ...settings,

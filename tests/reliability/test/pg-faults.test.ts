@@ -167,9 +167,11 @@ describe.skipIf(unavailable !== undefined)("target-postgres while PostgreSQL mis
     const proxy = new FlakyProxy(host, port);
     await proxy.start();
     try {
-      const url = new URL(pgUrl());
-      url.port = String(proxy.port);
-      const target = startTarget(dir, { ...config(), connection_string: url.toString() }, input());
+      const target = startTarget(
+        dir,
+        { ...config(), connection_string: proxy.url(pgUrl()) },
+        input(),
+      );
       expect(await until(() => target.stdout().includes("\n"))).toBe(true);
       await proxy.down();
       await sleep(1000);
