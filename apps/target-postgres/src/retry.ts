@@ -166,8 +166,9 @@ function backoff(attempt: number): number {
   return Math.min(5000, 500 * 2 ** attempt);
 }
 
+/** One line: a deadlock's detail spans several. */
 function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, " ");
 }
 
 function attempts(attempt: number, retries: number): string {

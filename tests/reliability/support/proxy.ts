@@ -50,33 +50,41 @@ export class FlakyProxy {
 /** How a COMMIT is cut: after the server answered it (the ack is lost), or before it is sent. */
 export type CommitCut = "ack" | "before";
 
+/** Which commits a CommitCutProxy cuts. */
+export interface CutPlan {
+  /** The matching commits to cut, numbered 1, 2, … in the order seen; "every": all of them. */
+  readonly cut: readonly number[] | "every";
+  readonly mode: CommitCut;
+  /** A transaction (or a statement outside one) matches when one of its statements does;
+   * by default a COPY (the target's batch transactions). */
+  readonly match?: RegExp;
+}
+
 /**
- * A TCP proxy that follows the client's side of the PostgreSQL protocol and cuts chosen COMMITs of
- * transactions that ran a COPY (batch transactions; numbered 1, 2, … in the order seen).
- * `ack`: the COMMIT reaches the server, the server commits and answers, and the connection is cut
- * before the answer reaches the client: the client cannot know it committed. `before`: the
- * connection is cut instead of sending the COMMIT: the server rolls the transaction back.
+ * A TCP proxy that follows the client's side of the PostgreSQL protocol (simple and extended
+ * queries) and cuts the commits of chosen transactions. A commit is a `COMMIT` query, or for a
+ * statement outside a transaction block its own query (simple protocol) or its Sync (extended
+ * protocol: the server commits it there). `ack`: the commit reaches the server, the server commits
+ * and answers, and the connection is cut before the answer reaches the client: the client cannot
+ * know it committed. `before`: the connection is cut instead of sending it: nothing commits.
  */
 export class CommitCutProxy {
   #server: net.Server | undefined;
   readonly #sockets = new Set<net.Socket>();
   port = 0;
-  /** COMMITs of COPY transactions seen so far. */
+  /** Matching commits seen so far. */
   commits = 0;
-  /** COMMITs cut so far. */
+  /** Commits cut so far. */
   cuts = 0;
 
   private readonly target: { readonly host: string; readonly port: number };
-  private readonly cut: ReadonlySet<number>;
-  private readonly mode: CommitCut;
+  private readonly plan: CutPlan;
+  private readonly match: RegExp;
 
-  constructor(
-    target: { readonly host: string; readonly port: number },
-    plan: { readonly cut: readonly number[]; readonly mode: CommitCut },
-  ) {
+  constructor(target: { readonly host: string; readonly port: number }, plan: CutPlan) {
     this.target = target;
-    this.cut = new Set(plan.cut);
-    this.mode = plan.mode;
+    this.plan = plan;
+    this.match = plan.match ?? /^\s*COPY\b/i;
   }
 
   async start(): Promise<void> {
@@ -95,6 +103,15 @@ export class CommitCutProxy {
     if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /** True when this matching commit is to be cut (counts it). */
+  #isCut(): boolean {
+    this.commits += 1;
+    const { cut } = this.plan;
+    if (cut !== "every" && !cut.includes(this.commits)) return false;
+    this.cuts += 1;
+    return true;
+  }
+
   #connection(client: net.Socket): void {
     const upstream = net.connect(this.target.port, this.target.host);
     const cutBoth = () => {
@@ -109,14 +126,28 @@ export class CommitCutProxy {
       });
       socket.on("error", cutBoth);
     }
-    let holding = false; // the COMMIT went out: its answer must not reach the client
+    let holding = false; // the commit went out: its answer must not reach the client
     upstream.on("data", (data: Buffer) => {
       if (holding) cutBoth();
       else client.write(data);
     });
     let pending = Buffer.alloc(0);
     let startup = true;
-    let copied = false;
+    let inBlock = false; // inside BEGIN … COMMIT
+    let matched = false; // the transaction (or pending statement) ran a matching statement
+    /** At a commit: true when it is cut before being sent. */
+    const commit = (bytes: Buffer): boolean => {
+      const was = matched;
+      matched = false;
+      if (!was || !this.#isCut()) return false;
+      if (this.plan.mode === "before") {
+        cutBoth();
+        return true;
+      }
+      holding = true;
+      upstream.write(bytes);
+      return true;
+    };
     client.on("data", (data: Buffer) => {
       pending = Buffer.concat([pending, data]);
       for (;;) {
@@ -128,31 +159,39 @@ export class CommitCutProxy {
           // SSLRequest / GSSENCRequest are followed by another untyped startup message.
           const code = bytes.readInt32BE(4);
           startup = code === 80877103 || code === 80877104;
-        } else if (bytes[0] === 0x64 /* d */ || bytes[0] === 0x63 /* c */) {
-          copied = true;
         } else if (bytes[0] === 0x51 /* Q */) {
-          const sql = bytes
-            .subarray(5, bytes.length - 1)
-            .toString("utf8")
-            .trim()
-            .toUpperCase();
-          if (sql.startsWith("BEGIN") || sql === "ROLLBACK") copied = false;
-          if (sql === "COMMIT" && copied) {
-            copied = false;
-            this.commits += 1;
-            if (this.cut.has(this.commits)) {
-              this.cuts += 1;
-              if (this.mode === "before") return cutBoth();
-              holding = true;
-              upstream.write(bytes);
-              return;
-            }
+          const sql = cString(bytes, 5).trim();
+          const upper = sql.toUpperCase();
+          if (upper.startsWith("BEGIN")) {
+            inBlock = true;
+            matched = false;
+          } else if (upper === "ROLLBACK") {
+            inBlock = false;
+            matched = false;
+          } else if (upper === "COMMIT") {
+            inBlock = false;
+            if (commit(bytes)) return;
+          } else {
+            if (this.match.test(sql)) matched = true;
+            if (!inBlock && commit(bytes)) return;
           }
+        } else if (bytes[0] === 0x50 /* P */) {
+          const name = cString(bytes, 5);
+          const sql = cString(bytes, 5 + Buffer.byteLength(name) + 1);
+          if (this.match.test(sql)) matched = true;
+        } else if (bytes[0] === 0x53 /* S */ && !inBlock) {
+          if (commit(bytes)) return;
         }
         upstream.write(bytes);
       }
     });
   }
+}
+
+/** The NUL-terminated string at `offset`. */
+function cString(bytes: Buffer, offset: number): string {
+  const end = bytes.indexOf(0, offset);
+  return bytes.subarray(offset, end < 0 ? bytes.length : end).toString("utf8");
 }
 
 /** The next whole message of a client's stream: untyped while starting up, then typed. */
