@@ -3,10 +3,11 @@
  * Benchmark (not a test): one-row batches spread over many streams with `max_parallelism`, and a
  * SIGTERM while thousands of them wait.
  *
- *   node bench/small-batches-drain.mjs [records=20000] [--streams=8] [--parallelism=8] [--term-after=3]
+ *   node bench/small-batches-drain.mjs [records=20000] [--streams=8] [--parallelism=8]
+ *     [--term-after=3] [--state-every=1000]
  *
  * Loads `records` records round-robin over `streams` streams with `batch_size_rows: 1` and a STATE
- * every 1,000 records, and sends SIGTERM `term-after` seconds after start (0: never). Prints the
+ * every `state-every` records (0: none), and sends SIGTERM `term-after` seconds after start (0: never). Prints the
  * rows committed, how long the target took from SIGTERM to exit, its exit code, the last STATE it
  * printed and whether that STATE is covered by committed rows, and the peak RSS.
  * Connection: DATABASE_URL or PG* (default postgres@127.0.0.1:5432/test).
@@ -24,6 +25,7 @@ const records = Number(args.find((a) => /^\d+$/.test(a)) ?? 20_000);
 const streams = option("streams", 8);
 const parallelism = option("parallelism", 8);
 const termAfter = option("term-after", 3);
+const stateEvery = option("state-every", 1000);
 const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 const url =
   process.env.DATABASE_URL ??
@@ -44,7 +46,8 @@ for (let id = 1; id <= records; id += 1) {
   lines.push(
     JSON.stringify({ type: "RECORD", stream: `s${id % streams}`, record: { id, v: `v${id}` } }),
   );
-  if (id % 1000 === 0) lines.push(JSON.stringify({ type: "STATE", value: { upto: id } }));
+  if (stateEvery > 0 && id % stateEvery === 0)
+    lines.push(JSON.stringify({ type: "STATE", value: { upto: id } }));
 }
 const input = join(dir, "input.jsonl");
 writeFileSync(input, `${lines.join("\n")}\n`);
