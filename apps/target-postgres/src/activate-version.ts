@@ -1,11 +1,13 @@
-import type { ActivateVersionMessage, Logger } from "@singerkit/singer";
+import { type ActivateVersionMessage, LoadError, type Logger } from "@singerkit/singer";
 import type { Batcher } from "./batcher.js";
+import type { CommitMarkers } from "./commit-markers.js";
 import type { CommitQueue } from "./commit-queue.js";
-import type { Db, DbSession } from "./db.js";
+import { type Db, type DbSession, isConnectionError } from "./db.js";
 import { quoteIdent } from "./identifiers.js";
 import type { Loader } from "./loader.js";
 import { DELETED_AT, TABLE_VERSION } from "./record-metadata.js";
 import type { RecordPreparation } from "./record-prep.js";
+import { commitExactlyOnce, type RetryOptions } from "./retry.js";
 import type { SchemaChanges } from "./schema-changes.js";
 import type { StreamRegistry } from "./stream-registry.js";
 
@@ -88,6 +90,8 @@ export class VersionActivation {
   readonly #options: ActivationOptions;
   readonly #db: Db;
   readonly #log: Logger;
+  readonly #retry: RetryOptions;
+  readonly #markers: CommitMarkers;
   readonly #streams: StreamRegistry;
   readonly #prep: RecordPreparation;
   readonly #schemas: SchemaChanges;
@@ -100,7 +104,9 @@ export class VersionActivation {
     options: ActivationOptions,
     collaborators: {
       readonly db: Db;
-      readonly log: Logger;
+      /** A lost connection: the retirement's marker says whether it committed (retry.ts). */
+      readonly retry: RetryOptions;
+      readonly markers: CommitMarkers;
       readonly streams: StreamRegistry;
       readonly prep: RecordPreparation;
       readonly schemas: SchemaChanges;
@@ -112,7 +118,9 @@ export class VersionActivation {
   ) {
     this.#options = options;
     this.#db = collaborators.db;
-    this.#log = collaborators.log;
+    this.#log = collaborators.retry.log;
+    this.#retry = collaborators.retry;
+    this.#markers = collaborators.markers;
     this.#streams = collaborators.streams;
     this.#prep = collaborators.prep;
     this.#schemas = collaborators.schemas;
@@ -135,7 +143,7 @@ export class VersionActivation {
     const schema = this.#prep.markVersioned(message.stream);
     if (schema !== undefined) await this.#schemas.evolve(schema, line);
     if (this.#prep.versions.activate(message.stream, message.version))
-      await this.#retire(loader, message.version);
+      await this.#retire(loader, message.version, line);
     else
       this.#log.info(
         `stream ${loader.stream}: ACTIVATE_VERSION ${message.version} opens a new version; older rows are retired once it is activated after its records (or at the end of the run)`,
@@ -150,16 +158,60 @@ export class VersionActivation {
     }
   }
 
-  async #retire(loader: Loader, version: number): Promise<void> {
+  /**
+   * One transaction ending with a commit marker, like a batch: after a lost connection the
+   * marker says whether it committed (and how many rows it retired), so it is never run twice.
+   */
+  async #retire(loader: Loader, version: number, line?: number): Promise<void> {
     await this.#batcher.flush([loader]);
     await this.#queue.settle();
     const hard = this.#options.hardDelete;
-    const retired = await this.#db.transaction((tx) =>
-      retireOldVersions(tx, loader.into, version, hard),
+    const markers = this.#markers;
+    const sequence = markers.next();
+    const retired = await commitExactlyOnce(
+      {
+        run: async () => {
+          await markers.ready(this.#db);
+          return this.#db
+            .transaction(async (tx) => {
+              const n = await retireOldVersions(tx, loader.into, version, hard);
+              await markers.write(tx, sequence, loader.stream, 0, {
+                inserted: 0,
+                updated: 0,
+                deleted: n,
+              });
+              return n;
+            })
+            .catch((error: unknown) => {
+              throw retireError(error, loader, line);
+            });
+        },
+        check: () => markers.check(this.#db, sequence),
+        fromMarker: (outcome) => outcome.counts.deleted,
+        name: `batch ${sequence} of load ${markers.loadId} (${markers.label})`,
+        doing: `ACTIVATE_VERSION ${version} of ${loader.label}`,
+      },
+      { stream: loader.stream, label: loader.label, ...(line === undefined ? {} : { line }) },
+      this.#retry,
     );
     this.#deleted(loader.stream, retired);
     this.#log.info(
       `stream ${loader.stream}: ACTIVATE_VERSION ${version}: ${retired} rows of older versions ${hard ? "deleted" : "marked in _sdc_deleted_at"}`,
     );
   }
+}
+
+/** A failed retirement names table, stream and line; a statement error says nothing changed. */
+function retireError(error: unknown, loader: Loader, line: number | undefined): LoadError {
+  const message = error instanceof Error ? error.message : String(error);
+  // A lost connection's outcome is decided by the commit marker (retry.ts), not here.
+  const known = isConnectionError(error) ? "" : "; no rows were retired";
+  return new LoadError(
+    `${message}${known}`,
+    {
+      ...(error instanceof LoadError && error.code !== undefined ? { code: error.code } : {}),
+      table: loader.label,
+    },
+    { stream: loader.stream, ...(line === undefined ? {} : { line }), cause: error },
+  );
 }

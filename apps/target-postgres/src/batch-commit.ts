@@ -1,17 +1,15 @@
-import type { Clock, Logger } from "@singerkit/singer";
 import { type LoadCounts, loadBatch, type SealedBatch } from "./batch-load.js";
 import type { CommitMarkers } from "./commit-markers.js";
 import type { Db } from "./db.js";
 import type { Overwrite } from "./load-method.js";
 import type { Loader } from "./loader.js";
-import { commitExactlyOnce } from "./retry.js";
+import { commitExactlyOnce, type RetryOptions } from "./retry.js";
 
 export interface BatchCommitOptions {
   readonly db: Db;
-  readonly log: Logger;
-  readonly clock: Clock;
+  /** `flush_retries` (0 under overwrite: its shadow lives in the session). */
+  readonly retry: RetryOptions;
   readonly hardDelete: boolean;
-  readonly retries: number;
   readonly overwrite: Overwrite | undefined;
   readonly markers: CommitMarkers;
   /** Told of every COMMIT (load history and progress). */
@@ -22,8 +20,8 @@ export interface BatchCommitOptions {
  * marker; after a lost connection the marker decides whether it is replayed (retry.ts; never
  * under overwrite, whose shadow lives in the session). */
 export function batchCommitter(options: BatchCommitOptions) {
-  const { db, log, clock, overwrite, markers } = options;
-  const retries = overwrite === undefined ? options.retries : 0;
+  const { db, retry, overwrite, markers } = options;
+  const { clock, log } = retry;
   const batch = { hardDelete: options.hardDelete, log };
   return async (loader: Loader, sealed: SealedBatch): Promise<void> => {
     const started = clock.now();
@@ -45,7 +43,7 @@ export function batchCommitter(options: BatchCommitOptions) {
         name: `batch ${sequence} of load ${markers.loadId} (${markers.label})`,
       },
       loader,
-      { retries, clock, log },
+      retry,
     );
     options.committed(loader.stream, rows, counts, started);
     log.info(

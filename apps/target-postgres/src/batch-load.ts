@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { LoadError, type Logger } from "@singerkit/singer";
 import { DbError, type DbSession, isConnectionError, type Row } from "./db.js";
 import { widenColumn } from "./ddl.js";
@@ -14,7 +15,8 @@ import type { Batch } from "./row-buffer.js";
  *     then one `INSERT … SELECT … ON CONFLICT (key) DO UPDATE … WHERE … IS DISTINCT FROM …`
  *     counting inserted and updated rows;
  *  3. with `hard_delete`, rows flagged in `_sdc_deleted_at` are deleted (LOG_BASED deletes);
- *  4. the staging table is dropped, so the next batch in the same session makes its own.
+ *  4. the staging table is emptied (TRUNCATE); the session keeps it for its next batch of the
+ *     same column layout.
  * The row buffer keeps the last row per key as text, so duplicates rarely reach the merge; keys
  * equal in Postgres but written differently (`…Z` and `…+00:00`) still can, and then the merge
  * runs again under a SAVEPOINT keeping the last staged row per key. Rows whose values did not
@@ -81,28 +83,38 @@ export async function loadBatch(
     const marked = options.hardDelete && names.includes(quoteIdent(DELETED_AT));
     if (merge.primaryKey.length === 0) {
       const inserted = copied(await tx.copyRows(table, names, batch.chunks()), batch.rows);
-      const deleted = marked ? await deleteMarkedRows(tx, table, []) : 0;
+      const deleted = marked ? await deleteMarkedRows(tx, table, undefined) : 0;
       return { inserted, updated: 0, deleted };
     }
     await tx.query(createStagingSql(merge));
-    copied(await tx.copyRows(stagingTable(), names, batch.chunks()), batch.rows);
+    copied(await tx.copyRows(stagingTable(merge), names, batch.chunks()), batch.rows);
     const counts = await mergeWithFallback(tx, table, merge);
-    const deleted = marked ? await deleteMarkedRows(tx, table, merge.primaryKey) : 0;
-    await tx.query(`DROP TABLE ${stagingTable()}`);
+    const deleted = marked ? await deleteMarkedRows(tx, table, merge) : 0;
+    await tx.query(`TRUNCATE ${stagingTable(merge)}`);
     return { ...counts, deleted };
   } catch (error) {
     throw loadError(error, target, batch);
   }
 }
 
-/** Typed like the target columns; dropped at COMMIT at the latest. */
-export function createStagingSql({ columns }: MergeColumns): string {
-  const definitions = columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(", ");
-  return `CREATE TEMPORARY TABLE ${quoteIdent(STAGING_TABLE)} (${definitions}) ON COMMIT DROP`;
+/**
+ * Typed like the target columns, one per column layout and session, kept for the session and
+ * emptied (TRUNCATE) by each batch: creating and dropping it cost a one-row batch most of its
+ * time (decisions: "Small batches").
+ */
+export function createStagingSql(merge: MergeColumns): string {
+  const definitions = merge.columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(", ");
+  return `CREATE TEMPORARY TABLE IF NOT EXISTS ${quoteIdent(stagingName(merge))} (${definitions})`;
 }
 
-export function stagingTable(): string {
-  return `pg_temp.${quoteIdent(STAGING_TABLE)}`;
+export function stagingTable(merge: MergeColumns): string {
+  return `pg_temp.${quoteIdent(stagingName(merge))}`;
+}
+
+/** `target_postgres_staging_<hash of the columns and types>`. */
+function stagingName({ columns }: MergeColumns): string {
+  const layout = columns.map((c) => `${c.name} ${c.type}`).join("\n");
+  return `${STAGING_TABLE}_${createHash("sha256").update(layout).digest("hex").slice(0, 12)}`;
 }
 
 /**
@@ -110,17 +122,14 @@ export function stagingTable(): string {
  * last staged row per key is used (`DISTINCT ON … ORDER BY ctid DESC`: a freshly COPY'd table
  * stores rows in input order).
  */
-export function mergeSql(
-  table: string,
-  { columns, primaryKey }: MergeColumns,
-  dedupe = false,
-): string {
+export function mergeSql(table: string, merge: MergeColumns, dedupe = false): string {
+  const { columns, primaryKey } = merge;
   const names = columns.map((c) => quoteIdent(c.name));
   const key = primaryKey.map(quoteIdent);
   const rest = names.filter((name) => !key.includes(name));
   const source = dedupe
-    ? `SELECT DISTINCT ON (${key.join(", ")}) ${names.join(", ")} FROM ${stagingTable()} ORDER BY ${key.join(", ")}, ctid DESC`
-    : `SELECT ${names.join(", ")} FROM ${stagingTable()}`;
+    ? `SELECT DISTINCT ON (${key.join(", ")}) ${names.join(", ")} FROM ${stagingTable(merge)} ORDER BY ${key.join(", ")}, ctid DESC`
+    : `SELECT ${names.join(", ")} FROM ${stagingTable(merge)}`;
   const insert = `INSERT INTO ${table} AS t (${names.join(", ")}) ${source}`;
   if (rest.length === 0) return `${insert} ON CONFLICT (${key.join(", ")}) DO NOTHING`;
   const set = rest.map((name) => `${name} = ${newValue(name, names)}`).join(", ");
@@ -191,13 +200,13 @@ async function mergeWithFallback(
 async function deleteMarkedRows(
   tx: DbSession,
   table: string,
-  primaryKey: readonly string[],
+  merge: MergeColumns | undefined,
 ): Promise<number> {
   const marked = `${quoteIdent(DELETED_AT)} IS NOT NULL`;
   const sql =
-    primaryKey.length === 0
+    merge === undefined
       ? `WITH d AS (DELETE FROM ${table} WHERE ${marked} RETURNING 1) SELECT count(*)::int AS n FROM d`
-      : `WITH d AS (DELETE FROM ${table} AS t USING ${stagingTable()} AS s WHERE ${primaryKey
+      : `WITH d AS (DELETE FROM ${table} AS t USING ${stagingTable(merge)} AS s WHERE ${merge.primaryKey
           .map((k) => `t.${quoteIdent(k)} = s.${quoteIdent(k)}`)
           .join(" AND ")} AND s.${marked} RETURNING 1) SELECT count(*)::int AS n FROM d`;
   const [row] = await tx.query<{ n: number }>(sql, []);

@@ -132,7 +132,7 @@ export const SETTINGS = {
       maximum: 20,
       default: 3,
       description:
-        'A flush whose connection fails (terminated backend, reset, server briefly unreachable, a lost COMMIT acknowledgement) is first checked on a new connection (its commit marker in `_sdc_commits`): a batch that committed is never replayed; one that did not is replayed this many times, from a new transaction after a short backoff (0.5 s, doubling up to 5 s); then the run fails naming the table and saying "not committed" or "outcome unknown". Not replayed with `load_method: overwrite` (its shadow tables live in the lost session).',
+        "How many times a database call is retried after its connection fails (refused at start-up, terminated backend, reset, server briefly unreachable, a lost COMMIT acknowledgement) or PostgreSQL rolls it back for a deadlock or serialization failure, after a short backoff (0.5 s, doubling up to 5 s); then the run fails naming table, line and stream. Catalog reads and DDL are simply rerun (DDL is planned again from the catalog). A batch, an ACTIVATE_VERSION and the dead-letter insert are first checked on a new connection (their commit marker in `_sdc_commits`): one that committed is never run again. `before_run_sql` / `after_run_sql` are retried only when the connection could not be opened. With `load_method: overwrite` the load itself is not retried (its shadow tables live in the lost session).",
     },
     validate_records: {
       anyOf: [{ type: "boolean" }, { type: "string", enum: ["strict"] }],

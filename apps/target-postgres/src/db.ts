@@ -62,6 +62,20 @@ export class DbError extends LoadError {
 }
 
 /**
+ * A failure to open a connection: nothing was sent, so any statement may be retried after it.
+ * `transient` (a refused or reset connect, a server starting or shutting down) is worth a retry;
+ * a rejected password, a missing database or a TLS failure is not.
+ */
+export class ConnectError extends DbError {
+  readonly transient: boolean;
+
+  constructor(message: string, code: string | undefined, transient: boolean, cause: unknown) {
+    super(message, code === undefined ? {} : { code }, cause);
+    this.transient = transient;
+  }
+}
+
+/**
  * Connects lazily: the first query opens the first connection; a pool of at most `connections`
  * (`max_parallelism`) serves transactions that run at the same time.
  */
@@ -175,9 +189,10 @@ async function withClient<T>(
     client = await pool.connect();
   } catch (error) {
     const tls = describeTlsFailure(error, address);
-    if (tls !== undefined) throw new DbError(tls, {}, error);
-    const cause = toDbError(error);
-    throw new DbError(`could not connect to PostgreSQL: ${cause.message}`, {}, error);
+    if (tls !== undefined) throw new ConnectError(tls, undefined, false, error);
+    const { code, message } = toDbError(error);
+    const transient = code === undefined || isConnectionCode(code);
+    throw new ConnectError(`could not connect to PostgreSQL: ${message}`, code, transient, error);
   }
   let broken: Error | undefined;
   try {
@@ -196,18 +211,38 @@ async function withClient<T>(
  * True for a failure of the connection rather than of the statement: no SQLSTATE (a reset, a
  * refused connect), class 08 (connection exception), or 57P01-57P03 (the backend was terminated,
  * the server is shutting down or not yet accepting connections). Such a transaction can be
- * replayed from the start on a new connection; a statement error cannot.
+ * replayed from the start on a new connection; a statement error cannot. A connect that failed
+ * for good (password, TLS) is not one.
  */
 export function isConnectionError(error: unknown): boolean {
+  const db = findDbError(error);
+  if (db === undefined) return false;
+  if (db instanceof ConnectError) return db.transient;
+  return db.code === undefined || isConnectionCode(db.code);
+}
+
+/**
+ * True when PostgreSQL rolled the transaction back to break a deadlock (40P01) or a
+ * serialization failure (40001): it did not commit, for sure, and running it again may succeed
+ * (two processes merging the same keys in different orders).
+ */
+export function isRolledBackForRetry(error: unknown): boolean {
+  const code = findDbError(error)?.code;
+  return code === "40P01" || code === "40001";
+}
+
+function isConnectionCode(code: string): boolean {
+  return code.startsWith("08") || /^57P0[123]$/.test(code);
+}
+
+/** The DbError an error is or wraps (LoadErrors keep it as their cause). */
+function findDbError(error: unknown): DbError | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
-    if (current instanceof DbError) {
-      const { code } = current;
-      return code === undefined || code.startsWith("08") || /^57P0[123]$/.test(code);
-    }
+    if (current instanceof DbError) return current;
     current = current.cause;
   }
-  return false;
+  return undefined;
 }
 
 /**

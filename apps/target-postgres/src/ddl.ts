@@ -2,6 +2,7 @@ import { LoadError } from "@singerkit/singer";
 import { inspectTable, type TableState } from "./catalog.js";
 import { type Db, DbError, type DbSession } from "./db.js";
 import { nameComment, qualified, quoteIdent, quoteLiteral } from "./identifiers.js";
+import { type RetryOptions, retryIdempotent } from "./retry.js";
 import { statementBatches } from "./sql-batch.js";
 import { joinTypes, widenUsing } from "./type-mapping.js";
 
@@ -151,6 +152,8 @@ export function resultingType(
 /**
  * Runs the plan in one transaction (schema creation included). A re-key that the existing rows
  * do not allow (duplicates or NULLs in the new key) fails with a clear "key_properties changed".
+ * A lost connection (or a deadlock) reruns it: planned again from the catalog under the lock, a
+ * DDL that did commit is not planned twice.
  */
 export async function applyPlan(
   db: Db,
@@ -160,15 +163,28 @@ export async function applyPlan(
     readonly line: number;
     readonly oldKey: readonly string[];
     readonly newKey: readonly string[];
+    readonly retry: RetryOptions;
   },
 ): Promise<Plan> {
   let plan: Plan = { statements: [], rekey: false };
+  const call = {
+    doing: "applying this SCHEMA's DDL",
+    label: `${wanted.schema}.${wanted.name}`,
+    stream: wanted.stream,
+    line: context.line,
+    known: "whether its last attempt committed is unknown (a rerun applies what is missing)",
+  };
   try {
-    await db.transaction(async (tx) => {
-      await lockSchemaDdl(tx, wanted.schema);
-      plan = replan(await inspectTable(tx, wanted.schema, wanted.name));
-      for (const sql of statementBatches(plan.statements)) await tx.query(sql);
-    });
+    await retryIdempotent(
+      call,
+      () =>
+        db.transaction(async (tx) => {
+          await lockSchemaDdl(tx, wanted.schema);
+          plan = replan(await inspectTable(tx, wanted.schema, wanted.name));
+          for (const sql of statementBatches(plan.statements)) await tx.query(sql);
+        }),
+      context.retry,
+    );
     return plan;
   } catch (error) {
     if (

@@ -1,15 +1,17 @@
-import { LoadError, type Logger } from "@singerkit/singer";
-import type { Db } from "./db.js";
+import { LoadError } from "@singerkit/singer";
+import { ConnectError, type Db } from "./db.js";
+import { type RetryOptions, retryIdempotent } from "./retry.js";
 
 /**
  * `before_run_sql` / `after_run_sql`: a statement or a list of statements, run in order on the
  * target's connection (each in its own implicit transaction). before: after connecting, before
  * any table is touched; after: once the last batch is committed, only on a successful run.
- * A failing statement fails the run, naming the setting and the statement's position.
+ * A failing statement fails the run, naming the setting and the statement's position. Only a
+ * failed connect is retried: the SQL is the user's, and may not be safe to run twice.
  */
 export async function runHooks(
   db: Db,
-  log: Logger,
+  retry: RetryOptions,
   setting: "before_run_sql" | "after_run_sql",
   sql: string | readonly string[] | undefined,
 ): Promise<void> {
@@ -17,8 +19,12 @@ export async function runHooks(
   const statements = typeof sql === "string" ? [sql] : sql;
   for (const [index, statement] of statements.entries()) {
     if (statement.trim() === "") continue;
+    const call = {
+      doing: `connecting to run ${setting}[${index}]`,
+      rerunAfter: (error: unknown) => error instanceof ConnectError && error.transient,
+    };
     try {
-      await db.query(statement);
+      await retryIdempotent(call, () => db.query(statement), retry);
     } catch (error) {
       throw new LoadError(
         `${setting}[${index}] failed: ${error instanceof Error ? error.message : String(error)}`,
@@ -26,6 +32,6 @@ export async function runHooks(
         { cause: error },
       );
     }
-    log.info(`${setting}[${index}] ran`);
+    retry.log.info(`${setting}[${index}] ran`);
   }
 }

@@ -46,13 +46,38 @@ export async function* readInput(
   clock: Clock = systemClock,
 ): AsyncGenerator<Iterable<InputMessage> | Idle> {
   const onWarning = (line: number, text: string) => log.warn(`line ${line}: ${text}`);
+  const invalidUtf8 = new InvalidUtf8Log(log);
   for await (const batch of readLines(input, { idleMs, clock, onWarning })) {
-    yield batch === IDLE ? IDLE : toInputMessages(batch);
+    yield batch === IDLE ? IDLE : toInputMessages(batch, invalidUtf8);
   }
 }
 
-function* toInputMessages(batch: Iterable<InputLine>): Generator<InputMessage> {
-  for (const { line, message, text } of batch) {
+/** Bytes that are not UTF-8 load as U+FFFD (as decoding leaves them), with one WARN per stream. */
+class InvalidUtf8Log {
+  readonly #log: Logger;
+  readonly #warned = new Set<string | undefined>();
+
+  constructor(log: Logger) {
+    this.#log = log;
+  }
+
+  seen(line: number, message: SingerMessage): void {
+    const stream = "stream" in message ? message.stream : undefined;
+    if (this.#warned.has(stream)) return;
+    this.#warned.add(stream);
+    const where = stream === undefined ? `line ${line}` : `line ${line}, stream ${stream}`;
+    this.#log.warn(
+      `${where}: bytes that are not UTF-8 were replaced by U+FFFD (warned once per stream)`,
+    );
+  }
+}
+
+function* toInputMessages(
+  batch: Iterable<InputLine>,
+  invalidUtf8: InvalidUtf8Log,
+): Generator<InputMessage> {
+  for (const { line, message, text, invalidUtf8: invalid } of batch) {
+    if (invalid === true) invalidUtf8.seen(line, message);
     // Before anything recursive (the exact parser, validation, JSON.stringify) sees the line.
     if (nestsDeeperThan(text, MAX_NESTING + 2)) tooDeep(message, line); // + the envelope
     const exact =

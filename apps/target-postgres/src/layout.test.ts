@@ -1,6 +1,6 @@
 import { InputError, type JsonSchema, type SchemaMessage } from "@singerkit/singer";
 import { describe, expect, it } from "vitest";
-import { mergeSql } from "./batch-load.js";
+import { mergeSql, stagingTable } from "./batch-load.js";
 import type { TableState } from "./catalog.js";
 import { schemaLayout, schemaSignature, validationSchema } from "./layout.js";
 
@@ -167,17 +167,16 @@ describe("schemaSignature", () => {
 
 describe("mergeSql (decisions: COPY + merge)", () => {
   it("upserts all non-key columns, skipping rows that did not change", () => {
-    expect(
-      mergeSql('"s"."t"', {
-        columns: [
-          { name: "id", type: "bigint" },
-          { name: "a", type: "text" },
-          { name: "j", type: "json" },
-        ],
-        primaryKey: ["id"],
-      }),
-    ).toBe(
-      'INSERT INTO "s"."t" AS t ("id", "a", "j") SELECT "id", "a", "j" FROM pg_temp."target_postgres_staging" ' +
+    const merge = {
+      columns: [
+        { name: "id", type: "bigint" },
+        { name: "a", type: "text" },
+        { name: "j", type: "json" },
+      ],
+      primaryKey: ["id"],
+    };
+    expect(mergeSql('"s"."t"', merge)).toBe(
+      `INSERT INTO "s"."t" AS t ("id", "a", "j") SELECT "id", "a", "j" FROM ${stagingTable(merge)} ` +
         'ON CONFLICT ("id") DO UPDATE SET "a" = EXCLUDED."a", "j" = EXCLUDED."j" ' +
         'WHERE (t."a", t."j"::text) IS DISTINCT FROM (EXCLUDED."a", EXCLUDED."j"::text)',
     );
@@ -196,9 +195,18 @@ describe("mergeSql (decisions: COPY + merge)", () => {
         },
         true,
       ),
-    ).toContain(
-      'SELECT DISTINCT ON ("k") "k", "v" FROM pg_temp."target_postgres_staging" ORDER BY "k", ctid DESC',
+    ).toMatch(
+      /SELECT DISTINCT ON \("k"\) "k", "v" FROM pg_temp\."target_postgres_staging_[0-9a-f]{12}" ORDER BY "k", ctid DESC/,
     );
+  });
+
+  it("one staging table per column layout: the name changes with a column or a type", () => {
+    const id = { name: "id", type: "bigint" };
+    const names = [[id], [id, { name: "v", type: "text" }], [id, { name: "v", type: "jsonb" }]].map(
+      (columns) => stagingTable({ columns, primaryKey: ["id"] }),
+    );
+    expect(new Set(names).size).toBe(3);
+    expect(stagingTable({ columns: [id], primaryKey: ["id"] })).toBe(names[0]);
   });
 
   it("a row of an older table version never replaces one of a newer version", () => {

@@ -11,6 +11,7 @@ import type { Db } from "./db.js";
 import { ensureOwnTable } from "./ddl.js";
 import { qualified } from "./identifiers.js";
 import type { OffSchemaLog } from "./off-schema.js";
+import { type RetryOptions, retryIdempotent } from "./retry.js";
 
 export interface LoadHistoryOptions {
   /** Told of every commit as it happens (the progress reporter). */
@@ -92,14 +93,22 @@ export class LoadHistory {
     this.#lastState = text;
   }
 
-  /** Creates the table if needed and records the run as started. */
-  async start(db: Db): Promise<void> {
+  /**
+   * Creates the table if needed and records the run as started; both are rerun after a lost
+   * connection (the row's INSERT does nothing when an earlier attempt committed it).
+   */
+  async start(db: Db, retry: RetryOptions): Promise<void> {
     if (this.#table === undefined) return;
-    await ensureOwnTable(
-      db,
-      this.#schema,
-      this.#name,
-      `CREATE TABLE IF NOT EXISTS ${this.#table} (
+    const table = this.#table;
+    const call = { label: `${this.#schema}.${this.#name}` };
+    await retryIdempotent(
+      { ...call, doing: "creating the load history table" },
+      () =>
+        ensureOwnTable(
+          db,
+          this.#schema,
+          this.#name,
+          `CREATE TABLE IF NOT EXISTS ${this.#table} (
       load_id uuid PRIMARY KEY,
       started_at timestamptz NOT NULL,
       ended_at timestamptz,
@@ -107,30 +116,47 @@ export class LoadHistory {
       last_state jsonb,
       outcome text NOT NULL CHECK (outcome IN ('succeeded', 'failed', 'interrupted')),
       error text)`,
+        ),
+      retry,
     );
-    await db.query(
-      `INSERT INTO ${this.#table} (load_id, started_at, outcome) VALUES ($1, $2, 'interrupted')`,
-      [this.id, new Date(this.#started).toISOString()],
+    await retryIdempotent(
+      { ...call, doing: "recording the load as started" },
+      () =>
+        db.query(
+          `INSERT INTO ${table} (load_id, started_at, outcome) VALUES ($1, $2, 'interrupted') ON CONFLICT (load_id) DO NOTHING`,
+          [this.id, new Date(this.#started).toISOString()],
+        ),
+      retry,
     );
     this.#recorded = true;
   }
 
-  /** Records the end of the run; a failure to do so is a warning (the run's outcome stands). */
-  async finish(db: Db, outcome: Outcome, error: unknown): Promise<void> {
+  /**
+   * Records the end of the run (an UPDATE of absolute values: rerun after a lost connection); a
+   * failure to do so is a warning (the run's outcome stands).
+   */
+  async finish(db: Db, outcome: Outcome, error: unknown, retry: RetryOptions): Promise<void> {
     this.#summary(outcome);
     if (!this.#recorded || this.#table === undefined) return;
     const text = error === undefined ? null : this.#log.redact(errorText(error));
     const streams = this.#streamsJson();
+    const table = this.#table;
+    const call = { label: `${this.#schema}.${this.#name}`, doing: "recording the load's end" };
     try {
-      await db.query(
-        `UPDATE ${this.#table} SET ended_at = now(), streams = $2, last_state = $3, outcome = $4, error = $5 WHERE load_id = $1`,
-        [
-          this.id,
-          withoutNul(JSON.stringify(streams)),
-          this.#lastState === null ? null : withoutNul(this.#lastState),
-          outcome,
-          text,
-        ],
+      await retryIdempotent(
+        call,
+        () =>
+          db.query(
+            `UPDATE ${table} SET ended_at = now(), streams = $2, last_state = $3, outcome = $4, error = $5 WHERE load_id = $1`,
+            [
+              this.id,
+              withoutNul(JSON.stringify(streams)),
+              this.#lastState === null ? null : withoutNul(this.#lastState),
+              outcome,
+              text,
+            ],
+          ),
+        retry,
       );
     } catch (failure) {
       this.#log.warn(`could not record the load in ${this.#table}: ${String(failure)}`);

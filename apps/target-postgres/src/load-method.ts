@@ -1,6 +1,6 @@
-import type { Logger, SchemaMessage } from "@singerkit/singer";
+import { LoadError, type Logger, type SchemaMessage } from "@singerkit/singer";
 import type { LoadMethod } from "./config.js";
-import type { Db, DbSession } from "./db.js";
+import { type Db, type DbSession, isConnectionError } from "./db.js";
 import { quoteIdent } from "./identifiers.js";
 
 /**
@@ -86,7 +86,7 @@ export class Overwrite {
     if (this.#shadows.size === 0) return;
     const done: string[] = [];
     const order = [...this.#shadows].sort(([a], [b]) => compare(a.sqlName, b.sqlName));
-    await db.transaction(async (tx) => {
+    const swapping = db.transaction(async (tx) => {
       const tables = order.map(([loader]) => loader.sqlName).join(", ");
       await tx.query(`LOCK TABLE ${tables} IN SHARE ROW EXCLUSIVE MODE`);
       for (const [loader, shadow] of order) {
@@ -98,6 +98,19 @@ export class Overwrite {
         await tx.query(`DROP TABLE ${shadow}`);
         done.push(`${loader.sqlName} (${row?.n ?? 0} rows)`);
       }
+    });
+    await swapping.catch((error: unknown) => {
+      // Not retried: the shadows were temporary tables of the session (a lost one took them).
+      const tables = order.map(([loader]) => loader.sqlName).join(", ");
+      const message = error instanceof Error ? error.message : String(error);
+      const known = isConnectionError(error)
+        ? "the connection was lost, so whether the swap committed is unknown (rerun the load)"
+        : "the tables keep their old rows";
+      throw new LoadError(
+        `overwrite of ${tables} failed: ${message}; ${known}`,
+        error instanceof LoadError && error.code !== undefined ? { code: error.code } : {},
+        { cause: error },
+      );
     });
     for (const loader of this.#shadows.keys()) loader.redirect(undefined);
     this.#shadows.clear();

@@ -5,6 +5,7 @@ import type { Db } from "./db.js";
 import type { LoadObject } from "./exact-json.js";
 import type { OffSchemaLog } from "./off-schema.js";
 import { RecordEncoder, type ValidationPolicy } from "./record-encoder.js";
+import type { RetryOptions } from "./retry.js";
 import { RowBuffer } from "./row-buffer.js";
 import { StreamTable } from "./stream-table.js";
 
@@ -15,6 +16,8 @@ export interface LoaderContext {
   readonly validate: ValidationPolicy;
   readonly nul: NulHandling;
   readonly offSchema: OffSchemaLog;
+  /** Catalog reads and DDL rerun after a lost connection (retry.ts). */
+  readonly retry: RetryOptions;
 }
 
 /**
@@ -39,7 +42,7 @@ export class Loader implements BatchTarget {
 
   /** Creates or evolves the stream's table for its first SCHEMA. */
   static async open(ctx: LoaderContext, message: SchemaMessage, line: number, name: string) {
-    const table = await StreamTable.inspect(ctx.db, ctx.log, ctx.schema, name, message.stream);
+    const table = await StreamTable.inspect(ctx, ctx.schema, name, message.stream, line);
     const encoder = new RecordEncoder(message.stream, ctx);
     const loader = new Loader(table, encoder);
     await loader.applySchema(message, line);

@@ -64,6 +64,24 @@ describe("checkMappingNames", () => {
       checkMappingNames({ ...base, schema_mapping: { public: { target_schema: long } } }),
     ).toThrow(/schema_mapping\.public\.target_schema: .* 63-byte/);
   });
+
+  it.each([
+    ["default_target_schema", { ...base, default_target_schema: "a\u0000b" }],
+    [
+      "schema_mapping.public.target_schema",
+      { ...base, schema_mapping: { public: { target_schema: "\u0000" } } },
+    ],
+    [
+      "stream_mapping.s.target_table",
+      { ...base, stream_mapping: { s: { target_table: "t\u0000" } } },
+    ],
+  ])("a NUL in %s is a config error naming the setting", (setting, config) => {
+    expect(() => checkMappingNames(config)).toThrow(
+      new ConfigError(
+        `${setting} contains a NUL character (U+0000), which PostgreSQL schema and table names cannot hold`,
+      ),
+    );
+  });
 });
 
 describe("mappedSchemas", () => {

@@ -47,6 +47,11 @@ function own<T>(map: Readonly<Record<string, T>> | undefined, key: string): T | 
  */
 export function checkMappingNames(config: MappingConfig): void {
   const check = (name: string, setting: string) => {
+    // Not an encoding error at the first query: PostgreSQL names cannot hold U+0000.
+    if (name.includes("\u0000"))
+      throw new ConfigError(
+        `${setting} contains a NUL character (U+0000), which PostgreSQL schema and table names cannot hold`,
+      );
     if (Buffer.byteLength(name, "utf8") > MAX_IDENTIFIER_BYTES)
       throw new ConfigError(
         `${setting}: ${JSON.stringify(name)} is longer than PostgreSQL's ${MAX_IDENTIFIER_BYTES}-byte identifier limit`,

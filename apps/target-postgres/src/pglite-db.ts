@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
 import type { Logger } from "@singerkit/singer";
-import { type Db, DbError, type DbSession, type Row, toDbError } from "./db.js";
+import { ConnectError, type Db, DbError, type DbSession, type Row, toDbError } from "./db.js";
 import { acquireLock } from "./lock.js";
 
 /** Where PGlite keeps its cluster inside the embedded folder (next to the lock file). */
@@ -53,9 +53,10 @@ export function openPglite(folder: string, log: Logger): Db {
       } catch (error) {
         release();
         const cause = toDbError(error);
-        throw new DbError(
+        throw new ConnectError(
           `could not open the embedded database ${dir}: ${cause.message}`,
-          {},
+          cause.code,
+          false,
           error,
         );
       }

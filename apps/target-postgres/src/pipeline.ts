@@ -205,8 +205,10 @@ export function createPipeline(
     readonly counted: (stream: string) => void;
   },
 ): Pipeline {
-  const { log, clock, states, history } = run;
+  const { log, clock, states, history, markers } = run;
   const overwrite = config.load_method === "overwrite" ? new Overwrite(log) : undefined;
+  // A new connection has none of the lost session's overwrite shadows: nothing is rerun then.
+  const retry = { retries: overwrite === undefined ? config.flush_retries : 0, clock, log };
   const prep = new RecordPreparation(config);
   const streams = new StreamRegistry(db, config, {
     db,
@@ -214,16 +216,15 @@ export function createPipeline(
     validate: validationPolicy(config),
     nul: config.nul_handling,
     offSchema: run.offSchema,
+    retry,
   });
   const queue = new CommitQueue(states, config.batch_size_bytes, overwrite !== undefined);
   const commit = batchCommitter({
     db,
-    log,
-    clock,
+    retry,
     hardDelete: config.hard_delete,
-    retries: config.flush_retries,
     overwrite,
-    markers: run.markers,
+    markers,
     committed: (stream, rows, counts, started) => history.committed(stream, rows, counts, started),
   });
   const limits = {
@@ -241,7 +242,8 @@ export function createPipeline(
     },
     {
       db,
-      log,
+      retry,
+      markers,
       streams,
       prep,
       schemas,
@@ -252,7 +254,7 @@ export function createPipeline(
   );
   const deadLetter =
     config.invalid_records === "dead_letter"
-      ? new DeadLetter(config.default_target_schema, history.id)
+      ? new DeadLetter(config.default_target_schema, { retry, markers })
       : undefined;
   return new Pipeline({
     db,

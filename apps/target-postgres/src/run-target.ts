@@ -16,6 +16,7 @@ import { checkMappingNames } from "./mapping.js";
 import { OffSchemaLog } from "./off-schema.js";
 import { openDb } from "./open-db.js";
 import { createPipeline } from "./pipeline.js";
+import { retryIdempotent } from "./retry.js";
 import { StateTracker } from "./state-tracker.js";
 
 /**
@@ -46,6 +47,7 @@ export async function runTarget(
   const markers = new CommitMarkers(config.default_target_schema, history.id);
   checkMappingNames(config);
   const db = openDb(config, ctx.io.env, log);
+  const retry = { retries: config.flush_retries, clock, log };
   const pipeline = createPipeline(db, config, {
     log,
     clock,
@@ -61,8 +63,8 @@ export async function runTarget(
   let failing = true;
   let failure: unknown;
   try {
-    await history.start(db);
-    await runHooks(db, log, "before_run_sql", config.before_run_sql);
+    await history.start(db, retry);
+    await runHooks(db, retry, "before_run_sql", config.before_run_sql);
     for await (const batch of readInput(input, log, idleMs, clock)) {
       if (batch === IDLE) {
         await pipeline.idle(clock.now());
@@ -104,7 +106,7 @@ export async function runTarget(
     await pipeline.endOfInput();
     if (!signal.aborted) {
       await pipeline.finish(); // a stopped run never swaps in a partial table
-      await runHooks(db, log, "after_run_sql", config.after_run_sql);
+      await runHooks(db, retry, "after_run_sql", config.after_run_sql);
     }
     failing = false;
   } catch (error) {
@@ -122,12 +124,13 @@ export async function runTarget(
     });
     progress.stop(); // before the load summary, which stays the last word
     const outcome = failing ? "failed" : signal.aborted ? "interrupted" : "succeeded";
-    await markers.finish(db).catch((error: unknown) => {
+    const removing = { label: markers.label, doing: "removing this load's commit markers" };
+    await retryIdempotent(removing, () => markers.finish(db), retry).catch((error: unknown) => {
       log.warn(
         `could not remove this load's commit markers from ${markers.label}: ${String(error)}`,
       );
     });
-    await history.finish(db, outcome, failing ? failure : undefined);
+    await history.finish(db, outcome, failing ? failure : undefined, retry);
     await pipeline.close(failing, failure);
   }
 }

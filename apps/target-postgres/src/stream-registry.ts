@@ -8,6 +8,7 @@ import { REJECTED_TABLE } from "./dead-letter.js";
 import { assignNames, conformName } from "./identifiers.js";
 import { Loader, type LoaderContext } from "./loader.js";
 import { streamTarget } from "./mapping.js";
+import { retryIdempotent } from "./retry.js";
 
 /** PostgreSQL's limit of columns per table. */
 export const MAX_COLUMNS = 1600;
@@ -61,7 +62,15 @@ export class StreamRegistry {
   async open(message: SchemaMessage, line: number): Promise<Loader> {
     const target = streamTarget(message.stream, this.#config);
     await this.#ensureSchema(target.schema, message.stream, line);
-    const tables = await listTables(this.#db, target.schema);
+    const tables = await retryIdempotent(
+      {
+        doing: `reading the tables of schema ${target.schema} from the catalog`,
+        stream: message.stream,
+        line,
+      },
+      () => listTables(this.#db, target.schema),
+      this.#ctx.retry,
+    );
     const reserved = ownTables(this.#config, target.schema);
     if (target.table !== undefined && reserved.has(target.table))
       throw new InputError(
@@ -87,7 +96,11 @@ export class StreamRegistry {
   async #ensureSchema(schema: string, stream: string, line: number): Promise<void> {
     if (this.#schemasReady.has(schema)) return;
     try {
-      await ensureSchema(this.#db, schema);
+      await retryIdempotent(
+        { doing: `creating schema ${schema}`, stream, line },
+        () => ensureSchema(this.#db, schema),
+        this.#ctx.retry,
+      );
     } catch (error) {
       if (!(error instanceof LoadError) || error.context.line !== undefined) throw error;
       throw new LoadError(

@@ -4,6 +4,7 @@ import type { Db } from "./db.js";
 import { applyPlan } from "./ddl.js";
 import { qualified } from "./identifiers.js";
 import { type Column, type Layout, schemaLayout, schemaSignature } from "./layout.js";
+import { type RetryOptions, retryIdempotent } from "./retry.js";
 
 /**
  * A stream's table as the catalog describes it, and the SCHEMA → DDL path: a SCHEMA is laid out
@@ -14,24 +15,47 @@ export class StreamTable {
   readonly stream: string;
   readonly #db: Db;
   readonly #log: Logger;
+  readonly #retry: RetryOptions;
   readonly #schema: string;
   readonly #name: string;
   #state: TableState | undefined;
   #signature = "";
 
-  private constructor(db: Db, log: Logger, schema: string, name: string, stream: string) {
-    this.#db = db;
-    this.#log = log;
+  private constructor(
+    run: { readonly db: Db; readonly log: Logger; readonly retry: RetryOptions },
+    schema: string,
+    name: string,
+    stream: string,
+  ) {
+    this.#db = run.db;
+    this.#log = run.log;
+    this.#retry = run.retry;
     this.#schema = schema;
     this.#name = name;
     this.stream = stream;
   }
 
   /** The table as it is (or is not yet) in the database. */
-  static async inspect(db: Db, log: Logger, schema: string, name: string, stream: string) {
-    const table = new StreamTable(db, log, schema, name, stream);
-    table.#state = await inspectTable(db, schema, name);
+  static async inspect(
+    run: { readonly db: Db; readonly log: Logger; readonly retry: RetryOptions },
+    schema: string,
+    name: string,
+    stream: string,
+    line: number,
+  ) {
+    const table = new StreamTable(run, schema, name, stream);
+    table.#state = await table.#read(line);
     return table;
+  }
+
+  /** Reads the table from the catalog (again after a lost connection). */
+  #read(line: number): Promise<TableState | undefined> {
+    const call = { doing: "reading the table from the catalog", label: this.label, line };
+    return retryIdempotent(
+      { ...call, stream: this.stream },
+      () => inspectTable(this.#db, this.#schema, this.#name),
+      this.#retry,
+    );
   }
 
   /** The table in SQL: quoted and qualified. */
@@ -71,13 +95,18 @@ export class StreamTable {
           this.#state = existing;
           return this.layout(message, line).plan;
         },
-        { line, oldKey: before?.primaryKey ?? [], newKey: layout.wanted.primaryKey },
+        {
+          line,
+          oldKey: before?.primaryKey ?? [],
+          newKey: layout.wanted.primaryKey,
+          retry: this.#retry,
+        },
       );
       if (plan.rekey && this.#state !== undefined)
         this.#log.warn(
           `line ${line}, stream ${this.stream}: key_properties changed; table ${this.sqlName} re-keyed on (${layout.wanted.primaryKey.join(", ") || "no key: append only"})`,
         );
-      this.#state = await inspectTable(this.#db, this.#schema, this.#name);
+      this.#state = await this.#read(line);
     }
     this.#signature = schemaSignature(message);
     return this.layout(message, line).columns;

@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { pgConfigFromEnv, postgresUnavailable } from "@repo/pg-testing";
-import { Logger, type SchemaMessage } from "@singerkit/singer";
+import { Logger, type SchemaMessage, systemClock } from "@singerkit/singer";
 import { describe, expect, it } from "vitest";
 import { connectPg, type Db } from "../src/db.js";
 import { StreamTable } from "../src/stream-table.js";
@@ -63,7 +63,8 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("wide schemas", () 
       ),
     );
     try {
-      const table = await StreamTable.inspect(db, log, schema.name, "wide", "wide");
+      const retry = { retries: 0, clock: systemClock, log };
+      const table = await StreamTable.inspect({ db, log, retry }, schema.name, "wide", "wide", 1);
       await table.apply(wide(853), 1);
       const created = sent.length;
       // lock, inspect and the batched DDL: not one statement per column.

@@ -81,6 +81,47 @@ describe("loadConfig", () => {
     expect(text).not.toContain("short");
   });
 
+  it.each([
+    [
+      "an env var",
+      { TAP_X_PAGE_SIZE: "hunter2-secret-1" },
+      [],
+      'TAP_X_PAGE_SIZE must be an integer, got "(secret)"',
+    ],
+    [
+      "a file",
+      {},
+      [{ ratio: "hunter2-secret-1" }],
+      'invalid config: "ratio" must be number (got "(secret)")',
+    ],
+  ])(
+    "a secret's value given in another setting (%s) is not echoed by its error",
+    async (_where, env, extra, message) => {
+      const secret = file("secret.json", JSON.stringify({ api_key: "hunter2-secret-1" }));
+      const files = [
+        secret,
+        ...extra.map((values, i) => file(`extra${i}.json`, JSON.stringify(values))),
+      ];
+      const error = await loadConfig({ plugin: "tap-x", settings, files, env }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).message).toBe(message);
+      expect(String((error as ConfigError).cause ?? "")).not.toContain("hunter2");
+    },
+  );
+
+  it("the secret given by env var is redacted in another setting's error too", async () => {
+    const error = await loadConfig({
+      plugin: "tap-x",
+      settings,
+      env: { TAP_X_API_KEY: 'pa"ss-word-9', TAP_X_HEADERS: '{"x": pa"ss-word-9' },
+    }).catch((e: unknown) => e);
+    expect((error as ConfigError).message).toBe(
+      'TAP_X_HEADERS must be JSON (object), got "{\\"x\\": (secret)"',
+    );
+  });
+
   it("reports a missing required setting", async () => {
     await expect(loadConfig({ plugin: "tap-x", settings, env: {} })).rejects.toThrow(
       'invalid config: "api_key" is required',

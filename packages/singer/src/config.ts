@@ -132,13 +132,14 @@ export async function loadConfig<C>(options: LoadConfigOptions): Promise<LoadedC
       if (!(name in options.settings.properties) && !unknown.includes(name)) unknown.push(name);
     Object.assign(merged, values);
   }
-  if (options.useEnv ?? true)
-    Object.assign(
-      merged,
-      configFromEnv(options.plugin, options.settings, options.env ?? process.env),
-    );
-  const config = withDefaults(merged, options.settings);
-  validateConfig(config, options.settings);
+  const env = options.env ?? process.env;
+  const config = withoutSecretsInErrors(secretCandidates(merged, options, env), () => {
+    if (options.useEnv ?? true)
+      Object.assign(merged, configFromEnv(options.plugin, options.settings, env));
+    const config = withDefaults(merged, options.settings);
+    validateConfig(config, options.settings);
+    return config;
+  });
   const secrets = Object.entries(options.settings.properties)
     .filter(
       ([name, spec]) => spec.secret === true && config[name] !== undefined && config[name] !== null,
@@ -151,6 +152,42 @@ export async function loadConfig<C>(options: LoadConfigOptions): Promise<LoadedC
     secrets,
     unknown: unknown.map((name) => unknownSetting(name, known)),
   };
+}
+
+/** Every value a secret setting may have: from the files and, raw, from its env var. */
+function secretCandidates(
+  files: JsonObject,
+  options: LoadConfigOptions,
+  env: NodeJS.ProcessEnv,
+): string[] {
+  const values: string[] = [];
+  for (const [name, spec] of Object.entries(options.settings.properties)) {
+    if (spec.secret !== true) continue;
+    const given = files[name];
+    if (typeof given === "string" || typeof given === "number") values.push(String(given));
+    const raw = options.useEnv === false ? undefined : env[envVarName(options.plugin, name)];
+    if (raw !== undefined) values.push(raw);
+  }
+  return values.filter((value) => value.length > 0);
+}
+
+/**
+ * A config error about one setting never shows a secret that landed in another (a password
+ * pasted into TARGET_POSTGRES_PORT): every secret's value, raw and as JSON escapes it, becomes
+ * `(secret)` in the message. The original error is not kept as the cause (it holds the text).
+ */
+function withoutSecretsInErrors<T>(secrets: readonly string[], work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (!(error instanceof ConfigError) || secrets.length === 0) throw error;
+    let message = error.message;
+    for (const secret of secrets)
+      for (const form of [secret, JSON.stringify(secret).slice(1, -1)])
+        message = message.replaceAll(form, "(secret)");
+    if (message === error.message) throw error;
+    throw new ConfigError(message, error.context);
+  }
 }
 
 /** Reads a JSON file that must hold an object; errors name the file and the problem. */

@@ -314,3 +314,27 @@ describe("withIdleTicks", () => {
     expect(armed()).toBe(0);
   });
 });
+
+describe("bytes that are not UTF-8", () => {
+  it("decode as U+FFFD and flag their line; a real U+FFFD or a character split across chunks does not", async () => {
+    const bad = Buffer.concat([
+      Buffer.from('{"type":"RECORD","stream":"s","record":{"v":"a'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('"}}\n'),
+    ]);
+    const real = Buffer.from('{"type":"RECORD","stream":"s","record":{"v":"\ufffd é"}}\n');
+    const split = real.indexOf(0xc3); // the first byte of é
+    const chunks = [bad, real.subarray(0, split + 1), real.subarray(split + 1)];
+    const lines: { line: number; v: unknown; invalid: boolean }[] = [];
+    for await (const batch of readInput(Readable.from(chunks))) {
+      if (batch === IDLE) continue;
+      for (const { line, message, invalidUtf8 } of batch)
+        if (message.type === "RECORD")
+          lines.push({ line, v: message.record.v, invalid: invalidUtf8 === true });
+    }
+    expect(lines).toEqual([
+      { line: 1, v: "a\ufffd\ufffd", invalid: true },
+      { line: 2, v: "\ufffd é", invalid: false },
+    ]);
+  });
+});

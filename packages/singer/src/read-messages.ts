@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import type { Readable } from "node:stream";
 import { type Clock, systemClock } from "./clock.js";
 import { InputError } from "./errors.js";
@@ -11,6 +12,8 @@ export interface InputLine {
   readonly bytes: number;
   /** The line as it came (without the line ending): for a second, exact parse, or to pass it on. */
   readonly text: string;
+  /** The line held bytes that are not UTF-8; `text` has U+FFFD in their place. */
+  readonly invalidUtf8?: true;
 }
 
 export interface ReadOptions {
@@ -32,6 +35,8 @@ export interface Line {
   readonly line: number;
   readonly text: string;
   readonly bytes: number;
+  /** Bytes that are not UTF-8 were decoded as U+FFFD. */
+  readonly invalidUtf8?: true;
 }
 
 /**
@@ -100,7 +105,11 @@ export class LineSplitter {
     const length =
       bytes.length > 0 && bytes[bytes.length - 1] === CR ? bytes.length - 1 : bytes.length;
     if (length > this.#max) throw lineTooLong(this.#line, this.#max);
-    return { line: this.#line, text: bytes.toString("utf8", 0, length), bytes: length };
+    const text = bytes.toString("utf8", 0, length);
+    // Decoding puts U+FFFD where bytes are not UTF-8; one in the text is rare, then check.
+    if (text.indexOf("\ufffd") !== -1 && !isUtf8(bytes.subarray(0, length)))
+      return { line: this.#line, text, bytes: length, invalidUtf8: true };
+    return { line: this.#line, text, bytes: length };
   }
 }
 
@@ -144,10 +153,16 @@ export async function* readMessages(
   if (parsed !== undefined) yield parsed;
 }
 
-function toInputLine({ line, text, bytes }: Line, options: ReadOptions): InputLine | undefined {
+function toInputLine(
+  { line, text, bytes, invalidUtf8 }: Line,
+  options: ReadOptions,
+): InputLine | undefined {
   if (isBlank(text)) return undefined;
   const message = parseMessage(text, line, options.onWarning);
-  if (message !== undefined) return { line, message, bytes, text };
+  if (message !== undefined)
+    return invalidUtf8
+      ? { line, message, bytes, text, invalidUtf8 }
+      : { line, message, bytes, text };
   const type = typeOf(text);
   if (options.unknownTypes === "fail")
     throw new InputError(`unknown message type ${type}`, { line });

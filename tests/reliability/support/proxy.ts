@@ -55,55 +55,70 @@ export class FlakyProxy {
 /** How a COMMIT is cut: after the server answered it (the ack is lost), or before it is sent. */
 export type CommitCut = "ack" | "before";
 
+/** Which commits a CommitCutProxy cuts. */
+export interface CutPlan {
+  /** The matching commits to cut, numbered 1, 2, … in the order seen; "every": all of them. */
+  readonly cut: readonly number[] | "every";
+  readonly mode: CommitCut;
+  /** A transaction (or a statement outside one) matches when one of its statements does;
+   * by default a COPY (the target's batch transactions). */
+  readonly match?: RegExp;
+}
+
 /**
- * Where a batch transaction (one that ran a COPY) can be cut: at its first CopyData (`copy`:
- * mid-COPY), at a statement after the COPY (`statement`: the merge, the commit marker), at its
- * COMMIT (`commit`). `outside`: any other statement (before a COPY: connect-time setup, DDL,
- * catalog reads, the load history, a batch's BEGIN): not every part of the target retries a
- * connection lost there yet.
+ * Where a matching transaction (by default one that ran a COPY: a batch) can be cut: at its first
+ * CopyData (`copy`: mid-COPY), at a statement after the match (`statement`: the merge, the commit
+ * marker), at its commit (`commit`). `outside`: any other statement (connect-time setup, DDL,
+ * catalog reads, the load history, a batch's BEGIN).
  */
 export type CutPoint = "copy" | "statement" | "commit" | "outside";
 
-/** `cut`: the connection is cut instead of sending the message. `ack` (COMMIT only): the
- * COMMIT is sent, the server commits, and the connection is cut before its answer arrives. */
+/** `cut`: the connection is cut instead of sending the message. `ack` (commit only): the
+ * commit is sent, the server commits, and the connection is cut before its answer arrives. */
 export type CutAction = "cut" | "ack";
 
 /** Asked at every cut point; `undefined` lets the message through. */
 export type CutDecider = (point: CutPoint) => CutAction | undefined;
 
 /**
- * A TCP proxy that follows the client's side of the PostgreSQL protocol and cuts connections at
- * chosen points of transactions that ran a COPY (batch transactions). With a plan `{cut, mode}`
- * it cuts the COMMITs numbered in `cut` (1, 2, … in the order seen): `ack`: the COMMIT reaches
- * the server, the server commits and answers, and the connection is cut before the answer
- * reaches the client: the client cannot know it committed. `before`: the connection is cut
- * instead of sending the COMMIT: the server rolls the transaction back. With a `CutDecider` it
- * asks at every `CutPoint` (the soak's random schedule).
+ * A TCP proxy that follows the client's side of the PostgreSQL protocol (simple and extended
+ * queries) and cuts connections at chosen points. A commit is a `COMMIT` query, or for a
+ * statement outside a transaction block its own query (simple protocol) or its Sync (extended
+ * protocol: the server commits it there). With a plan it cuts the commits of matching
+ * transactions numbered in `cut`: `ack`: the commit reaches the server, the server commits and
+ * answers, and the connection is cut before the answer reaches the client: the client cannot
+ * know it committed. `before`: the connection is cut instead of sending it: nothing commits.
+ * With a `CutDecider` it asks at every `CutPoint` (the soak's random schedule).
  */
 export class CommitCutProxy {
   #server: net.Server | undefined;
   readonly #sockets = new Set<net.Socket>();
   port = 0;
-  /** COMMITs of COPY transactions seen so far. */
+  /** Matching commits seen so far. */
   commits = 0;
-  /** COMMITs cut so far. */
+  /** Commits cut so far. */
   cuts = 0;
   /** Cuts made, by `<point> <action>` (e.g. `commit ack`). */
   readonly fired = new Map<string, number>();
 
   private readonly target: { readonly host: string; readonly port: number };
   private readonly decide: CutDecider;
+  private readonly match: RegExp;
 
   constructor(
     target: { readonly host: string; readonly port: number },
-    plan: { readonly cut: readonly number[]; readonly mode: CommitCut } | CutDecider,
+    plan: CutPlan | CutDecider,
   ) {
     this.target = target;
-    if (typeof plan === "function") this.decide = plan;
-    else {
-      const cut = new Set(plan.cut);
-      const action = plan.mode === "before" ? "cut" : "ack";
-      this.decide = (point) => (point === "commit" && cut.has(this.commits) ? action : undefined);
+    if (typeof plan === "function") {
+      this.decide = plan;
+      this.match = /^\s*COPY\b/i;
+    } else {
+      const { cut, mode } = plan;
+      const action = mode === "before" ? "cut" : "ack";
+      this.decide = (point) =>
+        point === "commit" && (cut === "every" || cut.includes(this.commits)) ? action : undefined;
+      this.match = plan.match ?? /^\s*COPY\b/i;
     }
   }
 
@@ -150,14 +165,40 @@ export class CommitCutProxy {
       });
       socket.on("error", cutBoth);
     }
-    let holding = false; // the COMMIT went out: its answer must not reach the client
+    let holding = false; // the commit went out: its answer must not reach the client
     upstream.on("data", (data: Buffer) => {
       if (holding) cutBoth();
       else client.write(data);
     });
     let pending = Buffer.alloc(0);
     let startup = true;
-    let copied = false;
+    let inBlock = false; // inside BEGIN … COMMIT
+    let matched = false; // the transaction (or pending statement) ran a matching statement
+    let copying = false; // its first CopyData was seen
+    /** At a commit: true when it is cut (before being sent, or its answer held back). */
+    const commit = (bytes: Buffer): boolean => {
+      const was = matched;
+      matched = false;
+      copying = false;
+      if (!was) return false;
+      this.commits += 1;
+      const action = this.#ask("commit");
+      if (action === undefined) return false;
+      this.cuts += 1;
+      if (action === "cut") {
+        cutBoth();
+        return true;
+      }
+      holding = true;
+      upstream.write(bytes);
+      return true;
+    };
+    /** At any other statement: true when the connection is cut instead of sending it. */
+    const statement = (): boolean => {
+      if (this.#ask(matched ? "statement" : "outside") !== "cut") return false;
+      cutBoth();
+      return true;
+    };
     client.on("data", (data: Buffer) => {
       pending = Buffer.concat([pending, data]);
       for (;;) {
@@ -171,23 +212,31 @@ export class CommitCutProxy {
           const code = bytes.readInt32BE(4);
           startup = code === 80877103 || code === 80877104;
         } else if (type === 0x64 /* d */ || type === 0x63 /* c */) {
-          if (!copied && this.#ask("copy") === "cut") return cutBoth();
-          copied = true;
-        } else if (type === 0x51 /* Q */ || type === 0x50 /* P */) {
-          const sql = statementText(bytes).trim().toUpperCase();
-          if (sql.startsWith("BEGIN") || sql === "ROLLBACK") copied = false;
-          if (sql === "COMMIT" && copied) {
-            copied = false;
-            this.commits += 1;
-            const action = this.#ask("commit");
-            if (action !== undefined) {
-              this.cuts += 1;
-              if (action === "cut") return cutBoth();
-              holding = true;
-              upstream.write(bytes);
-              return;
-            }
-          } else if (this.#ask(copied ? "statement" : "outside") === "cut") return cutBoth();
+          if (!copying && this.#ask("copy") === "cut") return cutBoth();
+          copying = true;
+        } else if (type === 0x51 /* Q */) {
+          const sql = cString(bytes, 5).trim();
+          const upper = sql.toUpperCase();
+          if (upper.startsWith("BEGIN") || upper === "ROLLBACK") {
+            inBlock = upper.startsWith("BEGIN");
+            matched = false;
+            copying = false;
+            if (statement()) return;
+          } else if (upper === "COMMIT") {
+            inBlock = false;
+            if (commit(bytes)) return;
+          } else {
+            if (statement()) return;
+            if (this.match.test(sql)) matched = true;
+            if (!inBlock && commit(bytes)) return;
+          }
+        } else if (type === 0x50 /* P */) {
+          const name = cString(bytes, 5);
+          const sql = cString(bytes, 5 + Buffer.byteLength(name) + 1);
+          if (statement()) return;
+          if (this.match.test(sql)) matched = true;
+        } else if (type === 0x53 /* S */ && !inBlock) {
+          if (commit(bytes)) return;
         }
         upstream.write(bytes);
       }
@@ -195,12 +244,10 @@ export class CommitCutProxy {
   }
 }
 
-/** The SQL of a Query (`Q`: text) or Parse (`P`: statement name, then text) message. */
-function statementText(bytes: Buffer): string {
-  const body = bytes.subarray(5, bytes.length);
-  const start = bytes[0] === 0x50 ? body.indexOf(0) + 1 : 0;
-  const end = body.indexOf(0, start);
-  return body.subarray(start, end < 0 ? body.length : end).toString("utf8");
+/** The NUL-terminated string at `offset`. */
+function cString(bytes: Buffer, offset: number): string {
+  const end = bytes.indexOf(0, offset);
+  return bytes.subarray(offset, end < 0 ? bytes.length : end).toString("utf8");
 }
 
 /** The next whole message of a client's stream: untyped while starting up, then typed. */
