@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { LoadError, type Logger } from "@singerkit/singer";
 import { DbError, type DbSession, isConnectionError, type Row } from "./db.js";
 import { widenColumn } from "./ddl.js";
+import type { DirectCopy } from "./direct-copy.js";
 import { quoteIdent } from "./identifiers.js";
 import { DELETED_AT, TABLE_VERSION } from "./record-metadata.js";
 import type { Batch } from "./row-buffer.js";
@@ -11,9 +12,10 @@ import type { Batch } from "./row-buffer.js";
  *  1. `ALTER COLUMN … TYPE` for integer columns that got values they cannot hold (ddl.ts's one
  *     ALTER path, also used by SCHEMA changes);
  *  2. keyless streams: COPY straight into the table (a staging table would only write every row
- *     twice); keyed streams: COPY into a temporary staging table typed like the target columns,
- *     then one `INSERT … SELECT … ON CONFLICT (key) DO UPDATE … WHERE … IS DISTINCT FROM …`
- *     counting inserted and updated rows;
+ *     twice); keyed streams: first COPY straight into the table, which succeeds only when every
+ *     key is new (direct-copy.ts); else COPY into a temporary staging table typed like the target
+ *     columns, then one `INSERT … SELECT … ON CONFLICT (key) DO UPDATE … WHERE … IS DISTINCT
+ *     FROM …` counting inserted and updated rows;
  *  3. with `hard_delete`, rows flagged in `_sdc_deleted_at` are deleted (LOG_BASED deletes);
  *  4. the staging table is emptied (TRUNCATE); the session keeps it for its next batch of the
  *     same column layout.
@@ -55,6 +57,8 @@ export interface BatchTarget {
   readonly into: string;
   /** `schema.table` unquoted, for messages. */
   readonly label: string;
+  /** Whether keyed batches try COPY straight into the table first (direct-copy.ts). */
+  readonly direct: DirectCopy;
 }
 
 export interface BatchOptions {
@@ -85,6 +89,19 @@ export async function loadBatch(
       const inserted = copied(await tx.copyRows(table, names, batch.chunks()), batch.rows);
       const deleted = marked ? await deleteMarkedRows(tx, table, undefined) : 0;
       return { inserted, updated: 0, deleted };
+    }
+    // hard_delete deletes the batch's marked rows through the staging table: always staged.
+    if (!marked && target.direct.enabled) {
+      const inserted = await target.direct.copy(tx, table, names, batch);
+      if (inserted !== undefined) {
+        options.log.debug(
+          `stream ${target.stream}: ${inserted} rows, every key new: COPY straight into ${target.label} (no staging table, no merge)`,
+        );
+        return { inserted: copied(inserted, batch.rows), updated: 0, deleted: 0 };
+      }
+      options.log.info(
+        `stream ${target.stream}: a key of this batch is already in ${target.label} (or twice in the batch): this and later batches merge through a staging table`,
+      );
     }
     await tx.query(createStagingSql(merge));
     copied(await tx.copyRows(stagingTable(merge), names, batch.chunks()), batch.rows);

@@ -64,6 +64,10 @@ describe("exact numbers (decisions: Exact numbers)", () => {
     ['{"record":{"n":-1234567.123456789}}', true],
     ['{"record":{"n":123456789012345,"t":"2024-01-01T00:00:00.123456Z"}}', false],
     ['{"record":{"id":"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"}}', false],
+    // Hex digits around an `e` inside a string are not an exponent (a uuid-heavy stream).
+    ['{"record":{"id":"e3ed7e2e-45df-4a5e-8cdf-5e092b7b9cb8","h":"1e400"}}', false],
+    ['{"record":{"n": -12.5E+400}}', true],
+    ['{"record":{"n":[1,\t2e-300]}}', true],
   ])("mayHaveLongNumber(%s) = %s", (text, expected) => {
     expect(mayHaveLongNumber(text)).toBe(expected);
   });

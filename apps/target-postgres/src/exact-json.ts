@@ -23,17 +23,17 @@ export class ExactNumber {
 export type LoadValue = string | number | boolean | null | ExactNumber | LoadValue[] | LoadObject;
 export type LoadObject = { [key: string]: LoadValue };
 
-// A number token (after `:`, `,` or `[`) with 16+ digits or digits and a dot. Anchoring on the
-// structural character makes the test about 2.5× faster than scanning every digit run; a match
-// inside a string only costs a needless exact parse.
-const LONG_DIGITS = /[:,[]\s*-?\d[\d.]{15}/;
-
-// An exponent of 3+ digits: the only way 15 or fewer digits leave the double range.
-const BIG_EXPONENT = /\d[eE][+-]?\d{3}/;
+// A number token (after `:`, `,` or `[`, the only places a JSON number can start in an object
+// line) with 16+ digits or digits and a dot, or with an exponent of 3+ digits (the only way 15 or
+// fewer digits leave the double range). Anchoring on the structural character makes the test
+// cheap and keeps hex text out: a uuid's `…-5e092b…` would otherwise look like an exponent and
+// send most lines of a uuid-heavy stream through the slow exact parse. A match inside a string
+// (`"a:1e100"`) only costs a needless exact parse.
+const LONG_NUMBER = /[:,[]\s*-?\d(?:[\d.]{15}|\d*(?:\.\d+)?[eE][+-]?\d{3})/;
 
 /** True when a line may hold a number that `JSON.parse` would round (false positives are fine). */
 export function mayHaveLongNumber(text: string): boolean {
-  return LONG_DIGITS.test(text) || BIG_EXPONENT.test(text);
+  return LONG_NUMBER.test(text);
 }
 
 /** The smallest positive normal double: below it a double keeps fewer digits (subnormal). */

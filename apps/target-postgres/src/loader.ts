@@ -2,6 +2,7 @@ import type { JsonObject, Logger, SchemaMessage } from "@singerkit/singer";
 import type { BatchTarget, SealedBatch } from "./batch-load.js";
 import type { NulHandling } from "./copy.js";
 import type { Db } from "./db.js";
+import { DirectCopy } from "./direct-copy.js";
 import type { LoadObject } from "./exact-json.js";
 import type { OffSchemaLog } from "./off-schema.js";
 import { RecordEncoder, type ValidationPolicy } from "./record-encoder.js";
@@ -27,6 +28,7 @@ export interface LoaderContext {
  */
 export class Loader implements BatchTarget {
   readonly stream: string;
+  readonly direct = new DirectCopy();
   readonly #table: StreamTable;
   readonly #encoder: RecordEncoder;
   #keys: readonly string[] = [];

@@ -1,7 +1,9 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
 import type { Logger } from "@singerkit/singer";
+import { extract } from "tar";
 import { ConnectError, type Db, DbError, type DbSession, type Row, toDbError } from "./db.js";
 import { acquireLock } from "./lock.js";
 
@@ -16,6 +18,19 @@ const TEMPLATE = new URL("./pglite-template.tgz", import.meta.url);
  * session in the target's own process; the OS page cache still holds the files).
  */
 const SETTINGS = ["shared_buffers = 16MB"];
+
+/**
+ * The template cluster unpacked on disk, streaming, next to `dataDir` and then renamed into place
+ * (a run killed halfway leaves no half cluster). PGlite's own `loadDataDir` unpacks through its
+ * WASM file system, which grows the WASM heap by the cluster's size for the rest of the run.
+ */
+export async function unpackTemplate(template: URL, dataDir: string): Promise<void> {
+  const partial = `${dataDir}.unpacking`;
+  rmSync(partial, { recursive: true, force: true });
+  mkdirSync(partial, { recursive: true });
+  await extract({ file: fileURLToPath(template), cwd: partial });
+  renameSync(partial, dataDir);
+}
 
 /** int8 as text, as node-postgres returns it (PGlite would return number or BigInt). */
 const PARSERS = { 20: (value: string) => value };
@@ -41,13 +56,8 @@ export function openPglite(folder: string, log: Logger): Db {
       try {
         const dataDir = join(dir, PGLITE_DATA);
         // A new folder starts from the template (no initdb in this process) when there is one.
-        const fresh = !existsSync(dataDir) && existsSync(TEMPLATE);
-        const db = await PGlite.create({
-          dataDir,
-          parsers: PARSERS,
-          postgresqlconf: SETTINGS,
-          ...(fresh ? { loadDataDir: new Blob([readFileSync(TEMPLATE)]) } : {}),
-        });
+        if (!existsSync(dataDir) && existsSync(TEMPLATE)) await unpackTemplate(TEMPLATE, dataDir);
+        const db = await PGlite.create({ dataDir, parsers: PARSERS, postgresqlconf: SETTINGS });
         log.info(`embedded PostgreSQL (PGlite) at ${dir}`);
         return { db, release };
       } catch (error) {

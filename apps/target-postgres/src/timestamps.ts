@@ -20,8 +20,20 @@ const TIME = /^(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)
 /** timestamptz's last year (PostgreSQL's limit, 294276 AD). */
 const MAX_YEAR = 294276;
 
+// RFC 3339 in UTC, the form nearly every tap writes: read by one regex and the range checks,
+// without the offset rewriting (a lone `Z` has nothing to rewrite) that costs four more.
+const UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?Z$/;
+
 /** Text for a `timestamp with time zone` column, or undefined when the value is not one. */
 export function timestampText(text: string): string | undefined {
+  const utc = UTC.exec(text);
+  if (utc !== null) {
+    const [, year, month, day, hour, minute, second] = utc;
+    return isDate(Number(year), Number(month), Number(day)) &&
+      isTime(Number(hour), Number(minute), Number(second))
+      ? text
+      : undefined;
+  }
   const match = DATE_TIME.exec(undoubleOffset(text));
   if (match === null) return undefined;
   const [whole, year, month, day, hour, minute, second, offset] = match;

@@ -227,6 +227,9 @@ function* parsed(lines: readonly Line[], options: ReadOptions): Generator<InputL
   }
 }
 
+/** Why a pending idle tick is cancelled (its rejection is ignored). */
+const INPUT_WON = new Error("input arrived before the idle tick");
+
 /**
  * Passes items through and yields IDLE after every `ms` (on `clock`) without one. The pending
  * `next()` is kept across idle ticks (never called twice), so no item is lost or reordered.
@@ -245,7 +248,8 @@ export async function* withIdleTicks<T>(
       const tick = clock.sleep(ms, cancel.signal).then((): Idle => IDLE);
       tick.catch(() => undefined); // rejects when cancelled below, after the input won
       // Cancelled also when the input fails (a stop destroys it): no timer outlives the read.
-      const winner = await Promise.race([pending, tick]).finally(() => cancel.abort());
+      // A fixed reason: abort() without one builds a DOMException (with a stack) per chunk.
+      const winner = await Promise.race([pending, tick]).finally(() => cancel.abort(INPUT_WON));
       if (winner === IDLE) {
         yield IDLE;
         continue;
