@@ -11,6 +11,11 @@ import { tableRows } from "../support/warehouse.js";
 const unavailable = await postgresUnavailable();
 const STREAMS = ["tables", "columns", "tags", "users"];
 
+/** A STATE with every deletion sweep's `swept_at` (the wall-clock time of its read) erased. */
+function sweptAtErased(state: unknown): unknown {
+  return JSON.parse(JSON.stringify(state), (key, value) => (key === "swept_at" ? "…" : value));
+}
+
 /**
  * BATCH through the real pipe: tap-secoda with `batch_config` writes its records to jsonl.gz
  * files and sends BATCH messages; target-postgres loads them. The tables equal those of the same
@@ -58,7 +63,11 @@ describe.skipIf(unavailable !== undefined)("tap-secoda batch_config | target-pos
     expect(types).not.toContain("RECORD");
     expect(types.filter((type) => type === "BATCH").length).toBeGreaterThan(STREAMS.length);
     expect(readdirSync(folder).every((name) => /^e2e-\w+-.*\.jsonl\.gz$/.test(name))).toBe(true);
-    expect(batches.targetStates.at(-1)).toEqual(records.targetStates.at(-1));
+    // The same bookmarks, and the same ids known to the deletion sweep; only the moment each
+    // sweep read its list differs between the two runs.
+    expect(sweptAtErased(batches.targetStates.at(-1))).toEqual(
+      sweptAtErased(records.targetStates.at(-1)),
+    );
   });
 
   it("loads tables equal to those of the RECORD run", async () => {

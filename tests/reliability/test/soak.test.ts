@@ -156,8 +156,9 @@ function report(rounds: number, tally: SoakTally): void {
     `soak seed ${seed}: ${rounds} rounds, ${tally.iterations} iterations\nfired: ${json(tally.fired)}\noutcomes: ${json(tally.outcomes)}\ntarget FATALs: ${json(tally.fatals)}`,
   );
   // The schedule must have done something: kill -9 of both processes and some cuts (which cut
-  // points a run reaches depends on timing, so no particular kind is required).
-  if (minutes > 0 || seed === DEFAULT_SEED) {
+  // points a run reaches depends on timing, so no particular kind is required). A short timed
+  // run may draw few faulty iterations, so it is held to this only past a dozen iterations.
+  if ((minutes > 0 && tally.iterations >= 12) || seed === DEFAULT_SEED) {
     const fired = [...tally.fired.keys()];
     expect(fired, "no kill -9 of each process").toEqual(
       expect.arrayContaining(["kill -9 tap", "kill -9 target"]),
