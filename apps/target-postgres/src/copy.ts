@@ -1,4 +1,4 @@
-import { ExactNumber, type LoadValue, stringifyExact } from "./exact-json.js";
+import { ExactNumber, type LoadValue, RawJson, stringifyExact } from "./exact-json.js";
 import { dateText, timestampText, timeText } from "./timestamps.js";
 import { baseType, PG } from "./type-mapping.js";
 
@@ -222,6 +222,9 @@ function jsonEncoder({ nul, parseJsonStrings }: EncoderOptions): Encoder {
       const json = parseJsonStrings && isJsonContainer(value) ? value : JSON.stringify(value);
       return jsonField(json, clean, nul);
     }
+    // The source text as jsonb reads it: always escaped, as the whitespace between its tokens
+    // may hold a tab or a carriage return even on a clean line.
+    if (value instanceof RawJson) return copyText(sanitizeJson(value.source, nul), nul);
     return jsonField(jsonOf(value, exact), clean, nul);
   };
 }

@@ -5,6 +5,9 @@
  * one (last write wins inside a batch, so the merge never touches a row twice).
  */
 
+/** A row's COPY text, or its parts in order (a row with a huge field, see record-encoder.ts). */
+export type RowText = string | readonly string[];
+
 const FIRST_CHUNK = 64 * 1024;
 const MAX_CHUNK = 4 * 1024 * 1024;
 const FIRST_ROWS = 256;
@@ -54,10 +57,8 @@ export class RowBuffer {
   }
 
   /** Adds one encoded row (ending in "\n"); returns its size in bytes. */
-  add(row: string, key: string | undefined, line: number): number {
-    const bound = row.length * 3;
-    if (this.#used + bound > this.#chunk.length) this.#newChunk(bound);
-    const size = this.#chunk.write(row, this.#used, "utf8");
+  add(row: RowText, key: string | undefined, line: number): number {
+    const size = typeof row === "string" ? this.#write(row) : this.#writeParts(row);
     const index = this.#count;
     if (index === this.#start.length) this.#grow();
     this.#chunkOf[index] = this.#chunks.length - 1;
@@ -77,6 +78,25 @@ export class RowBuffer {
       }
       this.#keys.set(key, index);
     }
+    return size;
+  }
+
+  /** Writes one row's text at the end of the current chunk (or a new one); returns its size. */
+  #write(row: string): number {
+    // A huge row gets a chunk of its exact size: at 3 bytes a character a 60 MB row would
+    // reserve 180 MB, and sealing the batch would copy the used part again.
+    const bound = row.length > MAX_CHUNK / 3 ? Buffer.byteLength(row) : row.length * 3;
+    if (this.#used + bound > this.#chunk.length) this.#newChunk(bound);
+    return this.#chunk.write(row, this.#used, "utf8");
+  }
+
+  /** A row given in parts, written one after the other into one chunk of their exact size. */
+  #writeParts(parts: readonly string[]): number {
+    let bound = 0;
+    for (const part of parts) bound += Buffer.byteLength(part);
+    if (this.#used + bound > this.#chunk.length) this.#newChunk(bound);
+    let size = 0;
+    for (const part of parts) size += this.#chunk.write(part, this.#used + size, "utf8");
     return size;
   }
 
