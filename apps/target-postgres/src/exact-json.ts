@@ -133,8 +133,7 @@ function numberEnd(text: string, from: number): number {
   for (;;) {
     const code = text.charCodeAt(i);
     // digits . + - e E
-    if ((code >= 0x30 && code <= 0x39) || code === 0x2e || code === 0x2b || code === 0x2d)
-      i += 1;
+    if ((code >= 0x30 && code <= 0x39) || code === 0x2e || code === 0x2b || code === 0x2d) i += 1;
     else if (code === 0x65 || code === 0x45) i += 1;
     else return i;
   }

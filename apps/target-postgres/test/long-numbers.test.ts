@@ -88,7 +88,10 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("long numbers in js
       ]),
       '{"type":"RECORD","stream":"flat","record":{"id":1,"o":{"a":12345678901234567890.5,"b":{"c":[ 98765432109876543210 ]}},"s":[ 1234567890123456789 , {"x": 2} ]}}\n',
     ].join("");
-    const result = await runTarget(configFor(schema, { flattening_enabled: true, flattening_max_depth: 2 }), input);
+    const result = await runTarget(
+      configFor(schema, { flattening_enabled: true, flattening_max_depth: 2 }),
+      input,
+    );
     expect(result.fatal).toBeUndefined();
     const [row] = await schema.query<Record<string, string>>(
       `select o__a::text as a, o__b__c::text as c, s from "${schema.name}".flat`,
