@@ -182,14 +182,14 @@ describe("a value kept as source text (RawJson) in a jsonb column", () => {
     expect(() => jsonb("fail")(raw, true, true)).toThrow(NulFoundError);
   });
 
-  it("a text column gets the compact JSON the tree would give", () => {
-    const text = encoderFor(PG.text, {
+  it.each([PG.text, "json"])("a %s column gets the compact JSON the tree would give", (type) => {
+    const text = encoderFor(type, {
       nul: "replace",
       parseJsonStrings: false,
       onWiden: () => undefined,
     });
-    expect(text(new RawJson('[ 12345678901234567890 , {"a": "x"} ]'), true, true)).toBe(
-      '[12345678901234567890,{"a":"x"}]',
+    expect(text(new RawJson('[ 12345678901234567890 , {"a": "x", "a": "y"} ]'), true, true)).toBe(
+      '[12345678901234567890,{"a":"y"}]',
     );
   });
 });
