@@ -1,5 +1,11 @@
 import { type BatchMessage, type Clock, checkBatch, InputError } from "@singerkit/singer";
-import { ExactNumber, type LoadObject, mayHaveLongNumber, parseExact } from "./exact-json.js";
+import {
+  ExactNumber,
+  type LoadObject,
+  mayHaveLongNumber,
+  parseExact,
+  RawJson,
+} from "./exact-json.js";
 import { MAX_NESTING, nestedTooDeeply, nestsDeeperThan } from "./nesting.js";
 import type { Pipeline } from "./pipeline.js";
 
@@ -57,9 +63,13 @@ export async function loadBatchMessage(
 }
 
 function exactRecord(text: string): LoadObject | undefined {
-  const parsed = parseExact(text); // JSON.parse already read this line: it is valid JSON
+  // JSON.parse already read this line: it is valid JSON. A bare record: its properties are
+  // depth 1 (see input.ts).
+  const parsed = parseExact(text, { rawDepth: 1 });
   if (parsed === null || typeof parsed !== "object") return undefined;
-  return Array.isArray(parsed) || parsed instanceof ExactNumber ? undefined : parsed;
+  return Array.isArray(parsed) || parsed instanceof ExactNumber || parsed instanceof RawJson
+    ? undefined
+    : parsed;
 }
 
 /** A record's error, told with the file and line it came from. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { copyText, encoderFor, NulFoundError, parseJsonContainer, sanitizeJson } from "./copy.js";
-import { ExactNumber, type LoadValue } from "./exact-json.js";
+import { ExactNumber, type LoadValue, RawJson } from "./exact-json.js";
 import { PG } from "./type-mapping.js";
 
 describe("copyText: COPY text-format escaping", () => {
@@ -160,5 +160,36 @@ describe("encoders by column type", () => {
     expect(parseJsonContainer("[1]")).toEqual([1]);
     expect(parseJsonContainer('"x"')).toBeUndefined();
     expect(parseJsonContainer("{bad")).toBeUndefined();
+  });
+});
+
+describe("a value kept as source text (RawJson) in a jsonb column", () => {
+  const jsonb = (nul: "replace" | "fail") =>
+    encoderFor(PG.jsonb, { nul, parseJsonStrings: false, onWiden: () => undefined });
+
+  it("is written as sent, COPY-escaped even on a clean line (a tab may separate its tokens)", () => {
+    const raw = new RawJson('[12345678901234567890,\t"a\\tb", "c\\\\d"]');
+    expect(jsonb("replace")(raw, true, true)).toBe(
+      '[12345678901234567890,\\t"a\\\\tb", "c\\\\\\\\d"]',
+    );
+  });
+
+  it("NUL and lone surrogate escapes become U+FFFD as on the tree path; fail throws", () => {
+    const raw = new RawJson('[12345678901234567890, "\\u0000", "\\udc00x", "\\ud83d\\ude00"]');
+    expect(jsonb("replace")(raw, true, true)).toBe(
+      '[12345678901234567890, "\\\\ufffd", "\\\\ufffdx", "\\\\ud83d\\\\ude00"]',
+    );
+    expect(() => jsonb("fail")(raw, true, true)).toThrow(NulFoundError);
+  });
+
+  it.each([PG.text, "json"])("a %s column gets the compact JSON the tree would give", (type) => {
+    const text = encoderFor(type, {
+      nul: "replace",
+      parseJsonStrings: false,
+      onWiden: () => undefined,
+    });
+    expect(text(new RawJson('[ 12345678901234567890 , {"a": "x", "a": "y"} ]'), true, true)).toBe(
+      '[12345678901234567890,{"a":"y"}]',
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { ExactNumber, type LoadValue, stringifyExact } from "./exact-json.js";
+import { ExactNumber, type LoadValue, RawJson, stringifyExact } from "./exact-json.js";
 import { dateText, timestampText, timeText } from "./timestamps.js";
 import { baseType, PG } from "./type-mapping.js";
 
@@ -183,7 +183,7 @@ export function encoderFor(type: string, options: EncoderOptions): Encoder {
       };
     case "jsonb":
     case "json":
-      return jsonEncoder(options);
+      return jsonEncoder(options, base === "jsonb");
     default:
       return (value, exact, clean) =>
         typeof value === "string"
@@ -214,7 +214,9 @@ function temporal(read: (text: string) => string | undefined, widened: Encoder):
   };
 }
 
-function jsonEncoder({ nul, parseJsonStrings }: EncoderOptions): Encoder {
+/** `binary`: jsonb, which normalises the text it reads; json keeps it as sent, so it gets the
+ * compact text of the tree, as before source text was kept. */
+function jsonEncoder({ nul, parseJsonStrings }: EncoderOptions, binary: boolean): Encoder {
   return (value, exact, clean) => {
     if (typeof value === "number" || typeof value === "boolean") return String(value);
     if (value instanceof ExactNumber) return value.source;
@@ -222,6 +224,9 @@ function jsonEncoder({ nul, parseJsonStrings }: EncoderOptions): Encoder {
       const json = parseJsonStrings && isJsonContainer(value) ? value : JSON.stringify(value);
       return jsonField(json, clean, nul);
     }
+    // The source text as jsonb reads it: always escaped, as the whitespace between its tokens
+    // may hold a tab or a carriage return even on a clean line.
+    if (binary && value instanceof RawJson) return copyText(sanitizeJson(value.source, nul), nul);
     return jsonField(jsonOf(value, exact), clean, nul);
   };
 }

@@ -2,10 +2,12 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   ExactNumber,
+  expandRaw,
   type LoadValue,
   mayHaveLongNumber,
   outsideDoubles,
   parseExact,
+  RawJson,
   stringifyExact,
 } from "./exact-json.js";
 
@@ -117,6 +119,95 @@ describe("exact numbers (decisions: Exact numbers)", () => {
           }
         },
       ),
+    );
+  });
+});
+
+/** A long number in a generated value, written as its digits. */
+class Digits {
+  readonly digits: bigint;
+  constructor(digits: bigint) {
+    this.digits = digits;
+  }
+}
+
+describe("values holding long numbers kept as source text (decisions: Exact numbers)", () => {
+  const record = (text: string) =>
+    (parseExact(text, { rawDepth: 2 }) as { record: Record<string, LoadValue> }).record;
+
+  it("a property's array or object with a long number is its exact slice of the line", () => {
+    const j = '[ 1234567890123456789 ,\t{"a": [12345678901234567890, "x"]}, 1 ]';
+    const o = '{"k": 1, "k": 98765432109876543210, "s": "]}\\"[{"}';
+    const got = record(
+      `{"type":"RECORD","record":{"id":1,"j":${j},"o":${o},"n":12345678901234567}}`,
+    );
+    expect(got.j).toEqual(new RawJson(j));
+    expect(got.o).toEqual(new RawJson(o)); // duplicate keys and spacing as sent: jsonb decides
+    expect(got.n).toEqual(new ExactNumber("12345678901234567"));
+    expect(got.id).toBe(1);
+  });
+
+  it("a value without long numbers is a tree, and nothing in it is raw", () => {
+    const got = record('{"record":{"a":[1,{"b":[2.5,"12345678901234567890"]}],"c":{"d":1e400}}}');
+    expect(got.a).toEqual([1, { b: [2.5, "12345678901234567890"] }]);
+    expect(got.c).toEqual(new RawJson('{"d":1e400}')); // a 3-digit exponent is long too
+  });
+
+  it("the record and the envelope stay trees (rawDepth), and a bare record's properties are raw at 1", () => {
+    const line = '{"record":{"j":[12345678901234567890]}}';
+    expect(parseExact(line, { rawDepth: 2 })).toEqual({
+      record: { j: new RawJson("[12345678901234567890]") },
+    });
+    expect(parseExact('{"j":[12345678901234567890]}', { rawDepth: 1 })).toEqual({
+      j: new RawJson("[12345678901234567890]"),
+    });
+    expect(parseExact(line)).toEqual({
+      record: { j: [new ExactNumber("12345678901234567890")] },
+    });
+  });
+
+  it("stringifyExact writes a raw value as the tree would be written (compact)", () => {
+    const raw = new RawJson('[ 12345678901234567890 , { "a" : "t\\u0041" } ]');
+    expect(stringifyExact(raw)).toBe('[12345678901234567890,{"a":"tA"}]');
+  });
+
+  it("expandRaw: a raw object becomes a tree whose long-number children are raw again", () => {
+    const raw = new RawJson('{"a":12345678901234567890,"b":{"c":[12345678901234567891]},"d":[1]}');
+    expect(expandRaw(raw)).toEqual({
+      a: new ExactNumber("12345678901234567890"),
+      b: new RawJson('{"c":[12345678901234567891]}'),
+      d: [1],
+    });
+    expect(expandRaw([1])).toEqual([1]);
+  });
+
+  it("loses nothing: raw or not, the same JSON text comes out (property)", () => {
+    const long = fc.bigInt({ min: 10n ** 16n, max: 10n ** 30n }).map((n) => new Digits(n));
+    const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { depthSize: "small" },
+        fc.jsonValue({ maxDepth: 1 }),
+        long,
+        fc.array(tie("node"), { maxLength: 4 }),
+        fc.dictionary(fc.string({ maxLength: 4 }), tie("node"), { maxKeys: 4 }),
+      ),
+    })).node;
+    const write = (v: unknown): string => {
+      if (v instanceof Digits) return v.digits.toString();
+      if (Array.isArray(v)) return `[${v.map(write).join(", ")}]`;
+      if (v !== null && typeof v === "object")
+        return `{${Object.entries(v)
+          .map(([k, x]) => `${JSON.stringify(k)}: ${write(x)}`)
+          .join(", ")}}`;
+      return JSON.stringify(v);
+    };
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({ maxLength: 4 }), value, { maxKeys: 4 }), (rec) => {
+        const text = `{"record": ${write(rec)}}`;
+        expect(stringifyExact(parseExact(text, { rawDepth: 2 }))).toBe(
+          stringifyExact(parseExact(text)),
+        );
+      }),
     );
   });
 });

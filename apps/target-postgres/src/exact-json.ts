@@ -19,8 +19,30 @@ export class ExactNumber {
   }
 }
 
+/**
+ * An array or object holding long numbers, kept as its JSON source text (a slice of the line, so
+ * no copy): a jsonb column loads the text as it is, where one ExactNumber per number made a 60 MB
+ * array of 19-digit numbers cost 850 MB. What needs its structure (flattening, a column that is
+ * not jsonb) parses it with `expandRaw` / `stringifyExact`.
+ */
+export class RawJson {
+  readonly source: string;
+
+  constructor(source: string) {
+    this.source = source;
+  }
+}
+
 /** What a record holds on the way to COPY: JSON values, with ExactNumber for long numbers. */
-export type LoadValue = string | number | boolean | null | ExactNumber | LoadValue[] | LoadObject;
+export type LoadValue =
+  | string
+  | number
+  | boolean
+  | null
+  | ExactNumber
+  | RawJson
+  | LoadValue[]
+  | LoadObject;
 export type LoadObject = { [key: string]: LoadValue };
 
 // A number token (after `:`, `,` or `[`, the only places a JSON number can start in an object
@@ -52,41 +74,164 @@ export function outsideDoubles(source: string, value: number): boolean {
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const MAX_EXACT_DIGITS = 15;
 
-/**
- * Parses JSON text that `JSON.parse` already accepted, keeping long numbers as ExactNumber
- * (`allNumbers`: every number, so `stringifyExact` writes each one as it was written).
- */
-export function parseExact(
-  text: string,
-  options: { readonly allNumbers?: boolean } = {},
-): LoadValue {
-  const parser = new ExactParser(text, options.allNumbers === true ? -1 : MAX_EXACT_DIGITS);
+export interface ParseOptions {
+  /** Every number as ExactNumber, so `stringifyExact` writes each one as it was written. */
+  readonly allNumbers?: boolean;
+  /**
+   * Arrays and objects this deep or deeper (the top value is depth 0) that hold a long number
+   * become RawJson instead of a tree: 2 for a RECORD line (envelope, record, its properties), 1
+   * for a bare record. Unset: never.
+   */
+  readonly rawDepth?: number;
+}
+
+/** Parses JSON text that `JSON.parse` already accepted, keeping long numbers as ExactNumber. */
+export function parseExact(text: string, options: ParseOptions = {}): LoadValue {
+  const parser = new ExactParser(
+    text,
+    options.allNumbers === true ? -1 : MAX_EXACT_DIGITS,
+    options.rawDepth ?? Number.POSITIVE_INFINITY,
+  );
   const value = parser.value();
   parser.end();
   return value;
+}
+
+/** A RawJson value as a tree (its own long-number children raw again), anything else as is. */
+export function expandRaw(value: LoadValue | undefined): LoadValue | undefined {
+  return value instanceof RawJson ? parseExact(value.source, { rawDepth: 1 }) : value;
+}
+
+/** Digits before the exponent of the number literal `text[from, to)`. */
+function mantissaDigits(text: string, from: number, to: number): number {
+  let digits = 0;
+  for (let i = from; i < to; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x30 && code <= 0x39) digits += 1;
+    else if (code === 0x65 || code === 0x45) break; // e, E
+  }
+  return digits;
+}
+
+/** True when the number literal `text[from, to)` must be kept as written. */
+function isLongNumber(text: string, from: number, to: number, maxDigits: number): boolean {
+  if (mantissaDigits(text, from, to) > maxDigits) return true;
+  // Without an exponent, 15 digits or fewer always fit a double; only check the others.
+  let exponent = false;
+  for (let i = from; i < to && !exponent; i += 1) {
+    const code = text.charCodeAt(i);
+    exponent = code === 0x65 || code === 0x45;
+  }
+  if (!exponent) return false;
+  const source = text.slice(from, to);
+  return outsideDoubles(source, Number(source));
+}
+
+/** The end of the number literal starting at `from` (JSON.parse has checked it). */
+function numberEnd(text: string, from: number): number {
+  let i = from + 1;
+  for (;;) {
+    const code = text.charCodeAt(i);
+    // digits . + - e E
+    if ((code >= 0x30 && code <= 0x39) || code === 0x2e || code === 0x2b || code === 0x2d) i += 1;
+    else if (code === 0x65 || code === 0x45) i += 1;
+    else return i;
+  }
+}
+
+/** The index after the closing quote of the string literal that opens at `from`, or -1. */
+function stringEnd(text: string, from: number): number {
+  let end = from + 1;
+  for (;;) {
+    end = text.indexOf('"', end);
+    if (end === -1) return -1;
+    let slashes = 0;
+    while (text.charCodeAt(end - 1 - slashes) === 0x5c) slashes += 1;
+    if (slashes % 2 === 0) return end + 1;
+    end += 1;
+  }
+}
+
+/**
+ * The array or object opening at `from`: the index after its closing bracket (-1 if the text
+ * ends first) and whether a long number is inside. Reads without building anything, so a huge
+ * value costs no memory to classify.
+ */
+function scanContainer(text: string, from: number): { end: number; long: boolean } {
+  let depth = 0;
+  let long = false;
+  let i = from;
+  while (i < text.length) {
+    const code = text.charCodeAt(i);
+    if (code === 0x22) {
+      i = stringEnd(text, i);
+      if (i === -1) break;
+      continue;
+    }
+    if (code === 0x2d || (code >= 0x30 && code <= 0x39)) {
+      const end = numberEnd(text, i);
+      if (!long) long = isLongNumber(text, i, end, MAX_EXACT_DIGITS);
+      i = end;
+      continue;
+    }
+    if (code === 0x5b || code === 0x7b) depth += 1;
+    else if ((code === 0x5d || code === 0x7d) && --depth === 0) return { end: i + 1, long };
+    i += 1;
+  }
+  return { end: -1, long };
 }
 
 class ExactParser {
   readonly #text: string;
   /** Numbers with more significant digits than this are kept as written. */
   readonly #maxDigits: number;
+  /** See ParseOptions.rawDepth; infinite inside a value already found to hold no long number. */
+  #rawDepth: number;
+  #depth = 0;
   #at = 0;
 
-  constructor(text: string, maxDigits: number) {
+  constructor(text: string, maxDigits: number, rawDepth: number) {
     this.#text = text;
     this.#maxDigits = maxDigits;
+    this.#rawDepth = rawDepth;
   }
 
   value(): LoadValue {
     this.#space();
     const code = this.#text.charCodeAt(this.#at);
-    if (code === 0x7b) return this.#object();
-    if (code === 0x5b) return this.#array();
+    if (code === 0x7b || code === 0x5b) {
+      if (this.#depth >= this.#rawDepth) return this.#rawOrTree(code);
+      return this.#container(code);
+    }
     if (code === 0x22) return this.#string();
     if (this.#text.startsWith("true", this.#at)) return this.#literal(4, true);
     if (this.#text.startsWith("false", this.#at)) return this.#literal(5, false);
     if (this.#text.startsWith("null", this.#at)) return this.#literal(4, null);
     return this.#number();
+  }
+
+  /** A container at rawDepth: its source text when it holds a long number, else its tree. */
+  #rawOrTree(code: number): LoadValue {
+    const start = this.#at;
+    const { end, long } = scanContainer(this.#text, start);
+    if (end === -1) throw this.#error();
+    if (long) {
+      this.#at = end;
+      return new RawJson(this.#text.slice(start, end));
+    }
+    // No long number inside: nothing below is raw, and nothing below is scanned again.
+    const rawDepth = this.#rawDepth;
+    this.#rawDepth = Number.POSITIVE_INFINITY;
+    const value = this.#container(code);
+    this.#rawDepth = rawDepth;
+    return value;
+  }
+
+  #container(code: number): LoadValue {
+    this.#depth += 1;
+    const value = code === 0x7b ? this.#object() : this.#array();
+    this.#depth -= 1;
+    return value;
   }
 
   end(): void {
@@ -138,17 +283,10 @@ class ExactParser {
   #string(): string {
     const start = this.#at;
     if (this.#text.charCodeAt(start) !== 0x22) throw this.#error();
-    let end = start + 1;
-    for (;;) {
-      end = this.#text.indexOf('"', end);
-      if (end === -1) throw this.#error();
-      let slashes = 0;
-      while (this.#text.charCodeAt(end - 1 - slashes) === 0x5c) slashes += 1;
-      if (slashes % 2 === 0) break;
-      end += 1;
-    }
-    this.#at = end + 1;
-    return JSON.parse(this.#text.slice(start, end + 1)) as string; // a JSON string literal
+    const end = stringEnd(this.#text, start);
+    if (end === -1) throw this.#error();
+    this.#at = end;
+    return JSON.parse(this.#text.slice(start, end)) as string; // a JSON string literal
   }
 
   #number(): number | ExactNumber {
@@ -156,16 +294,11 @@ class ExactParser {
     const match = NUMBER.exec(this.#text);
     if (match === null) throw this.#error();
     const source = match[0];
+    const start = this.#at;
     this.#at += source.length;
-    const mantissa = source.replace(/[eE].*$/, "");
-    let digits = 0;
-    for (let i = 0; i < mantissa.length; i += 1) {
-      const code = mantissa.charCodeAt(i);
-      if (code >= 0x30 && code <= 0x39) digits += 1;
-    }
-    if (digits > this.#maxDigits) return new ExactNumber(source);
-    const value = Number(source);
-    return outsideDoubles(source, value) ? new ExactNumber(source) : value;
+    return isLongNumber(this.#text, start, this.#at, this.#maxDigits)
+      ? new ExactNumber(source)
+      : Number(source);
   }
 
   #literal<T>(length: number, value: T): T {
@@ -199,9 +332,11 @@ class ExactParser {
   }
 }
 
-/** JSON text of a value, writing ExactNumber as its source digits. */
+/** JSON text of a value, writing ExactNumber as its source digits (RawJson compacted, as a tree
+ * would be written). */
 export function stringifyExact(value: LoadValue): string {
   if (value instanceof ExactNumber) return value.source;
+  if (value instanceof RawJson) return stringifyExact(parseExact(value.source));
   if (Array.isArray(value)) return `[${value.map((item) => stringifyExact(item)).join(",")}]`;
   if (value !== null && typeof value === "object") {
     const parts: string[] = [];

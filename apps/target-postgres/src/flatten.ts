@@ -1,5 +1,5 @@
 import type { JsonSchema, SchemaMessage } from "@singerkit/singer";
-import type { LoadObject, LoadValue } from "./exact-json.js";
+import { expandRaw, type LoadObject, type LoadValue } from "./exact-json.js";
 
 /**
  * `flattening_enabled` / `flattening_max_depth` (SDK semantics): a property whose schema is an
@@ -85,7 +85,8 @@ function isObjectSchema(schema: JsonSchema): boolean {
 function flattenInto(record: LoadObject, plan: Plan): void {
   for (const [name, sub] of plan) {
     if (sub === undefined || !(name in record)) continue;
-    const value = record[name];
+    // An exact twin's object holding long numbers is source text until it is flattened.
+    const value = expandRaw(record[name]);
     delete record[name];
     if (isPlainObject(value)) spread(value, sub, `${name}${SEPARATOR}`, record);
   }
@@ -94,9 +95,12 @@ function flattenInto(record: LoadObject, plan: Plan): void {
 function spread(value: LoadObject, plan: Plan, prefix: string, out: LoadObject): void {
   for (const [name, child] of Object.entries(value)) {
     const sub = plan.get(name);
-    if (sub !== undefined && isPlainObject(child))
-      spread(child, sub, `${prefix}${name}${SEPARATOR}`, out);
-    else if (sub === undefined) out[`${prefix}${name}`] = child;
+    if (sub === undefined) {
+      out[`${prefix}${name}`] = child;
+      continue;
+    }
+    const tree = expandRaw(child);
+    if (isPlainObject(tree)) spread(tree, sub, `${prefix}${name}${SEPARATOR}`, out);
   }
 }
 

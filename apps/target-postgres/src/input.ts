@@ -118,7 +118,9 @@ function stateText(text: string, line: number): string {
 function exactRecord(text: string, line: number): LoadObject | undefined {
   let parsed: LoadValue;
   try {
-    parsed = parseExact(text);
+    // The record's properties (envelope, record, property: depth 2) that hold long numbers stay
+    // source text: what a jsonb column loads, without a tree of the value.
+    parsed = parseExact(text, { rawDepth: 2 });
   } catch (cause) {
     throw new InputError("could not re-read the line's numbers exactly", { line, cause });
   }

@@ -86,4 +86,23 @@ describe("RowBuffer", () => {
       expect(once.split("\n").length - 1).toBe(keyed ? 3000 : 5000);
     }
   });
+
+  it("a row given in parts (a huge field) is kept as text and read back as its UTF-8 bytes", () => {
+    for (const keyed of [false, true]) {
+      const buffer = new RowBuffer(keyed);
+      // A surrogate pair across the 1 Mi-character piece boundary stays whole.
+      const big = `${"x".repeat(1024 * 1024 - 1)}😀ä${"y".repeat(10)}`;
+      buffer.add("1\ta\n", "1", 1);
+      const size = buffer.add(["2\t", big, "\n"], "2", 2);
+      buffer.add("3\tc\n", "3", 3);
+      if (keyed) buffer.add("1\tA\n", "1", 4); // the first row is replaced: live rows only
+      expect(size).toBe(Buffer.byteLength(`2\t${big}\n`));
+      const batch = buffer.take();
+      const expected = `2\t${big}\n3\tc\n${keyed ? "1\tA\n" : ""}`;
+      expect(text(batch.chunks())).toBe(keyed ? expected : `1\ta\n${expected}`);
+      expect(text(batch.chunks())).toBe(text(batch.chunks())); // read again for a replay
+      expect(batch.bytes).toBe(Buffer.byteLength(keyed ? expected : `1\ta\n${expected}`));
+      expect(Math.max(...[...batch.chunks()].map((c) => c.length))).toBeLessThan(4 * 1024 * 1024);
+    }
+  });
 });

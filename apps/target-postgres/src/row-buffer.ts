@@ -1,13 +1,25 @@
 /**
  * A stream's pending rows, already encoded as COPY text, stored as UTF-8 in a few large Buffers
  * (no per-row object survives the record it came from, so memory is the encoded size plus a few
- * bytes of index per row). For keyed streams a later row with the same key replaces the earlier
- * one (last write wins inside a batch, so the merge never touches a row twice).
+ * bytes of index per row). A row with a huge field (given in parts) is kept as its text instead,
+ * a chunk of its own, and encoded a megabyte at a time as the COPY reads it: its field is a slice
+ * of the input line, which is in memory anyway while the record is loaded, so a 60 MB jsonb value
+ * is not held twice. For keyed streams a later row with the same key replaces the earlier one
+ * (last write wins inside a batch, so the merge never touches a row twice).
  */
+
+/** A row's COPY text, or its parts in order (a row with a huge field, see record-encoder.ts). */
+export type RowText = string | readonly string[];
+
+/** A row kept as text (see above): its parts, in order. */
+type TextChunk = readonly string[];
+type Chunk = Buffer | TextChunk;
 
 const FIRST_CHUNK = 64 * 1024;
 const MAX_CHUNK = 4 * 1024 * 1024;
 const FIRST_ROWS = 256;
+/** Characters of a text chunk encoded per COPY piece. */
+const TEXT_PIECE = 1024 * 1024;
 
 /** A sealed batch, ready for COPY. */
 export interface Batch {
@@ -23,7 +35,7 @@ export interface Batch {
 
 export class RowBuffer {
   readonly #keyed: boolean;
-  #chunks: Buffer[] = [];
+  #chunks: Chunk[] = [];
   #chunk: Buffer = Buffer.alloc(0);
   #used = 0;
   #nextChunkSize = FIRST_CHUNK;
@@ -54,17 +66,17 @@ export class RowBuffer {
   }
 
   /** Adds one encoded row (ending in "\n"); returns its size in bytes. */
-  add(row: string, key: string | undefined, line: number): number {
-    const bound = row.length * 3;
-    if (this.#used + bound > this.#chunk.length) this.#newChunk(bound);
-    const size = this.#chunk.write(row, this.#used, "utf8");
+  add(row: RowText, key: string | undefined, line: number): number {
+    const text = typeof row !== "string";
+    const size = text ? this.#keepText(row) : this.#write(row);
+    const start = text ? 0 : this.#used;
     const index = this.#count;
     if (index === this.#start.length) this.#grow();
     this.#chunkOf[index] = this.#chunks.length - 1;
-    this.#start[index] = this.#used;
-    this.#end[index] = this.#used + size;
+    this.#start[index] = start;
+    this.#end[index] = start + size;
     this.#line[index] = line;
-    this.#used += size;
+    if (!text) this.#used += size;
     this.#count += 1;
     this.#written += size;
     this.#liveBytes += size;
@@ -80,6 +92,27 @@ export class RowBuffer {
     return size;
   }
 
+  /** Writes one row's text at the end of the current chunk (or a new one); returns its size. */
+  #write(row: string): number {
+    // A huge row gets a chunk of its exact size: at 3 bytes a character a 60 MB row would
+    // reserve 180 MB, and sealing the batch would copy the used part again.
+    const bound = row.length > MAX_CHUNK / 3 ? Buffer.byteLength(row) : row.length * 3;
+    if (this.#used + bound > this.#chunk.length) this.#newChunk(bound);
+    return this.#chunk.write(row, this.#used, "utf8");
+  }
+
+  /** A row given in parts becomes a text chunk of its own; returns its size in bytes. */
+  #keepText(parts: TextChunk): number {
+    this.#trimChunk();
+    this.#chunks.push(parts);
+    // The next row starts a new Buffer chunk.
+    this.#chunk = Buffer.alloc(0);
+    this.#used = 0;
+    let size = 0;
+    for (const part of parts) size += Buffer.byteLength(part);
+    return size;
+  }
+
   /** Hands the rows over as a Batch and starts empty. */
   take(): Batch {
     // A sealed batch keeps memory in proportion to its rows: the last chunk and the per-row
@@ -89,7 +122,7 @@ export class RowBuffer {
     const used = this.#used;
     const lastChunk = chunks.length - 1;
     const last = chunks[lastChunk];
-    if (last !== undefined && used * 2 < last.length)
+    if (last !== undefined && !isText(last) && used * 2 < last.length)
       chunks[lastChunk] = Buffer.from(last.subarray(0, used));
     const rows = this.#count - this.#dead;
     const bytes = this.#liveBytes;
@@ -119,10 +152,15 @@ export class RowBuffer {
     };
   }
 
+  /** The finished Buffer chunk keeps only its used part (rows never span chunks). */
+  #trimChunk(): void {
+    const last = this.#chunks.length - 1;
+    if (last >= 0 && this.#chunks[last] === this.#chunk)
+      this.#chunks[last] = this.#chunk.subarray(0, this.#used);
+  }
+
   #newChunk(bound: number): void {
-    // The finished chunk keeps only its used part (rows never span chunks).
-    if (this.#chunks.length > 0)
-      this.#chunks[this.#chunks.length - 1] = this.#chunk.subarray(0, this.#used);
+    this.#trimChunk();
     const size = Math.max(this.#nextChunkSize, bound);
     this.#nextChunkSize = Math.min(this.#nextChunkSize * 2, MAX_CHUNK);
     this.#chunk = Buffer.allocUnsafe(size);
@@ -171,17 +209,36 @@ function grown<T extends Uint32Array | Float64Array | Uint8Array>(from: T, to: T
  * Every chunk (the last one up to its used length). Chunks are kept, not dropped once yielded:
  * a flush whose connection fails is replayed from the same batch (retry.ts, flush_retries).
  */
-function* wholeChunks(chunks: readonly Buffer[], lastUsed: number): Generator<Buffer> {
+function* wholeChunks(chunks: readonly Chunk[], lastUsed: number): Generator<Buffer> {
   for (let i = 0; i < chunks.length; i += 1) {
     const chunk = chunks[i];
     if (chunk === undefined) continue;
-    yield i === chunks.length - 1 ? chunk.subarray(0, lastUsed) : chunk;
+    if (isText(chunk)) yield* textBytes(chunk);
+    else yield i === chunks.length - 1 ? chunk.subarray(0, lastUsed) : chunk;
+  }
+}
+
+function isText(chunk: Chunk): chunk is TextChunk {
+  return Array.isArray(chunk);
+}
+
+/** A text chunk as UTF-8, TEXT_PIECE characters at a time (never between a surrogate pair). */
+function* textBytes(parts: TextChunk): Generator<Buffer> {
+  for (const part of parts) {
+    let from = 0;
+    while (from < part.length) {
+      let to = Math.min(from + TEXT_PIECE, part.length);
+      const last = part.charCodeAt(to - 1);
+      if (to < part.length && last >= 0xd800 && last <= 0xdbff) to += 1;
+      yield Buffer.from(part.slice(from, to), "utf8");
+      from = to;
+    }
   }
 }
 
 /** Live rows only, contiguous live rows of one chunk coalesced into one slice. */
 function* liveRows(
-  chunks: readonly Buffer[],
+  chunks: readonly Chunk[],
   count: number,
   chunkOf: Uint32Array,
   start: Uint32Array,
@@ -198,15 +255,19 @@ function* liveRows(
       run.to = to;
       continue;
     }
-    if (run !== undefined) yield slice(chunks, run);
+    if (run !== undefined) yield* slice(chunks, run);
     run = { chunk, from, to };
   }
-  if (run !== undefined) yield slice(chunks, run);
+  if (run !== undefined) yield* slice(chunks, run);
 }
 
-function slice(
-  chunks: readonly Buffer[],
+/** A run of rows of one chunk (a text chunk holds one row: all of it). */
+function* slice(
+  chunks: readonly Chunk[],
   run: { chunk: number; from: number; to: number },
-): Buffer {
-  return chunks[run.chunk]?.subarray(run.from, run.to) ?? Buffer.alloc(0);
+): Generator<Buffer> {
+  const chunk = chunks[run.chunk];
+  if (chunk === undefined) return;
+  if (isText(chunk)) yield* textBytes(chunk);
+  else yield chunk.subarray(run.from, run.to);
 }

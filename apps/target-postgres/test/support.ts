@@ -26,6 +26,8 @@ export interface RunOptions {
   readonly onStderr?: (line: string) => void;
   /** Extra CLI arguments. */
   readonly args?: readonly string[];
+  /** Arguments for node itself, before the script (e.g. a heap limit). */
+  readonly nodeArgs?: readonly string[];
   /** Called with the process's signal function once it runs. */
   readonly onSpawn?: (kill: (signal: NodeJS.Signals) => void) => void;
 }
@@ -74,7 +76,7 @@ export async function runTarget(
 ): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), "target-postgres-"));
   try {
-    const args = [CLI];
+    const args = [...(options.nodeArgs ?? []), CLI];
     if (config !== undefined) {
       writeFileSync(join(dir, "config.json"), JSON.stringify(config));
       args.push("--config", join(dir, "config.json"));
