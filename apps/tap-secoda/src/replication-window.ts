@@ -117,6 +117,12 @@ export class ReplicationWindow {
     return keys.some((key) => key !== undefined && key < stop);
   }
 
+  /** True when a trusted newest-first page reaches below `key` (an instantKey): later pages are
+   * older still. */
+  reachedBelow(keys: readonly (string | undefined)[], key: string): boolean {
+    return this.ordered && keys.some((k) => k !== undefined && k < key);
+  }
+
   /** The list is sorted newest first on the replication key, and no page contradicted it. */
   get ordered(): boolean {
     return this.#newestFirst && this.#orderTrusted;

@@ -16,6 +16,8 @@ export interface Progress {
   readonly page?: number;
   /** Greatest replication key value seen so far in this sync. */
   readonly max_seen?: string;
+  /** The list's `count` on the last page read: a resume that finds it changed reads again. */
+  readonly count?: number;
   /** Table version of this FULL_TABLE sync (ACTIVATE_VERSION), kept across a resume. */
   readonly version?: number;
 }
@@ -155,12 +157,13 @@ function parseBookmark(raw: JsonObject | undefined): Bookmark {
 
 function parseProgress(raw: unknown): Progress | undefined {
   if (!isJsonObject(raw)) return undefined;
-  const { done, partition, page, max_seen: maxSeen, version } = raw;
+  const { done, partition, page, max_seen: maxSeen, version, count } = raw;
   const hasCursor =
     typeof partition === "string" && typeof page === "number" && Number.isInteger(page);
   return {
     done: Array.isArray(done) ? done.filter((key): key is string => typeof key === "string") : [],
     ...(hasCursor ? { partition, page: Math.max(1, page) } : {}),
+    ...(hasCursor && typeof count === "number" && Number.isInteger(count) ? { count } : {}),
     ...(typeof maxSeen === "string" && instantKey(maxSeen) !== undefined
       ? { max_seen: maxSeen }
       : {}),

@@ -177,7 +177,7 @@ export class StreamOutput {
   /** Records the resume point (old bookmark + cursor) and writes a STATE if it changed. */
   async checkpoint(
     done: Iterable<string>,
-    cursor: { partition?: string; page?: number },
+    cursor: { partition?: string; page?: number; count?: number },
   ): Promise<void> {
     if (this.#ctx.recordLimit !== undefined) return;
     const maxSeen = this.#window.maxSeen;

@@ -191,6 +191,57 @@ describe("resume and full table", () => {
     });
   });
 
+  it("a resumed newest-first stream first reads from page 1 what changed since the interrupted run", async () => {
+    // The interrupted run read pages 1-2 (t09..t04) of ten tables, newest first, and saved page 3.
+    // Since then t00 and t01, which it had not reached, were updated: they moved to page 1.
+    const rows = tables(10).map((t) =>
+      t.id === "t00" || t.id === "t01" ? { ...t, updated_at: at(30) } : t,
+    );
+    const api = memoryApi({ [CATALOG]: rows });
+    const state = {
+      bookmarks: {
+        tables: {
+          replication_key: "updated_at",
+          replication_key_value: at(0),
+          progress: { done: [], partition: "", page: 3, max_seen: at(9), count: 10 },
+        },
+      },
+    };
+    const run = await runSync(api.fetch, { catalog: catalogSelecting(["tables"]), state });
+    expect(run.error).toBeUndefined();
+    // The head: page 1 (t00, t01, t09: none below max_seen, t09 is at it) and page 2 (t08, t07,
+    // t06), which reaches below it. Then the saved page 3 on: t05, t04, t03 (shifted by two), t02.
+    expect(pagesOf(api.requests, CATALOG)).toEqual([1, 2, 3, 4]);
+    const written = ids(recordsOf(run.messages, "tables"));
+    expect(written).toEqual(expect.arrayContaining(["t00", "t01", "t02", "t03"]));
+    expect(new Set(written).size).toBe(written.length); // each once
+    expect(lastState(run.messages)?.bookmarks).toMatchObject({
+      tables: { replication_key_value: at(30) },
+    });
+  });
+
+  it("a resume whose list lost records since the interrupted run reads it again from page 1", async () => {
+    // Saved at page 3 with count 10; t08 and t09 (on pages the interrupted run had read) were
+    // deleted since, which shifts t03 (then on page 3) onto page 2.
+    const rows = tables(10)
+      .filter((t) => t.id !== "t08" && t.id !== "t09")
+      .map(({ id, updated_at }) => ({ id, updated_at }));
+    const api = memoryApi({ "/api/v1/tag": rows });
+    const state = {
+      bookmarks: {
+        tags: {
+          replication_key: "updated_at",
+          replication_key_value: at(0),
+          progress: { done: [], partition: "", page: 3, max_seen: at(9), count: 10 },
+        },
+      },
+    };
+    const run = await runSync(api.fetch, { catalog: catalogSelecting(["tags"]), state });
+    expect(run.error).toBeUndefined();
+    expect(pagesOf(api.requests, "/api/v1/tag")).toEqual([3, 1, 2, 3]);
+    expect(ids(recordsOf(run.messages, "tags"))).toEqual(ids(rows));
+  });
+
   it("writes a STATE with a resume cursor after every page, never ahead of the records", async () => {
     const api = memoryApi({ "/api/v1/user": tables(7).map((t) => ({ id: t.id })) });
     const run = await runSync(api.fetch, { catalog: catalogSelecting(["users"]) });
@@ -198,9 +249,9 @@ describe("resume and full table", () => {
     expect(kinds).toEqual([
       "SCHEMA",
       ...Array(3).fill("RECORD"),
-      '{"bookmarks":{"users":{"progress":{"done":[],"partition":"","page":2}}}}',
+      '{"bookmarks":{"users":{"progress":{"done":[],"partition":"","page":2,"count":7}}}}',
       ...Array(3).fill("RECORD"),
-      '{"bookmarks":{"users":{"progress":{"done":[],"partition":"","page":3}}}}',
+      '{"bookmarks":{"users":{"progress":{"done":[],"partition":"","page":3,"count":7}}}}',
       "RECORD",
       '{"bookmarks":{"users":{}}}',
     ]);

@@ -3,6 +3,7 @@ import { skipIfAdminOnly } from "./admin-access.js";
 import { Follower, finishFollowers } from "./catalog-fan-out.js";
 import type { ListCursor } from "./client.js";
 import { DeletionTracker, sweepsThisRun, tracksDeletes } from "./deletion-sweep.js";
+import { instantKey } from "./instant.js";
 import { describeDrift, judgePass, type Pass, reachesCap } from "./list-pass.js";
 import {
   type Part,
@@ -22,6 +23,16 @@ import { seenBefore, WrittenIds } from "./written-ids.js";
 
 /** Passes over a part before a list that keeps changing is reported instead of read again. */
 const MAX_PASSES = 3;
+
+/** How one pass reads (the default: the part's pages, a STATE after each). */
+interface PassMode {
+  /** The list's count when the interrupted run saved its cursor: this pass's first count. */
+  readonly countBefore?: number;
+  /** Stop at the first page reaching below this instantKey (a trusted newest-first list). */
+  readonly stopBelow?: string;
+  /** Write a STATE with the resume cursor after each page (not while reading a resume's head). */
+  readonly checkpoints?: boolean;
+}
 
 /**
  * Syncs one stream, and the `followers` served from its pages (catalog-fan-out.ts); resolves with
@@ -129,11 +140,22 @@ class StreamSync {
   ): Promise<void> {
     if (cursor === undefined) return;
     const written = new WrittenIds(inherited);
+    const resumed = cursor.startPage > 1;
+    if (resumed) await this.#readHead(part, cursor.startPage, written);
     for (let number = 1; ; number += 1) {
       const current = number === 1 ? cursor : this.#open(part, 1);
       if (current === undefined) return;
       const first = number === 1 ? beforeLastPage : undefined;
-      const pass = await this.#readPass(part, current, written, first);
+      // A resumed pass starts from the count the interrupted run saw: a delete since then may
+      // have shifted a record onto a page that run had read, which is drift like any other.
+      const countBefore = number === 1 && resumed ? this.#resume?.count : undefined;
+      const pass = await this.#readPass(
+        part,
+        current,
+        written,
+        first,
+        countBefore === undefined ? {} : { countBefore },
+      );
       if (pass.capped) {
         // Children skip what this part already wrote (a cap found only at the 10,000th row).
         await this.#split(part, position, pass.count ?? pass.delivered, pass.delivered, written);
@@ -157,15 +179,42 @@ class StreamSync {
     if (part.key !== "") await this.#output.checkpoint(this.#done, {});
   }
 
+  /**
+   * A resumed part starts at its saved page, but the list may have changed since the interrupted
+   * run read the pages before it. On a newest-first list, records updated or added since then
+   * moved to the front, where the resumed pass never looks, and their new `updated_at` is after
+   * the interrupted run's `max_seen`. So such a part is first read from page 1 down to the first
+   * page reaching below `max_seen` (usually page 1 alone), without STATEs, so that a run cut
+   * during it resumes at the same saved page. Other lists keep a record's place when it is
+   * updated; a delete or add shows in `count` (see `countBefore`).
+   */
+  async #readHead(part: Part, savedPage: number, written: WrittenIds): Promise<void> {
+    const maxSeen = this.#resume?.max_seen;
+    const stopBelow = maxSeen === undefined ? undefined : instantKey(maxSeen);
+    if (stopBelow === undefined || !this.#window.ordered) return;
+    const head = this.#open(part, 1);
+    if (head === undefined) return;
+    const pass = await this.#readPass(part, head, written, undefined, {
+      stopBelow,
+      checkpoints: false,
+    });
+    const where = part.key === "" ? "" : ` (${part.key})`;
+    this.#ctx.log.info(
+      `stream ${this.#name}${where}: resuming at page ${savedPage}; read ${pass.pages} page(s) from page 1 first, for records changed since the interrupted run (after ${maxSeen})`,
+    );
+  }
+
   /** One pass over a part's pages; rows whose id is in `written` are not written again. */
   async #readPass(
     part: Part,
     cursor: ListCursor,
     written: WrittenIds,
     beforeLastPage: (() => void) | undefined,
+    mode: PassMode = {},
   ): Promise<Pass> {
     const window = this.#window;
-    const counts: number[] = [];
+    const counts: number[] = mode.countBefore === undefined ? [] : [mode.countBefore];
+    const stopsEarly = window.canStopEarly() || mode.stopBelow !== undefined;
     let count: number | undefined;
     let delivered = 0;
     let pages = 0;
@@ -189,16 +238,20 @@ class StreamSync {
         }
         const keys = window.scan(page.rows, previousKey, (row) => seenBefore(written, row));
         previousKey = keys.at(-1) ?? previousKey;
-        reachedBookmark = window.reachedBookmark(keys);
+        reachedBookmark =
+          window.reachedBookmark(keys) ||
+          (mode.stopBelow !== undefined && window.reachedBelow(keys, mode.stopBelow));
         const more = page.nextPage !== undefined && !reachedBookmark && !this.#limitReached();
-        if (more) cursor.prefetch(window.canStopEarly() ? 1 : this.#readAhead());
+        if (more) cursor.prefetch(stopsEarly ? 1 : this.#readAhead());
         else if (!overCap && !this.#limitReached()) beforeLastPage?.();
         await this.#output.writePage(page, keys, written);
         for (const follower of this.#followers) await follower.take(page);
         if (!more || this.#limitReached()) break;
+        if (mode.checkpoints === false) continue;
         await this.#output.checkpoint(this.#done, {
           partition: part.key,
           page: page.nextPage ?? 1,
+          ...(count === undefined ? {} : { count }),
         });
       }
     } finally {
