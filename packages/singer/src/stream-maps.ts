@@ -18,7 +18,7 @@ export const STREAM_MAP_SETTINGS = {
   stream_maps: {
     type: "object",
     description:
-      'Inline stream maps, per stream: rename (`__alias__`), filter (`__filter__`), drop (`null`) or add/compute properties from expressions such as `md5(email)`; `"__else__": null` keeps only what is named. See the README "Stream maps".',
+      'Inline stream maps, per stream: rename (`__alias__`), copy under a new name (`__source__`, taps only), filter (`__filter__`), drop (`null`) or add/compute properties from expressions such as `md5(email)`; `"__else__": null` keeps only what is named. See the README "Stream maps".',
   },
   stream_map_config: {
     type: "object",
