@@ -147,19 +147,24 @@ describe("loadConfig", () => {
   });
 });
 
+/** Two `anyOf` settings as target-postgres declares them (validate_records, before_run_sql). */
+const anyOfSettings = {
+  check: {
+    anyOf: [{ type: "boolean" }, { type: "string", enum: ["strict"] }],
+    description: "Check",
+  },
+  sql: {
+    anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }],
+    description: "SQL",
+  },
+} as const;
+
 describe("validateConfig messages say what is allowed", () => {
   const shaped: SettingsSchema = {
     type: "object",
     properties: {
       sweep: { type: "string", enum: ["every_run", "daily", "never"], description: "Sweep" },
-      check: {
-        anyOf: [{ type: "boolean" }, { type: "string", enum: ["strict"] }],
-        description: "Check",
-      },
-      sql: {
-        anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }],
-        description: "SQL",
-      },
+      ...anyOfSettings,
       port: { type: ["integer", "string"], description: "Port" },
       mode: { const: "fixed", description: "Mode" },
       level: { type: "integer", exclusiveMaximum: 10, minimum: 1, description: "Level" },
@@ -232,14 +237,7 @@ describe("configFromEnv with anyOf settings", () => {
   const either: SettingsSchema = {
     type: "object",
     properties: {
-      check: {
-        anyOf: [{ type: "boolean" }, { type: "string", enum: ["strict"] }],
-        description: "Check",
-      },
-      sql: {
-        anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }],
-        description: "SQL",
-      },
+      ...anyOfSettings,
     },
   };
   it.each([
