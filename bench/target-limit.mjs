@@ -89,13 +89,19 @@ for (const n of sizes) {
   const file = streamFile(workload, n, log);
   const runs = { limit: [], server: [], embedded: [] };
   for (let rep = 1; rep <= reps; rep += 1) {
+    // Each rep's own numbers go to stderr, so every median and range in the table can be
+    // checked against what was measured.
     log(`N=${n} rep ${rep}/${reps}: limit`);
-    runs.limit.push(limit(n));
-    log(`N=${n} rep ${rep}/${reps}: target-postgres (server)`);
-    runs.server.push(ours(file, "server"));
-    if (embeddedSizes.includes(n)) {
-      log(`N=${n} rep ${rep}/${reps}: target-postgres (embedded)`);
-      runs.embedded.push(ours(file, "embedded"));
+    const lim = limit(n);
+    runs.limit.push(lim);
+    log(`  limit: new ${lim.newRows} s, existing ${lim.existingRows} s, copy_pk ${lim.copyPk} s`);
+    for (const backend of embeddedSizes.includes(n) ? ["server", "embedded"] : ["server"]) {
+      log(`N=${n} rep ${rep}/${reps}: target-postgres (${backend})`);
+      const run = ours(file, backend);
+      runs[backend].push(run);
+      log(
+        `  ours: new ${run.fresh.wall} s (CPU ${run.fresh.cpu.toFixed(2)} s), existing ${run.again.wall} s`,
+      );
     }
   }
   rows.push({ n, runs });

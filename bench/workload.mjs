@@ -120,8 +120,19 @@ export const median = (values) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-export const span = (values, digits = 1) =>
-  `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
+/**
+ * `min–max` over the reps that measured something. Digits are added (up to 3) while two
+ * different values would print alike: at 1M rows two reps 0.04 s apart printed `21.9–21.9`,
+ * which read as one rep counted twice. Fewer than two measured reps say so instead of a range.
+ */
+export const span = (values, digits = 1) => {
+  const measured = values.filter((v) => !Number.isNaN(v));
+  if (measured.length < 2) return `${measured.length} rep`;
+  const [lo, hi] = [Math.min(...measured), Math.max(...measured)];
+  let shown = digits;
+  while (shown < 3 && lo !== hi && lo.toFixed(shown) === hi.toFixed(shown)) shown += 1;
+  return `${lo.toFixed(shown)}–${hi.toFixed(shown)}`;
+};
 
 /** 1000000 → "1M", 100000 → "100k". */
 export const k = (n) => (n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`);

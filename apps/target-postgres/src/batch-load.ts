@@ -105,10 +105,16 @@ export async function loadBatch(
     }
     await tx.query(createStagingSql(merge));
     copied(await tx.copyRows(stagingTable(merge), names, batch.chunks()), batch.rows);
-    const counts = await mergeWithFallback(tx, table, merge);
+    const counts = await mergeWithFallback(tx, table, merge, marked);
     const deleted = marked ? await deleteMarkedRows(tx, table, merge) : 0;
     await tx.query(`TRUNCATE ${stagingTable(merge)}`);
-    return { ...counts, deleted };
+    // With hard_delete, marking is a step on the way out: a row marked then deleted counts as
+    // deleted only, and a tombstone for a key already gone (in and out again) as nothing.
+    return {
+      inserted: counts.inserted - counts.markedInserted,
+      updated: counts.updated - counts.markedUpdated,
+      deleted: deleted - counts.markedInserted,
+    };
   } catch (error) {
     throw loadError(error, target, batch);
   }
@@ -153,8 +159,12 @@ export function mergeSql(table: string, merge: MergeColumns, dedupe = false): st
   // json (not jsonb) has no equality operator: compare its text.
   const cast = (name: string) =>
     columns.find((c) => quoteIdent(c.name) === name)?.type === "json" ? "::text" : "";
-  const side = (alias: string) => rest.map((name) => `${alias}.${name}${cast(name)}`).join(", ");
-  const changed = `(${side("t")}) IS DISTINCT FROM (${side("EXCLUDED")})`;
+  const now = rest.map((name) => `t.${name}${cast(name)}`).join(", ");
+  // The row is compared with what the SET would make of it, not with the staged record: a
+  // tombstone (key + `_sdc_deleted_at`) keeps the data columns, so its nulls there are no change;
+  // replayed onto a row already marked the same, it writes nothing and is not counted updated.
+  const next = rest.map((name) => `${wrap(newValue(name, names))}${cast(name)}`).join(", ");
+  const changed = `(${now}) IS DISTINCT FROM (${next})`;
   return `${insert} ON CONFLICT (${key.join(", ")}) DO UPDATE SET ${set} WHERE ${changed}${notOlder(rest)}`;
 }
 
@@ -169,6 +179,11 @@ function newValue(name: string, names: readonly string[]): string {
   return `CASE WHEN EXCLUDED.${deletedAt} IS NULL THEN EXCLUDED.${name} ELSE t.${name} END`;
 }
 
+/** A CASE expression parenthesised before a cast; a plain column as is. */
+function wrap(expression: string): string {
+  return expression.startsWith("CASE ") ? `(${expression})` : expression;
+}
+
 /**
  * A row of an older table version never replaces one of a newer version (two FULL_TABLE runs of
  * one stream overlapping: the newer run's ACTIVATE_VERSION would delete the older run's rows that
@@ -180,14 +195,42 @@ function notOlder(columns: readonly string[]): string {
   return ` AND (EXCLUDED.${version} IS NULL OR t.${version} IS NULL OR EXCLUDED.${version} >= t.${version})`;
 }
 
-/** The upsert, counting inserted (`xmax = 0`: a new tuple) and updated rows in one round trip. */
-export function countedMergeSql(merge: string): string {
-  return `WITH m AS (${merge} RETURNING (xmax = 0) AS inserted) SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM m`;
+/**
+ * The upsert, counting inserted (`xmax = 0`: a new tuple) and updated rows in one round trip.
+ * With `hard_delete` it also counts the rows it left marked deleted, inserted or updated: the
+ * delete after it removes them, so they count as deleted (if they were there) and nothing else.
+ */
+export function countedMergeSql(merge: string, hardDelete = false): string {
+  const counts = [
+    "count(*) FILTER (WHERE inserted)::int AS inserted",
+    "count(*) FILTER (WHERE NOT inserted)::int AS updated",
+  ];
+  let returning = "(xmax = 0) AS inserted";
+  if (hardDelete) {
+    returning += `, (${quoteIdent(DELETED_AT)} IS NOT NULL) AS marked`;
+    counts.push(
+      "count(*) FILTER (WHERE inserted AND marked)::int AS marked_inserted",
+      "count(*) FILTER (WHERE marked AND NOT inserted)::int AS marked_updated",
+    );
+  }
+  return `WITH m AS (${merge} RETURNING ${returning}) SELECT ${counts.join(", ")} FROM m`;
 }
 
-function mergeCounts(rows: readonly Row[]): MergeCounts {
+interface CountedMerge extends MergeCounts {
+  /** Rows inserted already marked deleted: a tombstone for a key the table does not have. */
+  readonly markedInserted: number;
+  /** Rows updated to marked deleted (hard_delete deletes them next). */
+  readonly markedUpdated: number;
+}
+
+function mergeCounts(rows: readonly Row[]): CountedMerge {
   const row = rows[0];
-  return { inserted: Number(row?.inserted ?? 0), updated: Number(row?.updated ?? 0) };
+  return {
+    inserted: Number(row?.inserted ?? 0),
+    updated: Number(row?.updated ?? 0),
+    markedInserted: Number(row?.marked_inserted ?? 0),
+    markedUpdated: Number(row?.marked_updated ?? 0),
+  };
 }
 
 /**
@@ -198,14 +241,15 @@ async function mergeWithFallback(
   tx: DbSession,
   table: string,
   merge: MergeColumns,
-): Promise<MergeCounts> {
+  hardDelete: boolean,
+): Promise<CountedMerge> {
   await tx.query("SAVEPOINT target_postgres_merge");
   try {
-    return mergeCounts(await tx.query(countedMergeSql(mergeSql(table, merge))));
+    return mergeCounts(await tx.query(countedMergeSql(mergeSql(table, merge), hardDelete)));
   } catch (error) {
     if (!(error instanceof DbError) || error.code !== "21000") throw error;
     await tx.query("ROLLBACK TO SAVEPOINT target_postgres_merge");
-    return mergeCounts(await tx.query(countedMergeSql(mergeSql(table, merge, true))));
+    return mergeCounts(await tx.query(countedMergeSql(mergeSql(table, merge, true), hardDelete)));
   }
 }
 

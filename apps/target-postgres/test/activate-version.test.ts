@@ -27,6 +27,18 @@ const activate = (version: number, stream = "items") => ({
   version,
 });
 
+/** A stream tap-secoda's deletion sweep covers: its tombstones carry the key and `_sdc_deleted_at`. */
+const swept = schemaMessage(
+  "tags",
+  {
+    id: { type: "integer" },
+    name: { type: "string" },
+    _sdc_deleted_at: { type: ["null", "string"], format: "date-time" },
+  },
+  ["id"],
+);
+const tagRecord = (record: object) => ({ type: "RECORD", stream: "tags", record });
+
 /** A FULL_TABLE sync as tap-secoda emits it: ACTIVATE_VERSION, records, ACTIVATE_VERSION. */
 const fullTable = (version: number, ids: readonly number[]) => [
   schema,
@@ -124,20 +136,10 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("ACTIVATE_VERSION",
   });
   it("without hard_delete, a key-only tombstone marks its row and keeps the row's data", async () => {
     const db = await fresh();
-    const swept = schemaMessage(
-      "tags",
-      {
-        id: { type: "integer" },
-        name: { type: "string" },
-        _sdc_deleted_at: { type: ["null", "string"], format: "date-time" },
-      },
-      ["id"],
-    );
-    const rec = (record: object) => ({ type: "RECORD", stream: "tags", record });
     const config = configFor(db);
-    const first = [swept, rec({ id: 1, name: "a" }), rec({ id: 2, name: "b" })];
+    const first = [swept, tagRecord({ id: 1, name: "a" }), tagRecord({ id: 2, name: "b" })];
     expect((await runTarget(config, ndjson(first))).code).toBe(0);
-    const tombstone = rec({ id: 2, _sdc_deleted_at: "2024-01-01T00:00:00Z" });
+    const tombstone = tagRecord({ id: 2, _sdc_deleted_at: "2024-01-01T00:00:00Z" });
     expect((await runTarget(config, ndjson([swept, tombstone]))).code).toBe(0);
     const rows = await db.query<{ id: string; name: string; deleted: string | null }>(
       `select id, name, _sdc_deleted_at::text as deleted from "${db.name}".tags order by id`,
@@ -146,6 +148,41 @@ describe.skipIf((await postgresUnavailable()) !== undefined)("ACTIVATE_VERSION",
       [1, "a", null],
       [2, "b", "2024-01-01 00:00:00+00"],
     ]);
+  });
+
+  it("a replayed tombstone changes nothing and is counted as nothing (soft and hard_delete)", async () => {
+    const tombstone = tagRecord({ id: 2, _sdc_deleted_at: "2024-01-01T00:00:00Z" });
+    const summary = (stderr: string) =>
+      /stream tags: \d+ rows \(\d+ inserted, \d+ updated, \d+ deleted\)/.exec(stderr)?.[0];
+    for (const hard of [false, true]) {
+      const db = await fresh();
+      const config = configFor(db, { hard_delete: hard });
+      const first = [swept, tagRecord({ id: 1, name: "a" }), tagRecord({ id: 2, name: "b" })];
+      expect((await runTarget(config, ndjson(first))).code).toBe(0);
+      const marking = await runTarget(config, ndjson([swept, tombstone]));
+      expect(summary(marking.stderr), `hard_delete ${hard}`).toBe(
+        hard
+          ? "stream tags: 1 rows (0 inserted, 0 updated, 1 deleted)"
+          : "stream tags: 1 rows (0 inserted, 1 updated, 0 deleted)",
+      );
+      const before = await db.query(`select * from "${db.name}".tags order by id`);
+      // The same tombstone again (a rerun or resumed sweep), beside an unchanged plain row.
+      const replay = await runTarget(
+        config,
+        ndjson([swept, tombstone, tagRecord({ id: 1, name: "a" })]),
+      );
+      expect(replay.code).toBe(0);
+      expect(summary(replay.stderr), `hard_delete ${hard}`).toBe(
+        "stream tags: 2 rows (0 inserted, 0 updated, 0 deleted)",
+      );
+      expect(await db.query(`select * from "${db.name}".tags order by id`)).toEqual(before);
+      const [history] = await db.query<{ streams: unknown }>(
+        `select streams from "${db.name}"._sdc_loads order by started_at desc limit 1`,
+      );
+      expect(history?.streams).toEqual({
+        tags: { rows: 2, inserted: 0, updated: 0, deleted: 0 },
+      });
+    }
   });
 
   it("an opening ACTIVATE_VERSION deletes nothing: a run that dies before the closing one keeps the old rows", async () => {

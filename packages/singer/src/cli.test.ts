@@ -322,6 +322,27 @@ describe("stream maps in the shell", () => {
     );
   });
 
+  it("a target refuses __source__ at startup (exit 2): copies would shift its line numbers", async () => {
+    const target = {
+      ...spec,
+      name: "target-demo",
+      settings: { type: "object" as const, properties: {} },
+    };
+    const copying = file("target-copy.json", {
+      stream_maps: { users_copy: { __source__: "users" } },
+    });
+    const io = fakeIo(["--config", copying], {}, "");
+    let ran = false;
+    const program = targetProgram(target, io.io, async () => {
+      ran = true;
+    });
+    expect(await runCli(program, io.io)).toBe(2);
+    expect(ran).toBe(false);
+    expect(io.stderr()).toContain(
+      "stream_maps.users_copy.__source__: a target cannot copy a stream (map it in the tap)",
+    );
+  });
+
   it("a target reads its input mapped, with the user's line numbers", async () => {
     const lines = [
       JSON.stringify(schema),

@@ -144,6 +144,12 @@ export function targetProgram<C>(
   program.action(async (options) => {
     if (options.about === true) return printAbout(spec, io, options.format);
     await withContext<C>(spec, io, options.config, false, (ctx, mapper) => {
+      const copy = mapper?.copyNames()[0];
+      if (copy !== undefined)
+        // One line out per line in keeps the user's line numbers; a copy would add lines.
+        throw new ConfigError(
+          `stream_maps.${copy}.__source__: a target cannot copy a stream (map it in the tap)`,
+        );
       // 256 KiB reads: a quarter of the per-chunk work of the default 64 KiB on a big file
       // (1 MiB saved little more CPU and held ~30 MB more RSS).
       const input =

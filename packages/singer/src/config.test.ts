@@ -2,7 +2,13 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { configFromEnv, envVarName, loadConfig, type SettingsSchema } from "./config.js";
+import {
+  configFromEnv,
+  envVarName,
+  loadConfig,
+  type SettingsSchema,
+  validateConfig,
+} from "./config.js";
 import { ConfigError } from "./errors.js";
 
 const settings: SettingsSchema = {
@@ -141,6 +147,77 @@ describe("loadConfig", () => {
   });
 });
 
+/** Two `anyOf` settings as target-postgres declares them (validate_records, before_run_sql). */
+const anyOfSettings = {
+  check: {
+    anyOf: [{ type: "boolean" }, { type: "string", enum: ["strict"] }],
+    description: "Check",
+  },
+  sql: {
+    anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }],
+    description: "SQL",
+  },
+} as const;
+
+describe("validateConfig messages say what is allowed", () => {
+  const shaped: SettingsSchema = {
+    type: "object",
+    properties: {
+      sweep: { type: "string", enum: ["every_run", "daily", "never"], description: "Sweep" },
+      ...anyOfSettings,
+      port: { type: ["integer", "string"], description: "Port" },
+      mode: { const: "fixed", description: "Mode" },
+      level: { type: "integer", exclusiveMaximum: 10, minimum: 1, description: "Level" },
+      token: { type: "string", enum: ["tok-aaaa", "tok-bbbb"], secret: true, description: "Token" },
+      mapping: {
+        type: "object",
+        additionalProperties: {
+          type: "object",
+          properties: { target_schema: { type: "string" }, target_table: { type: "string" } },
+          required: ["target_schema"],
+          additionalProperties: false,
+        },
+        description: "Mapping",
+      },
+    },
+  };
+
+  it.each([
+    [{ sweep: "weekly" }, '"sweep" must be one of "every_run", "daily", "never" (got "weekly")'],
+    [{ check: "yes" }, '"check" must be boolean or "strict" (got "yes")'],
+    [{ sql: [1] }, '"sql" must be string or array of string (got [1])'],
+    [{ port: true }, '"port" must be integer or string (got true)'],
+    [{ mode: "moving" }, '"mode" must be "fixed" (got "moving")'],
+    [{ level: 10 }, '"level" must be < 10 (got 10)'],
+    [{ level: 0 }, '"level" must be >= 1 (got 0)'],
+    [
+      { mapping: { users: { target_schema: 3 } } },
+      '"mapping.users.target_schema" must be string (got 3)',
+    ],
+    [{ mapping: { users: {} } }, '"mapping.users.target_schema" is required'],
+    [
+      { mapping: { users: { target_schema: "s", target_tabel: "t" } } },
+      '"mapping.users" has unknown property "target_tabel" (allowed: "target_schema", "target_table")',
+    ],
+    [
+      { mapping: { "a/b": { target_schema: 1 } } },
+      '"mapping.a/b.target_schema" must be string (got 1)',
+    ],
+  ])("%j", (config, expected) => {
+    expect(() => validateConfig(config, shaped)).toThrow(
+      new ConfigError(`invalid config: ${expected}`),
+    );
+  });
+
+  it("a secret setting's value is not echoed by its enum error; the allowed values are listed", () => {
+    expect(() => validateConfig({ token: "tok-cccc" }, shaped)).toThrow(
+      new ConfigError(
+        'invalid config: "token" must be one of "tok-aaaa", "tok-bbbb" (got (secret))',
+      ),
+    );
+  });
+});
+
 describe("unknown settings", () => {
   it("are named with the nearest known setting, and do not fail the load", async () => {
     const path = file(
@@ -160,14 +237,7 @@ describe("configFromEnv with anyOf settings", () => {
   const either: SettingsSchema = {
     type: "object",
     properties: {
-      check: {
-        anyOf: [{ type: "boolean" }, { type: "string", enum: ["strict"] }],
-        description: "Check",
-      },
-      sql: {
-        anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }],
-        description: "SQL",
-      },
+      ...anyOfSettings,
     },
   };
   it.each([

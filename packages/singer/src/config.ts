@@ -1,10 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { Ajv, type ErrorObject } from "ajv";
 import addFormatsImport from "ajv-formats";
+import { expectation } from "./ajv-messages.js";
 import { ConfigError } from "./errors.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "./json.js";
 import { unknownSetting } from "./nearest-name.js";
-import type { JsonSchema } from "./schema.js";
+import { type JsonSchema, valueAt } from "./schema.js";
 
 /** One setting of a tap or target: a JSON Schema plus `secret` (redacted everywhere). */
 export type SettingSchema = JsonSchema & {
@@ -291,30 +292,48 @@ let validatorAjv: Ajv | undefined;
 /** Validates a config object; one ConfigError listing every problem, secrets shown as (secret). */
 export function validateConfig(config: JsonObject, settings: SettingsSchema): void {
   validatorAjv ??= (() => {
-    const ajv = new Ajv({ strict: false, allErrors: true, allowUnionTypes: true });
+    // verbose: errors carry their schema, so `anyOf` and `additionalProperties` can say what
+    // they allow. Only config is checked here (records use schema.ts), so the cost is nil.
+    const ajv = new Ajv({ strict: false, allErrors: true, allowUnionTypes: true, verbose: true });
     addFormats(ajv);
     ajv.addKeyword("secret");
     return ajv;
   })();
   const validate = validatorAjv.compile(settings);
   if (validate(config)) return;
-  const problems = (validate.errors ?? []).map((error) =>
-    describeConfigError(error, config, settings),
-  );
+  const problems = (validate.errors ?? [])
+    // A failed anyOf is told once, by its own error listing every branch; each branch's error
+    // ("must be boolean", then "must be one of …") would only half-say it.
+    .filter((error) => !error.schemaPath.includes("/anyOf/"))
+    .map((error) => describeConfigError(error, config, settings));
   throw new ConfigError(`invalid config: ${[...new Set(problems)].join("; ")}`);
 }
 
+/** `"stream_mapping.users.target_schema" is required`, `"page_size" must be <= 1000 (got 5000)`. */
 function describeConfigError(
   error: ErrorObject,
   config: JsonObject,
   settings: SettingsSchema,
 ): string {
+  const path = error.instancePath.split("/").slice(1);
   if (error.keyword === "required") {
-    const name = (error.params as { missingProperty: string }).missingProperty;
-    return `"${name}" is required`;
+    const missing = (error.params as { missingProperty: string }).missingProperty;
+    return `${settingPath([...path, missing])} is required`;
   }
-  const name = error.instancePath.split("/")[1] ?? "";
-  const spec = settings.properties[name];
-  const value = spec?.secret === true ? "(secret)" : JSON.stringify(config[name]);
-  return `"${error.instancePath.slice(1).replaceAll("/", ".")}" ${error.message ?? "is invalid"} (got ${value})`;
+  const where = settingPath(path);
+  if (error.keyword === "additionalProperties") return `${where} ${expectation(error)}`;
+  // The whole setting is secret when its top-level name is: nothing under it is echoed.
+  const secret = settings.properties[decodePointer(path[0] ?? "")]?.secret === true;
+  const value = secret ? "(secret)" : JSON.stringify(valueAt(config, error.instancePath));
+  return `${where} ${expectation(error)} (got ${value})`;
+}
+
+/** `"stream_mapping.users"` from a JSON pointer's segments; the config itself is `config`. */
+function settingPath(segments: readonly string[]): string {
+  if (segments.length === 0) return "config";
+  return JSON.stringify(segments.map(decodePointer).join("."));
+}
+
+function decodePointer(segment: string): string {
+  return segment.replaceAll("~1", "/").replaceAll("~0", "~");
 }

@@ -61,7 +61,7 @@ export async function withContext<C>(
     ? parseBatchConfig((config as { batch_config?: unknown }).batch_config)
     : undefined;
   const output = new MessageWriter(io.stdout, {
-    ...(mapOutput && mapper !== undefined ? { map: (message) => mapper.map(message) } : {}),
+    ...(mapOutput && mapper !== undefined ? { map: (message) => mapper.mapAll(message) } : {}),
     ...(batch === undefined ? {} : { batch }),
   });
   const controller = new AbortController();

@@ -10,6 +10,9 @@ const schema = {
     at: { type: "string", format: "date-time" },
     day: { type: "string", format: "date" },
     uid: { type: "string", format: "uuid" },
+    kind: { type: "string", enum: ["person", "team"] },
+    score: { type: ["integer", "string"] },
+    meta: { type: "object", properties: { a: { type: "string" } }, additionalProperties: false },
     owner: { type: "object", properties: { tags: { type: "array", items: { type: "string" } } } },
   },
   required: ["id"],
@@ -60,6 +63,18 @@ describe("compileValidator", () => {
     [
       { id: 1, owner: { tags: ["a", 2] } },
       "line 12, stream users, field /owner/tags/1: must be string, got 2 (number)",
+    ],
+    [
+      { id: 1, kind: "bot" },
+      'line 12, stream users, field /kind: must be one of "person", "team", got "bot" (string)',
+    ],
+    [
+      { id: 1, score: true },
+      "line 12, stream users, field /score: must be integer or string, got true (boolean)",
+    ],
+    [
+      { id: 1, meta: { a: "x", b: "y" } },
+      'line 12, stream users, field /meta: has unknown property "b"',
     ],
   ])("names the stream, field and value for %j", (record, expected) => {
     expect(error(record)).toBe(expected);

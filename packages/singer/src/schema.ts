@@ -1,6 +1,7 @@
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { Ajv2019 } from "ajv/dist/2019.js";
 import addFormatsImport from "ajv-formats";
+import { expectation } from "./ajv-messages.js";
 import { InputError } from "./errors.js";
 import { describeValue, type JsonObject, type JsonValue } from "./json.js";
 import { normalizeSchema } from "./schema-dialect.js";
@@ -199,8 +200,10 @@ function fieldOf(error: ErrorObject): string {
 function describeAjvError(error: ErrorObject | undefined, record: JsonObject): string {
   if (error === undefined) return "record does not match its schema";
   if (error.keyword === "required") return "required property is missing";
+  // It names the property; the object around it (maybe large) is not echoed.
+  if (error.keyword === "additionalProperties") return expectation(error);
   const value = valueAt(record, error.instancePath);
-  return `${error.message ?? "is invalid"}, got ${describeValue(value)}`;
+  return `${expectation(error)}, got ${describeValue(value)}`;
 }
 
 /** Reads the value at a JSON pointer (`/a/0/b`) from a record. */

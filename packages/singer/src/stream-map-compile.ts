@@ -13,6 +13,10 @@ import type { JsonSchema } from "./schema.js";
 export const NULL = "__NULL__";
 
 export interface StreamMap {
+  /** The entry's name in `stream_maps` (the source stream, or a copy's new name). */
+  readonly entry: string;
+  /** `__source__`: the entry is a copy of this stream, emitted under the entry's name. */
+  readonly source: string | undefined;
   readonly alias: string | undefined;
   readonly filter: Compiled | undefined;
   /** `undefined`: derive from the SCHEMA; `null` in config: no keys. */
@@ -34,10 +38,7 @@ export function compileStream(stream: string, spec: JsonValue): StreamMap {
   const base = `stream_maps.${stream}`;
   if (!isJsonObject(spec))
     throw new ConfigError(`${base} must be an object of property maps, or null to drop the stream`);
-  if ("__source__" in spec)
-    throw new ConfigError(
-      `${base}.__source__: duplicating a stream is not supported (see the README "Stream maps")`,
-    );
+  let source: string | undefined;
   let alias: string | undefined;
   let filter: Compiled | undefined;
   let keyProperties: readonly string[] | undefined;
@@ -47,6 +48,15 @@ export function compileStream(stream: string, spec: JsonValue): StreamMap {
   for (const [name, value] of Object.entries(spec)) {
     const where = `${base}.${name}`;
     switch (name) {
+      case "__source__":
+        if (typeof value !== "string" || value === "")
+          throw new ConfigError(`${where} must be the name of the stream to copy`);
+        if ("__alias__" in spec)
+          throw new ConfigError(
+            `${base}: a copy (__source__) is named by its entry; __alias__ does not apply`,
+          );
+        source = value;
+        break;
       case "__alias__":
         if (typeof value !== "string" || value === "")
           throw new ConfigError(`${where} must be a stream name`);
@@ -71,7 +81,7 @@ export function compileStream(stream: string, spec: JsonValue): StreamMap {
       default:
         if (name.startsWith("__") && name.endsWith("__"))
           throw new ConfigError(
-            `${where}: unknown operation (known: __alias__, __filter__, __key_properties__, __else__)`,
+            `${where}: unknown operation (known: __alias__, __source__, __filter__, __key_properties__, __else__)`,
           );
         if (value === null || value === NULL) removed.add(name);
         else if (typeof value === "string") computed.push([name, compile(value, where)]);
@@ -81,7 +91,17 @@ export function compileStream(stream: string, spec: JsonValue): StreamMap {
           );
     }
   }
-  return { alias, filter, keyProperties, elseNull, removed, computed };
+  // A copy goes out under its entry's name: that is its alias.
+  return {
+    entry: stream,
+    source,
+    alias: source === undefined ? alias : stream,
+    filter,
+    keyProperties,
+    elseNull,
+    removed,
+    computed,
+  };
 }
 
 function compile(text: string, where: string): Compiled {

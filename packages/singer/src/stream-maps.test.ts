@@ -51,8 +51,8 @@ const addresses: SchemaMessage = {
 
 function mapAll(mapper: StreamMapper, messages: SingerMessage[]): SingerMessage[] {
   return messages.flatMap((message) => {
-    const mapped = mapper.map(message);
-    return mapped === undefined ? [] : [mapped];
+    const mapped = mapper.mapAll(message);
+    return mapped === undefined ? [] : Array.isArray(mapped) ? mapped : [mapped as SingerMessage];
   });
 }
 
@@ -236,6 +236,80 @@ describe("stream maps (the SDK's documented examples)", () => {
   });
 });
 
+describe("__source__: a copy of a stream under a new name", () => {
+  const streamOf = (message: SingerMessage) =>
+    message.type === "STATE" ? "STATE" : `${message.type} ${message.stream}`;
+
+  it("emits the copy after each message of its source, which still flows; STATE is not copied", () => {
+    const mapper = new StreamMapper({ customers_copy: { __source__: "customers" } }, {});
+    const out = mapAll(mapper, input);
+    expect(out.map(streamOf)).toEqual([
+      "SCHEMA customers",
+      "SCHEMA customers_copy",
+      "RECORD customers",
+      "RECORD customers_copy",
+      "RECORD customers",
+      "RECORD customers_copy",
+      "SCHEMA addresses",
+      "RECORD addresses",
+      "STATE",
+    ]);
+    const copy = out[1] as SchemaMessage;
+    expect(copy.schema).toEqual(customersSchema.schema);
+    expect(copy.key_properties).toEqual(["customer_id"]);
+    expect((out[3] as RecordMessage).record).toEqual(ada);
+    // The source's own messages are the input objects themselves (written byte for byte).
+    expect(out[0]).toBe(customersSchema);
+  });
+
+  it("the copy has its own map (filter, hash, dropped property, keys); the source can be dropped", () => {
+    const mapper = new StreamMapper(
+      {
+        customers: null,
+        rich: {
+          __source__: "customers",
+          __filter__: "amount > 5",
+          email: null,
+          email_hash: "md5(email)",
+          __key_properties__: ["email_hash"],
+        },
+      },
+      {},
+    );
+    const out = mapAll(mapper, input);
+    expect(out.map(streamOf)).toEqual([
+      "SCHEMA rich",
+      "RECORD rich",
+      "SCHEMA addresses",
+      "RECORD addresses",
+      "STATE",
+    ]);
+    const schema = out[0] as SchemaMessage;
+    expect(Object.keys(schema.schema.properties)).not.toContain("email");
+    expect(schema.schema.properties.email_hash).toEqual({ type: ["string", "null"] });
+    expect(schema.key_properties).toEqual(["email_hash"]);
+    expect((out[1] as RecordMessage).record).toMatchObject({
+      customer_id: 1,
+      email_hash: md5("ada@example.com"),
+    });
+  });
+
+  it('two copies of one stream, and a copy kept under a top-level "__else__": null', () => {
+    const mapper = new StreamMapper(
+      { a: { __source__: "addresses" }, b: { __source__: "addresses" }, __else__: null },
+      {},
+    );
+    expect(mapAll(mapper, input).map(streamOf)).toEqual([
+      "SCHEMA a",
+      "SCHEMA b",
+      "RECORD a",
+      "RECORD b",
+      "STATE",
+    ]);
+    expect(mapper.copyNames()).toEqual(["a", "b"]);
+  });
+});
+
 describe("invalid stream maps fail at startup or at SCHEMA, naming stream, map and position", () => {
   it.each([
     [
@@ -244,7 +318,11 @@ describe("invalid stream maps fail at startup or at SCHEMA, naming stream, map a
     ],
     [{ customers: { __filter__: "amount >> 3" } }, "stream_maps.customers.__filter__: unexpected"],
     [{ customers: { x: 3 } }, "stream_maps.customers.x must be an expression (a string) or null"],
-    [{ customers: { __source__: "x" } }, "__source__: duplicating a stream is not supported"],
+    [{ copy: { __source__: 3 } }, "stream_maps.copy.__source__ must be the name of the stream"],
+    [
+      { copy: { __source__: "customers", __alias__: "x" } },
+      "stream_maps.copy: a copy (__source__) is named by its entry; __alias__ does not apply",
+    ],
     [{ customers: { __bogus__: "x" } }, "stream_maps.customers.__bogus__: unknown operation"],
     [{ customers: "x" }, "stream_maps.customers must be an object"],
     [{ __else__: {} }, "stream_maps.__else__ can only be null"],

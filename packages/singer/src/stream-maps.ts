@@ -18,7 +18,7 @@ export const STREAM_MAP_SETTINGS = {
   stream_maps: {
     type: "object",
     description:
-      'Inline stream maps, per stream: rename (`__alias__`), filter (`__filter__`), drop (`null`) or add/compute properties from expressions such as `md5(email)`; `"__else__": null` keeps only what is named. See the README "Stream maps".',
+      'Inline stream maps, per stream: rename (`__alias__`), copy under a new name (`__source__`, taps only), filter (`__filter__`), drop (`null`) or add/compute properties from expressions such as `md5(email)`; `"__else__": null` keeps only what is named. See the README "Stream maps".',
   },
   stream_map_config: {
     type: "object",
@@ -41,9 +41,13 @@ interface Plan {
  */
 export class StreamMapper {
   readonly #maps = new Map<string, StreamMap | null>();
+  /** `__source__` entries by the stream they copy. */
+  readonly #copies = new Map<string, StreamMap[]>();
   readonly #elseNull: boolean;
   readonly #config: JsonObject;
+  /** Keyed by input stream for the streams themselves, by the map for their copies. */
   readonly #plans = new Map<string, Plan | null>();
+  readonly #copyPlans = new Map<StreamMap, Plan>();
   readonly #warn: (text: string) => void;
 
   constructor(
@@ -61,23 +65,64 @@ export class StreamMapper {
             "stream_maps.__else__ can only be null (drop every stream not named)",
           );
         elseNull = true;
-      } else
-        this.#maps.set(stream, spec === null || spec === NULL ? null : compileStream(stream, spec));
+      } else if (spec === null || spec === NULL) this.#maps.set(stream, null);
+      else {
+        const map = compileStream(stream, spec);
+        if (map.source === undefined) this.#maps.set(stream, map);
+        else this.#copies.set(map.source, [...(this.#copies.get(map.source) ?? []), map]);
+      }
     }
     this.#elseNull = elseNull;
   }
 
-  /** True when the map leaves this stream's messages exactly as they are. */
+  /** True when the map leaves this stream's messages exactly as they are, and copies none. */
   isIdentity(stream: string): boolean {
-    return !this.#maps.has(stream) && !this.#elseNull;
+    return !this.#maps.has(stream) && !this.#elseNull && !this.#copies.has(stream);
   }
 
-  /** The mapped message, or `undefined` when the map drops it (a dropped stream, a filtered record). */
+  /** The `__source__` entries (copies of a stream under a new name). */
+  copyNames(): string[] {
+    return [...this.#copies.values()].flat().map((map) => map.entry);
+  }
+
+  /**
+   * Everything a message becomes: the stream's own mapped message (as `map`), then one per copy
+   * of the stream (`__source__`), each through its own map. The message itself when nothing
+   * applies; `undefined` when nothing is left. STATE is never copied (bookmarks keep the source
+   * names).
+   */
+  mapAll(
+    message: SingerMessage,
+    line?: number,
+  ): SingerMessage | readonly SingerMessage[] | undefined {
+    const own = this.map(message, line);
+    if (message.type === "STATE") return own;
+    const copies = this.#copies.get(message.stream);
+    if (copies === undefined) return own;
+    const out = own === undefined ? [] : [own];
+    for (const map of copies) {
+      const plan =
+        message.type === "SCHEMA" ? this.#copyPlan(message, map) : this.#copyPlans.get(map);
+      const mapped = this.#apply(
+        message,
+        plan ?? { map, stream: map.entry, keep: undefined },
+        line,
+      );
+      if (mapped !== undefined) out.push(mapped);
+    }
+    return out.length === 0 ? undefined : out;
+  }
+
+  /** The stream's own mapped message, or `undefined` when the map drops it (a dropped stream, a filtered record). */
   map(message: SingerMessage, line?: number): SingerMessage | undefined {
     if (message.type === "STATE") return message;
-    if (this.isIdentity(message.stream)) return message;
+    if (!this.#maps.has(message.stream) && !this.#elseNull) return message;
     const plan = message.type === "SCHEMA" ? this.#plan(message) : this.#planFor(message.stream);
     if (plan === null) return undefined;
+    return this.#apply(message, plan, line);
+  }
+
+  #apply(message: Exclude<SingerMessage, { type: "STATE" }>, plan: Plan, line?: number) {
     switch (message.type) {
       case "SCHEMA":
         return this.#schema(message, plan);
@@ -133,7 +178,20 @@ export class StreamMapper {
       this.#plans.set(message.stream, null);
       return null;
     }
-    const known = map as StreamMap; // not null and not undefined (see isIdentity and above)
+    // not null and not undefined (map() returned early for an unnamed stream without __else__)
+    const plan = this.#planOf(message, map as StreamMap);
+    this.#plans.set(message.stream, plan);
+    return plan;
+  }
+
+  /** A copy's plan, from the source's SCHEMA and the copy's own map. */
+  #copyPlan(message: SchemaMessage, map: StreamMap): Plan {
+    const plan = this.#planOf(message, map);
+    this.#copyPlans.set(map, plan);
+    return plan;
+  }
+
+  #planOf(message: SchemaMessage, known: StreamMap): Plan {
     const properties = message.schema.properties ?? {};
     for (const [, compiled] of [
       ...known.computed,
@@ -143,9 +201,7 @@ export class StreamMapper {
     const keep = known.elseNull
       ? new Set(message.key_properties.filter((key) => !known.removed.has(key)))
       : undefined;
-    const plan = { map: known, stream: known.alias ?? message.stream, keep };
-    this.#plans.set(message.stream, plan);
-    return plan;
+    return { map: known, stream: known.alias ?? message.stream, keep };
   }
 
   #schema(message: SchemaMessage, plan: Plan): SchemaMessage {
@@ -184,7 +240,7 @@ export class StreamMapper {
   /** Key properties after the map: given by `__key_properties__`, or the input's, renamed or dropped. */
   #keys(message: SchemaMessage, plan: Plan, properties: Record<string, JsonSchema>): string[] {
     const { map } = plan;
-    const where = `stream_maps.${message.stream}.__key_properties__`;
+    const where = `stream_maps.${map.entry}.__key_properties__`;
     if (map.keyProperties !== undefined) {
       const missing = map.keyProperties.filter((key) => !Object.hasOwn(properties, key));
       if (missing.length > 0)

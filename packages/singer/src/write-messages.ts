@@ -12,15 +12,19 @@ export interface MessageWriterOptions {
   readonly chunkBytes?: number;
   /**
    * Applied to every message before it is written (a tap's stream maps): the message to write
-   * instead, or `undefined` to drop it. Lines given to `writeLine` are parsed for it first.
+   * instead, several (a stream and its copies), or `undefined` to drop it. Lines given to
+   * `writeLine` are parsed for it first.
    */
-  readonly map?: (message: SingerMessage) => SingerMessage | undefined;
+  readonly map?: (message: SingerMessage) => Mapped;
   /**
    * A tap's `batch_config`: RECORDs (after the map) go to BATCH files instead of stdout; every
    * other message first closes the open files, so their BATCH messages come before it.
    */
   readonly batch?: BatchConfig;
 }
+
+/** What a map makes of one message: itself or another, several, or nothing. */
+export type Mapped = SingerMessage | readonly SingerMessage[] | undefined;
 
 /**
  * The only thing that writes Singer messages to stdout: compact JSON, one message per line.
@@ -31,7 +35,7 @@ export interface MessageWriterOptions {
 export class MessageWriter {
   readonly #out: Writable;
   readonly #chunkBytes: number;
-  readonly #map: ((message: SingerMessage) => SingerMessage | undefined) | undefined;
+  readonly #map: ((message: SingerMessage) => Mapped) | undefined;
   readonly #batch: BatchFileWriter | undefined;
   /** With batch files: the writes in order (closing files is asynchronous). */
   #chain: Promise<void> | undefined;
@@ -56,10 +60,21 @@ export class MessageWriter {
 
   /** Queues one message; awaits only when the stream asked us to slow down. */
   write(message: SingerMessage): Promise<void> | undefined {
-    const mapped = this.#map === undefined ? message : this.#map(message);
+    return this.#writeMapped(this.#map === undefined ? message : this.#map(message));
+  }
+
+  #writeMapped(mapped: Mapped): Promise<void> | undefined {
     if (mapped === undefined) return this.#drained;
-    if (this.#batch !== undefined) return this.#batched(mapped, this.#batch);
-    return this.#queue(JSON.stringify(mapped));
+    if (!isList(mapped)) return this.#writeOne(mapped);
+    // Every write is queued in order; waiting on the last one waits for the room they all need.
+    let wait: Promise<void> | undefined;
+    for (const message of mapped) wait = this.#writeOne(message) ?? wait;
+    return wait;
+  }
+
+  #writeOne(message: SingerMessage): Promise<void> | undefined {
+    if (this.#batch !== undefined) return this.#batched(message, this.#batch);
+    return this.#queue(JSON.stringify(message));
   }
 
   /**
@@ -84,7 +99,7 @@ export class MessageWriter {
     const message = parseMessage(text, 0);
     const mapped = message === undefined ? message : this.#map(message);
     if (mapped === message) return this.#queue(text); // unmapped: the original text, byte for byte
-    return mapped === undefined ? this.#drained : this.#queue(JSON.stringify(mapped));
+    return this.#writeMapped(mapped);
   }
 
   /**
@@ -227,4 +242,10 @@ export class MessageWriter {
   get isClosed(): boolean {
     return this.#closed !== undefined;
   }
+}
+
+function isList(
+  mapped: SingerMessage | readonly SingerMessage[],
+): mapped is readonly SingerMessage[] {
+  return Array.isArray(mapped);
 }
