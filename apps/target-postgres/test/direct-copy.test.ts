@@ -17,7 +17,11 @@ const EVENTS = schemaMessage(
   { at: { type: "string", format: "date-time" }, what: { type: "string" } },
   ["at"],
 );
-const item = (id: number, name: string) => recordMessage("items", { id, name });
+/** Items from `<id><name>` words: "1a 2b" is items 1 "a" and 2 "b". */
+const items = (words: string) =>
+  words
+    .split(" ")
+    .map((word) => recordMessage("items", { id: Number(word.slice(0, -1)), name: word.slice(-1) }));
 const ITEM_BATCHES = { batch_size_rows: 2, log_level: "debug" };
 const DIRECT = /stream items: 2 rows, every key new: COPY straight into/g;
 const FELL_BACK = /a key of this batch is already in .*items/g;
@@ -35,30 +39,14 @@ for (const backend of await allBackends()) {
       backend.run(schema, settings, ndjson(messages));
 
     it("an initial load skips the merge batch after batch; an existing key merges (last wins, counted as updated) and later batches stay merged", async () => {
-      const first = await load([
-        ITEMS,
-        item(1, "a"),
-        item(2, "b"),
-        item(3, "c"),
-        item(4, "d"),
-        stateMessage({ n: 4 }),
-      ]);
+      const first = await load([ITEMS, ...items("1a 2b 3c 4d"), stateMessage({ n: 4 })]);
       expect(first.code).toBe(0);
       expect(first.stderr.match(DIRECT)).toHaveLength(2);
       expect(first.stderr).not.toMatch(FELL_BACK);
       expect(first.stderr).toContain("4 rows (4 inserted, 0 updated, 0 deleted)");
 
       // Batch 1 (5, 6) is new; batch 2 updates 2 and adds 7; batch 3 is new but merged.
-      const second = await load([
-        ITEMS,
-        item(5, "e"),
-        item(6, "f"),
-        item(2, "B"),
-        item(7, "g"),
-        item(8, "h"),
-        item(9, "i"),
-        stateMessage({ n: 9 }),
-      ]);
+      const second = await load([ITEMS, ...items("5e 6f 2B 7g 8h 9i"), stateMessage({ n: 9 })]);
       expect(second.code).toBe(0);
       expect(second.stderr.match(DIRECT)).toHaveLength(1);
       expect(second.stderr.match(FELL_BACK)).toHaveLength(1);
@@ -67,17 +55,7 @@ for (const backend of await allBackends()) {
       const rows = await schema.query<{ id: number; name: string }>(
         `select id::int, name from "${schema.name}"."items" order by id`,
       );
-      expect(rows.map((r) => `${r.id}${r.name}`)).toEqual([
-        "1a",
-        "2B",
-        "3c",
-        "4d",
-        "5e",
-        "6f",
-        "7g",
-        "8h",
-        "9i",
-      ]);
+      expect(rows.map((r) => `${r.id}${r.name}`)).toEqual("1a 2B 3c 4d 5e 6f 7g 8h 9i".split(" "));
     });
 
     it("keys equal in Postgres but written differently in one batch: the COPY's key check refuses them, the merge keeps the last", async () => {
