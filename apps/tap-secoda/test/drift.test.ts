@@ -64,7 +64,7 @@ async function driftingFake(
   const answered = new Set<number>();
   const holder: { fake?: FakeSecoda } = {};
   const fake = await startFakeSecoda({
-    scale: 5_000,
+    scale: 2_500,
     seed,
     onRequest: (request) => {
       if (!request.path.startsWith(CATALOG)) return;
@@ -141,7 +141,7 @@ describe.each([1, 2, 3])("records deleted and added during a sync (seed %i)", (s
     expect(first.code, first.stderr).toBe(0);
     const state = lastState(first.messages);
     fake.advanceClock(60);
-    fake.mutate({ op: "update", kind: "catalog", share: 0.3 }); // 30 pages of changes to read
+    fake.mutate({ op: "update", kind: "catalog", share: 0.3 }); // 15 pages of changes to read
     const since = fake.now();
     await fake.close();
     // Same data, same clock: a second fake that deletes 2% on its 5th catalog request.

@@ -10,7 +10,10 @@ import { freshSchemas, ndjson, recordMessage, schemaMessage, stateMessage } from
  * Every round must end with exit 0 everywhere, exact rows, the union of both evolutions, and every
  * printed STATE covered by rows already committed when it was printed.
  */
-const ROUNDS = Number(process.env.CONCURRENCY_ROUNDS ?? 20);
+// Every round replays the same start; rounds only sample interleavings. Without the DDL lock 2 of
+// 7 first runs of 4 targets failed, so 6 rounds of 8 miss such a race with odds under (5/7)^6 ≈ 13%;
+// CONCURRENCY_ROUNDS=20 (the count before CI's time budget) is the thorough run.
+const ROUNDS = Number(process.env.CONCURRENCY_ROUNDS ?? 6);
 const int = { type: "integer" };
 const text = { type: "string" };
 

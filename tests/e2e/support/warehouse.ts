@@ -1,5 +1,6 @@
 import type { TestSchema } from "@repo/pg-testing";
-import { keyOf } from "./pipe.js";
+import type { SingerMessage } from "@singerkit/singer";
+import { keyOf, latestRecords } from "./pipe.js";
 
 /**
  * Reads a loaded table back as objects keyed by the ORIGINAL Singer names, using the mapping the
@@ -116,5 +117,26 @@ export function differences(
   }
   for (const key of actual.keys())
     if (!expected.has(key)) out.push(`${stream} ${key}: unexpected row`);
+  return out;
+}
+
+/**
+ * Every difference between the schema's tables and the source: the newest record of each key in
+ * `messages` (a tap's output), stream by stream. A duplicate key in a table throws (`byKey`).
+ */
+export async function sourceDifferences(
+  schema: TestSchema,
+  messages: readonly SingerMessage[],
+): Promise<string[]> {
+  const { keys, records } = latestRecords(messages);
+  const out: string[] = [];
+  for (const [stream, expected] of records)
+    out.push(
+      ...differences(
+        stream,
+        expected,
+        byKey(await tableRows(schema, stream), keys.get(stream) ?? []),
+      ),
+    );
   return out;
 }

@@ -1,8 +1,8 @@
 import { type FakeSecoda, startFakeSecoda } from "@repo/fake-secoda";
 import { freshSchema, pgUrl, postgresUnavailable, type TestSchema } from "@repo/pg-testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { latestRecords, type PipeRun, runPipe } from "../support/pipe.js";
-import { byKey, differences, tableRows } from "../support/warehouse.js";
+import { type PipeRun, runPipe } from "../support/pipe.js";
+import { sourceDifferences } from "../support/warehouse.js";
 
 const unavailable = await postgresUnavailable();
 
@@ -44,12 +44,7 @@ describe.skipIf(unavailable !== undefined)(
     });
 
     it("stores normalised values: booleans, nulls, current field names, every record", async () => {
-      const { keys, records } = latestRecords(run.tapMessages);
-      const problems: string[] = [];
-      for (const [stream, expected] of records) {
-        const rows = byKey(await tableRows(schema, stream), keys.get(stream) ?? []);
-        problems.push(...differences(stream, expected, rows));
-      }
+      const problems = await sourceDifferences(schema, run.tapMessages);
       expect(problems.slice(0, 20)).toEqual([]);
       const [users] = await schema.query<{ n: string }>(
         `select count(*) as n from "${schema.name}".users where pending is not null`,

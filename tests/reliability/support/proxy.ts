@@ -262,7 +262,8 @@ function nextMessage(
   return { bytes: Buffer.from(buffer.subarray(0, length)), length };
 }
 
-function throughPort(url: string, port: number): string {
+/** The connection string `url` with its port replaced by `port` (a proxy's). */
+export function throughPort(url: string, port: number): string {
   const proxied = new URL(url);
   proxied.port = String(port);
   return proxied.toString();

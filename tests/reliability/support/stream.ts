@@ -29,3 +29,35 @@ export function syntheticStream(options: {
   }
   return `${lines.join("\n")}\n`;
 }
+
+/** The whole numbers `from` … `to`. */
+export function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+
+/**
+ * Stream `s` of `{id, v}` records, keyed by `id` unless `keyed` is false: its SCHEMA, a RECORD
+ * `{id, v: "v<id>"}` for each of `ids` (of table version `version` when given) with a STATE
+ * `{upto: id}` after every id divisible by 500, then the `extra` messages.
+ */
+export function idStream(
+  ids: readonly number[],
+  options: { keyed?: boolean; version?: number; extra?: readonly object[] } = {},
+): string {
+  const { keyed = true, version, extra = [] } = options;
+  const lines: object[] = [
+    {
+      type: "SCHEMA",
+      stream: "s",
+      schema: { type: "object", properties: { id: { type: "integer" }, v: { type: "string" } } },
+      key_properties: keyed ? ["id"] : [],
+    },
+  ];
+  for (const id of ids) {
+    const record = { type: "RECORD", stream: "s", record: { id, v: `v${id}` } };
+    lines.push(version === undefined ? record : { ...record, version });
+    if (id % 500 === 0) lines.push({ type: "STATE", value: { upto: id } });
+  }
+  lines.push(...extra);
+  return `${lines.map((line) => JSON.stringify(line)).join("\n")}\n`;
+}

@@ -5,47 +5,22 @@
  * Every stream kind must end exact, `_sdc_loads` must count what committed, and the messages must
  * say what is known.
  */
-import {
-  freshSchema,
-  pgConfigFromEnv,
-  pgUrl,
-  postgresUnavailable,
-  type TestSchema,
-} from "@repo/pg-testing";
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { pgConfigFromEnv, pgUrl, postgresUnavailable } from "@repo/pg-testing";
+import { describe, expect, it } from "vitest";
 import { type CommitCut, CommitCutProxy } from "../support/proxy.js";
 import { fatals, runTarget, states, tempDir } from "../support/run.js";
+import { idStream, range } from "../support/stream.js";
+import { schemaPerTest } from "../support/warehouse.js";
 
 const unavailable = await postgresUnavailable();
 const TOTAL = 5000;
 
 /** `TOTAL` records of stream `s` (keyed by `id` or keyless), a STATE every 500. */
-function input(keyed: boolean): string {
-  const lines = [
-    JSON.stringify({
-      type: "SCHEMA",
-      stream: "s",
-      schema: { type: "object", properties: { id: { type: "integer" }, v: { type: "string" } } },
-      key_properties: keyed ? ["id"] : [],
-    }),
-  ];
-  for (let id = 1; id <= TOTAL; id++) {
-    lines.push(JSON.stringify({ type: "RECORD", stream: "s", record: { id, v: `v${id}` } }));
-    if (id % 500 === 0) lines.push(JSON.stringify({ type: "STATE", value: { upto: id } }));
-  }
-  return `${lines.join("\n")}\n`;
-}
+const input = (keyed: boolean) => idStream(range(1, TOTAL), { keyed });
 
 describe.skipIf(unavailable !== undefined)("a COMMIT whose acknowledgement is lost", () => {
   const dir = tempDir("commit-ack");
-  let schema: TestSchema;
-  beforeEach(async () => {
-    await schema?.drop();
-    schema = await freshSchema("rel_ack");
-  });
-  afterAll(async () => {
-    await schema?.drop();
-  });
+  const schema = schemaPerTest("rel_ack");
 
   async function load(
     keyed: boolean,

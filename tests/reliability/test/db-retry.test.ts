@@ -6,63 +6,26 @@
  * the commit of a chosen statement; the FATAL lines must name table, line and stream.
  */
 import { spawn } from "node:child_process";
-import {
-  freshSchema,
-  pgConfigFromEnv,
-  pgUrl,
-  postgresUnavailable,
-  type TestSchema,
-} from "@repo/pg-testing";
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { pgConfigFromEnv, pgUrl, postgresUnavailable } from "@repo/pg-testing";
+import { describe, expect, it } from "vitest";
 import { bins } from "../support/bins.js";
-import { CommitCutProxy, type CutPlan, FlakyProxy } from "../support/proxy.js";
+import { CommitCutProxy, type CutPlan, FlakyProxy, throughPort } from "../support/proxy.js";
 import { fatals, runTarget, states, tempDir, writeJson } from "../support/run.js";
+import { idStream, range } from "../support/stream.js";
+import { schemaPerTest } from "../support/warehouse.js";
 
 const unavailable = await postgresUnavailable();
 
-const SCHEMA = {
-  type: "SCHEMA",
-  stream: "s",
-  schema: { type: "object", properties: { id: { type: "integer" }, v: { type: "string" } } },
-  key_properties: ["id"],
-};
-
-/** SCHEMA of stream `s`, then `ids` as records (table `version` when given), then `extra`. */
-function input(ids: readonly number[], extra: readonly object[] = [], version?: number): string {
-  const lines: object[] = [SCHEMA];
-  for (const id of ids) {
-    const record = { type: "RECORD", stream: "s", record: { id, v: `v${id}` } };
-    lines.push(version === undefined ? record : { ...record, version });
-    if (id % 500 === 0) lines.push({ type: "STATE", value: { upto: id } });
-  }
-  lines.push(...extra);
-  return `${lines.map((line) => JSON.stringify(line)).join("\n")}\n`;
-}
-
-const range = (from: number, to: number) =>
-  Array.from({ length: to - from + 1 }, (_, i) => from + i);
-
 describe.skipIf(unavailable !== undefined)("a lost connection outside a flush", () => {
   const dir = tempDir("db-retry");
-  let schema: TestSchema;
-  beforeEach(async () => {
-    await schema?.drop();
-    schema = await freshSchema("rel_retry");
-  });
-  afterAll(async () => {
-    await schema?.drop();
-  });
+  const schema = schemaPerTest("rel_retry");
 
-  const config = (port: number, settings: Record<string, unknown> = {}) => {
-    const url = new URL(pgUrl());
-    url.port = String(port);
-    return {
-      connection_string: url.toString(),
-      default_target_schema: schema.name,
-      batch_size_rows: 1000,
-      ...settings,
-    };
-  };
+  const config = (port: number, settings: Record<string, unknown> = {}) => ({
+    connection_string: throughPort(pgUrl(), port),
+    default_target_schema: schema.name,
+    batch_size_rows: 1000,
+    ...settings,
+  });
 
   async function load(text: string, plan: CutPlan, settings: Record<string, unknown> = {}) {
     const proxy = new CommitCutProxy(pgConfigFromEnv(), plan);
@@ -85,7 +48,7 @@ describe.skipIf(unavailable !== undefined)("a lost connection outside a flush", 
   const ddl = /^CREATE TABLE IF NOT EXISTS "rel_retry\w*"\."s"/;
 
   it("a SCHEMA's DDL whose COMMIT answer is lost: rerun from the catalog, exit 0, exact", async () => {
-    const result = await load(input(range(1, 3000)), { cut: [1], mode: "ack", match: ddl });
+    const result = await load(idStream(range(1, 3000)), { cut: [1], mode: "ack", match: ddl });
     expect(result.cuts).toBe(1);
     expect(fatals(result.stderr)).toEqual([]);
     expect(result.status).toBe(0);
@@ -100,7 +63,7 @@ describe.skipIf(unavailable !== undefined)("a lost connection outside a flush", 
 
   it("the DDL cut before COMMIT on every attempt: exit 1, one FATAL naming table, line, stream and what it did", async () => {
     const plan = { cut: "every", mode: "before", match: ddl } as const;
-    const result = await load(input(range(1, 10)), plan, { flush_retries: 1 });
+    const result = await load(idStream(range(1, 10)), plan, { flush_retries: 1 });
     expect(result.cuts).toBe(2);
     expect(result.status).toBe(1);
     expect(fatals(result.stderr)).toEqual([
@@ -117,7 +80,7 @@ describe.skipIf(unavailable !== undefined)("a lost connection outside a flush", 
 
   it("the catalog read of a SCHEMA (the schema's tables) cut: rerun, exit 0", async () => {
     const match = /obj_description\(c\.oid, 'pg_class'\)/;
-    const result = await load(input(range(1, 1000)), { cut: [1], mode: "before", match });
+    const result = await load(idStream(range(1, 1000)), { cut: [1], mode: "before", match });
     expect(result.cuts).toBe(1);
     expect(result.status).toBe(0);
     expect(result.stderr).toMatch(
@@ -130,7 +93,7 @@ describe.skipIf(unavailable !== undefined)("a lost connection outside a flush", 
 
   it("the load history row's INSERT committed, its answer lost: one row, outcome succeeded", async () => {
     const match = /^INSERT INTO "[^"]+"\."_sdc_loads"/;
-    const result = await load(input(range(1, 1000)), { cut: [1], mode: "ack", match });
+    const result = await load(idStream(range(1, 1000)), { cut: [1], mode: "ack", match });
     expect(result.cuts).toBe(1);
     expect(fatals(result.stderr)).toEqual([]);
     expect(result.status).toBe(0);
@@ -150,10 +113,13 @@ describe.skipIf(unavailable !== undefined)("a lost connection outside a flush", 
 
   it("ACTIVATE_VERSION's DELETE committed, its answer lost: not rerun, the history counts the rows it deleted", async () => {
     const activate = (version: number) => ({ type: "ACTIVATE_VERSION", stream: "s", version });
-    const first = await load(input(range(1, 10), [activate(1)], 1), { cut: [], mode: "ack" });
+    const first = await load(idStream(range(1, 10), { extra: [activate(1)], version: 1 }), {
+      cut: [],
+      mode: "ack",
+    });
     expect(first.status).toBe(0);
     const second = await load(
-      input(range(1, 5), [activate(2)], 2),
+      idStream(range(1, 5), { extra: [activate(2)], version: 2 }),
       { cut: [1], mode: "ack", match: /^LOCK TABLE/ },
       { hard_delete: true },
     );
@@ -181,7 +147,7 @@ describe.skipIf(unavailable !== undefined)("a lost connection outside a flush", 
       stream: "s",
       record: { v: `no id ${line}` },
     });
-    const text = input(range(1, 20), [keyless(1), keyless(2), keyless(3)]);
+    const text = idStream(range(1, 20), { extra: [keyless(1), keyless(2), keyless(3)] });
     const match = /^INSERT INTO "[^"]+"\."_sdc_rejected"/;
     const result = await load(
       text,
@@ -228,7 +194,7 @@ describe.skipIf(unavailable !== undefined)("a lost connection outside a flush", 
     const proxy = new FlakyProxy(pgConfigFromEnv().host, pgConfigFromEnv().port);
     await proxy.start();
     await proxy.down(); // its port is now closed
-    const result = await spawnTarget(proxy.port, { flush_retries: 2 }, input([1]), () => {});
+    const result = await spawnTarget(proxy.port, { flush_retries: 2 }, idStream([1]), () => {});
     expect(result.status).toBe(1);
     expect(result.stderr.match(/retrying \(attempt [23] of 3\)/g)).toHaveLength(2);
     expect(fatals(result.stderr).map((line) => line.replace(/^\S+ /, ""))).toEqual([
@@ -241,7 +207,7 @@ describe.skipIf(unavailable !== undefined)("a lost connection outside a flush", 
     await proxy.start();
     await proxy.down();
     let back: Promise<void> | undefined;
-    const result = await spawnTarget(proxy.port, {}, input(range(1, 1000)), (stderr) => {
+    const result = await spawnTarget(proxy.port, {}, idStream(range(1, 1000)), (stderr) => {
       if (/retrying \(attempt 2 of 4\)/.test(stderr)) back ??= proxy.up();
     });
     await back;

@@ -7,26 +7,21 @@
  * A connection lost during a flush is replayed `flush_retries` times on a new connection; past
  * that the run fails with one FATAL line naming the table.
  */
-import {
-  freshSchema,
-  pgConfigFromEnv,
-  pgUrl,
-  postgresUnavailable,
-  type TestSchema,
-} from "@repo/pg-testing";
+import { pgConfigFromEnv, pgUrl, postgresUnavailable } from "@repo/pg-testing";
 import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FlakyProxy } from "../support/proxy.js";
 import { fatals, runTarget, states, tempDir } from "../support/run.js";
 import { sleep, startTarget, until } from "../support/spawned.js";
 import { syntheticStream } from "../support/stream.js";
+import { schemaPerTest } from "../support/warehouse.js";
 
 const unavailable = await postgresUnavailable();
 const TOTAL = 120_000;
 
 describe.skipIf(unavailable !== undefined)("target-postgres while PostgreSQL misbehaves", () => {
   const dir = tempDir("pg-faults");
-  let schema: TestSchema;
+  const schema = schemaPerTest("rel_pg");
   let admin: pg.Client;
 
   beforeAll(async () => {
@@ -35,13 +30,6 @@ describe.skipIf(unavailable !== undefined)("target-postgres while PostgreSQL mis
   });
   afterAll(async () => {
     await admin?.end();
-  });
-  beforeEach(async () => {
-    await schema?.drop();
-    schema = await freshSchema("rel_pg");
-  });
-  afterAll(async () => {
-    await schema?.drop();
   });
 
   /** Runs `work` while another session holds an ACCESS EXCLUSIVE lock on the table. */
