@@ -295,6 +295,29 @@ describe("resume and full table", () => {
     });
   });
 
+  it("an interrupted FULL_TABLE read of the newest-first catalog starts over, keeping its version", async () => {
+    // Saved at page 3; t00, which the interrupted run had not reached, was updated since and is
+    // on page 1 now. Resuming at page 3 would miss it and the closing ACTIVATE_VERSION would
+    // delete its row.
+    const rows = tables(10).map((t) => (t.id === "t00" ? { ...t, updated_at: at(30) } : t));
+    const api = memoryApi({ [CATALOG]: rows });
+    const state = {
+      bookmarks: { tables: { progress: { done: [], partition: "", page: 3, version: 42 } } },
+    };
+    const run = await runSync(api.fetch, {
+      catalog: catalogSelecting(["tables"], { replication: { tables: "FULL_TABLE" } }),
+      state,
+      config: { emit_activate_version_messages: true },
+    });
+    expect(run.error).toBeUndefined();
+    expect(pagesOf(api.requests, CATALOG)[0]).toBe(1);
+    expect(ids(recordsOf(run.messages, "tables"))).toEqual(ids(rows));
+    const versions = run.messages.flatMap((m) =>
+      m.type === "ACTIVATE_VERSION" ? [m.version] : [],
+    );
+    expect(versions).toEqual([42]);
+  });
+
   it("replicates an incremental-capable stream FULL_TABLE when the catalog asks", async () => {
     const api = memoryApi({ [CATALOG]: tables(4) });
     const state = { bookmarks: { tables: { replication_key_value: at(3) } } };

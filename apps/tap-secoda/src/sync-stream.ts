@@ -21,6 +21,21 @@ import { StreamOutput } from "./stream-output.js";
 import type { SyncContext } from "./sync-context.js";
 import { seenBefore, WrittenIds } from "./written-ids.js";
 
+/**
+ * A FULL_TABLE read of a list sorted on `updated_at` (the catalog, replicated FULL_TABLE by the
+ * catalog's choice) does not resume at its saved page or skip its done partitions: an update since
+ * the interrupted run moves a record to page 1, and without a replication key there is no
+ * `max_seen` to read the head down to (see #readHead). Missing it would let the closing
+ * ACTIVATE_VERSION delete its row. It starts over, keeping its table version.
+ */
+function startsOver(plan: StreamPlan): boolean {
+  return !plan.incremental && plan.def.sort !== undefined;
+}
+
+function versionOnly(saved: Progress): Progress {
+  return { done: [], ...(saved.version === undefined ? {} : { version: saved.version }) };
+}
+
 /** Passes over a part before a list that keeps changing is reported instead of read again. */
 const MAX_PASSES = 3;
 
@@ -73,7 +88,8 @@ class StreamSync {
     this.#plan = plan;
     this.#ctx = ctx;
     this.#name = def.name;
-    const resume = ctx.recordLimit === undefined ? ctx.state.get(def.name).progress : undefined;
+    const saved = ctx.recordLimit === undefined ? ctx.state.get(def.name).progress : undefined;
+    const resume = saved !== undefined && startsOver(plan) ? versionOnly(saved) : saved;
     this.#resume = resume;
     this.#done = new Set(resume?.done ?? []);
     const sweeping = sweepsThisRun([plan, ...followers], ctx, resume !== undefined);
