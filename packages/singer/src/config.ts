@@ -5,7 +5,7 @@ import { expectation } from "./ajv-messages.js";
 import { ConfigError } from "./errors.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "./json.js";
 import { unknownSetting } from "./nearest-name.js";
-import { type JsonSchema, valueAt } from "./schema.js";
+import { type JsonSchema, pointerSegments, valueAt } from "./schema.js";
 
 /** One setting of a tap or target: a JSON Schema plus `secret` (redacted everywhere). */
 export type SettingSchema = JsonSchema & {
@@ -315,7 +315,7 @@ function describeConfigError(
   config: JsonObject,
   settings: SettingsSchema,
 ): string {
-  const path = error.instancePath.split("/").slice(1);
+  const path = pointerSegments(error.instancePath);
   if (error.keyword === "required") {
     const missing = (error.params as { missingProperty: string }).missingProperty;
     return `${settingPath([...path, missing])} is required`;
@@ -323,17 +323,13 @@ function describeConfigError(
   const where = settingPath(path);
   if (error.keyword === "additionalProperties") return `${where} ${expectation(error)}`;
   // The whole setting is secret when its top-level name is: nothing under it is echoed.
-  const secret = settings.properties[decodePointer(path[0] ?? "")]?.secret === true;
+  const secret = settings.properties[path[0] ?? ""]?.secret === true;
   const value = secret ? "(secret)" : JSON.stringify(valueAt(config, error.instancePath));
   return `${where} ${expectation(error)} (got ${value})`;
 }
 
-/** `"stream_mapping.users"` from a JSON pointer's segments; the config itself is `config`. */
+/** `"stream_mapping.users"` from decoded pointer segments; the config itself is `config`. */
 function settingPath(segments: readonly string[]): string {
   if (segments.length === 0) return "config";
-  return JSON.stringify(segments.map(decodePointer).join("."));
-}
-
-function decodePointer(segment: string): string {
-  return segment.replaceAll("~1", "/").replaceAll("~0", "~");
+  return JSON.stringify(segments.join("."));
 }

@@ -208,15 +208,23 @@ function describeAjvError(error: ErrorObject | undefined, record: JsonObject): s
 
 /** Reads the value at a JSON pointer (`/a/0/b`) from a record. */
 export function valueAt(root: JsonValue, pointer: string): JsonValue | undefined {
-  if (pointer === "" || pointer === "/") return root;
+  if (pointer === "/") return root;
   let current: JsonValue | undefined = root;
-  for (const raw of pointer.slice(1).split("/")) {
-    const key = raw.replaceAll("~1", "/").replaceAll("~0", "~");
+  for (const key of pointerSegments(pointer)) {
     if (Array.isArray(current)) current = current[Number(key)];
     else if (current !== null && typeof current === "object") current = current[key];
     else return undefined;
   }
   return current;
+}
+
+/** A JSON pointer's segments, decoded (`/a~1b/c` → `["a/b", "c"]`); `""` has none. */
+export function pointerSegments(pointer: string): string[] {
+  if (pointer === "") return [];
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((raw) => raw.replaceAll("~1", "/").replaceAll("~0", "~"));
 }
 
 /** The list of types a schema allows (`type` as string or list), empty when untyped. */
